@@ -1,0 +1,51 @@
+"""Fully connected encoders and decoders (Flax Linen, used via init/apply).
+
+The paper uses fully connected networks of 512 hidden units ("three layers");
+the activation is not stated: we use ReLU, with the depth configurable.
+"""
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+class MLP(nn.Module):
+  """`depth` ReLU hidden layers of width `hidden`, then a linear output layer."""
+  hidden: int
+  depth: int
+  features: int
+
+  @nn.compact
+  def __call__(self, inputs: jax.Array) -> jax.Array:
+    h = inputs
+    for _ in range(self.depth):
+      h = nn.relu(nn.Dense(self.hidden)(h))
+    return nn.Dense(self.features)(h)
+
+
+class Encoder(nn.Module):
+  """Maps the concatenated flat inputs to logits of an (N, K) latent."""
+  hidden: int
+  depth: int
+  size: tuple[int, int]
+
+  @nn.compact
+  def __call__(self, *inputs: jax.Array) -> jax.Array:
+    n, k = self.size
+    h = jnp.concatenate([a.reshape(a.shape[0], -1) for a in inputs], axis=-1)
+    logits = MLP(self.hidden, self.depth, n * k)(h)
+    return logits.reshape(h.shape[0], n, k)  # [B, N, K]
+
+
+class Decoder(nn.Module):
+  """Deterministic decoder x(u, z): flat one-hots in, pixels in (0, 1) out."""
+  hidden: int
+  depth: int
+  features: int
+
+  @nn.compact
+  def __call__(self, latents: Sequence[jax.Array]) -> jax.Array:
+    h = jnp.concatenate([a.reshape(a.shape[0], -1) for a in latents], axis=-1)
+    return nn.sigmoid(MLP(self.hidden, self.depth, self.features)(h))

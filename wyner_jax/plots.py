@@ -1,0 +1,76 @@
+"""Figures in the layout of the paper's Figure 4: image grids saved as PNG."""
+
+import os
+
+import matplotlib
+matplotlib.use('Agg')  # files only; no display on servers
+import matplotlib.pyplot as plt
+import numpy as np
+
+from wyner_jax.data import IMAGE_SHAPE
+
+
+def tile(images: np.ndarray, pad: int = 2) -> np.ndarray:
+  """[R, C, 784] images -> one [R*(28+pad)-pad, C*(28+pad)-pad] canvas (pad = 1.0, white)."""
+  rows, cols = images.shape[:2]
+  h, w = IMAGE_SHAPE
+  canvas = np.ones((rows * (h + pad) - pad, cols * (w + pad) - pad), np.float32)
+  for r in range(rows):
+    for c in range(cols):
+      canvas[r * (h + pad):r * (h + pad) + h,
+             c * (w + pad):c * (w + pad) + w] = images[r, c].reshape(h, w)
+  return canvas
+
+
+def _show(ax, canvas: np.ndarray, title: str) -> None:
+  ax.imshow(canvas, cmap='gray_r', vmin=0.0, vmax=1.0, interpolation='nearest')
+  ax.set_title(title, fontsize=9)
+  ax.set_xticks([])
+  ax.set_yticks([])
+
+
+def _save(fig, path: str) -> None:
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  fig.savefig(path, dpi=110, bbox_inches='tight')
+  plt.close(fig)
+
+
+def conditional_generation(path: str, x: np.ndarray, y_samples: np.ndarray,
+                           y: np.ndarray, x_samples: np.ndarray) -> None:
+  """Left: each row a condition x (first column) then samples y ~ p(y|x).
+
+  Right: the same for x ~ p(x|y).
+
+  Args:
+    x, y: [R, 784] conditions; y_samples, x_samples: [R, S, 784].
+  """
+  fig, axes = plt.subplots(1, 2, figsize=(2 + 0.45 * y_samples.shape[1] * 2,
+                                          0.5 * len(x) + 0.6))
+  _show(axes[0], tile(np.concatenate([x[:, None], y_samples], 1)),
+        'Y given x  (first column: x)')
+  _show(axes[1], tile(np.concatenate([y[:, None], x_samples], 1)),
+        'X given y  (first column: y)')
+  _save(fig, path)
+
+
+def style_transfer(path: str, x_style: np.ndarray, y_concept: np.ndarray,
+                   grid: np.ndarray) -> None:
+  """Top row: concept references y_j; left column: style references x0_i;
+  cell (i, j): x(u_i, z_j). grid is [R, C, 784]."""
+  rows, cols = grid.shape[:2]
+  header = np.concatenate([np.zeros((1, 1, grid.shape[-1])), y_concept[None]], 1)
+  body = np.concatenate([x_style[:, None], grid], 1)
+  fig, ax = plt.subplots(figsize=(0.45 * (cols + 1) + 0.4, 0.45 * (rows + 1) + 0.6))
+  _show(ax, tile(np.concatenate([header, body], 0)),
+        'Style transfer: rows = style x0 (left), columns = concept y (top)')
+  _save(fig, path)
+
+
+def joint_samples(path: str, x: np.ndarray, y: np.ndarray, cols: int = 8) -> None:
+  """Pairs (x, y) from the priors, each pair as two adjacent images."""
+  pairs = np.stack([x, y], 1)  # [n, 2, 784]
+  rows = len(pairs) // cols
+  grid = pairs[:rows * cols].reshape(rows, cols * 2, -1)
+  fig, ax = plt.subplots(figsize=(0.45 * cols * 2 + 0.4, 0.45 * rows + 0.6))
+  _show(ax, tile(grid), 'Joint samples (x, y) ~ p: pairs side by side')
+  _save(fig, path)

@@ -1,0 +1,54 @@
+"""The application figures of a trained model (method.md §5), written as PNGs."""
+
+import os
+
+import jax
+import numpy as np
+
+from wyner_jax import plots
+from wyner_jax import sampling
+from wyner_jax.data import NUM_CLASSES, PairSet
+from wyner_jax.model import Params, WynerVAE
+
+SAMPLES_PER_CONDITION = 8
+STYLE_REFERENCES = 6
+JOINT_PAIRS = 32
+
+
+def one_per_digit(pairs: PairSet) -> np.ndarray:
+  """Index of the first test pair whose x has label 0, 1, ..., 9."""
+  return np.array([np.flatnonzero(pairs.label_x == l)[0]
+                   for l in range(NUM_CLASSES)])
+
+
+def write_figures(model: WynerVAE, params: Params, pairs: PairSet,
+                  rng: jax.Array, figure_dir: str) -> list[str]:
+  """Writes conditional_generation.png, style_transfer.png, joint_samples.png.
+
+  Args:
+    params: all parameter groups ('joint', 'decoders', 'marginal').
+    pairs: test pairs; conditions and references are taken from them.
+    rng: the figures are a deterministic function of it.
+
+  Returns:
+    The paths written.
+  """
+  key_yx, key_xy, key_style, key_joint = jax.random.split(rng, 4)
+  index = one_per_digit(pairs)
+  x, y = pairs.x[index], pairs.y[index]  # row l: x of digit l, y of digit l+1
+  y_samples = sampling.y_given_x(model, params, key_yx, x, SAMPLES_PER_CONDITION)
+  x_samples = sampling.x_given_y(model, params, key_xy, y, SAMPLES_PER_CONDITION)
+  # Style references: x images of varied digits; concepts: one y of each digit.
+  x_style = pairs.x[index[::2][:STYLE_REFERENCES]]
+  y_concept = y[np.argsort(pairs.label_y[index])]
+  grid = sampling.style_transfer(model, params, key_style, x_style, y_concept)
+  joint_x, joint_y = sampling.joint_samples(model, params, key_joint, JOINT_PAIRS)
+
+  paths = [os.path.join(figure_dir, name) for name in
+           ('conditional_generation.png', 'style_transfer.png',
+            'joint_samples.png')]
+  get = lambda a: np.asarray(jax.device_get(a))
+  plots.conditional_generation(paths[0], x, get(y_samples), y, get(x_samples))
+  plots.style_transfer(paths[1], x_style, y_concept, get(grid))
+  plots.joint_samples(paths[2], get(joint_x), get(joint_y))
+  return paths
