@@ -152,11 +152,12 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
   lam = jnp.float32(lam)
   metrics: dict[str, float] = {}
   start_step, start_time = step, time.time()
-  last_log = start_time
+  last_log, timing_started = start_time, False
   while step < num_steps:
     state, device_metrics = step_fn(state, frozen, *data, key, lam)
     step += 1
-    if step == start_step + 1:  # time steps/s from here: the first one compiles
+    if not timing_started:  # time steps/s from here: the first step compiles
+      timing_started = True
       jax.block_until_ready(state)
       logging.info('%s: first step (compile) took %.1fs', phase,
                    time.time() - start_time)
