@@ -59,6 +59,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.checkpoint_every = 500
   config.log_every_secs = 5.0
 
+  config.eval = ml_collections.ConfigDict()
+  config.eval.classifier_steps = 2000  # digit classifier that judges samples
+
   if arg == 'tiny':
     config.data.pairs_per_class = 64
     config.model.z = (1, 10)
@@ -71,6 +74,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.batch_size = 32
     config.checkpoint_every = 20
     config.log_every_secs = 1.0
+    config.eval.classifier_steps = 200
   elif arg == 'tfds':
     config.data.source = 'tfds'
     config.data.pairs_per_class = 5000

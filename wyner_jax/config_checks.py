@@ -56,5 +56,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _check(isinstance(config.data.pairs_per_class, int)
          and config.data.pairs_per_class > 0, 'data.pairs_per_class',
          config.data.pairs_per_class, 'use a positive integer')
+  _check(isinstance(config.eval.classifier_steps, int)
+         and config.eval.classifier_steps > 0, 'eval.classifier_steps',
+         config.eval.classifier_steps, 'use a positive integer')
   _check(config.checkpoint_every > 0, 'checkpoint_every',
          config.checkpoint_every, 'use a positive integer')

@@ -144,10 +144,15 @@ def make_pairs(images: ImageSet, pairs_per_class: int, seed: int) -> PairSet:
                  images.ids[index_y])
 
 
-def load_pairs(data_config, seed: int) -> tuple[PairSet, PairSet]:
-  """Train pairs (`pairs_per_class` per label) and all possible test pairs."""
-  train, test = load_images(
+def load_config_images(data_config) -> tuple[ImageSet, ImageSet]:
+  """Train and test images of the source named by `config.data`."""
+  return load_images(
       data_config.source, test_per_class=data_config.embedded_test_per_class,
       tfds_name=data_config.tfds_name, tfds_dir=data_config.tfds_dir or None)
-  return (make_pairs(train, data_config.pairs_per_class, seed),
+
+
+def split_pairs(train: ImageSet, test: ImageSet, pairs_per_class: int,
+                seed: int) -> tuple[PairSet, PairSet]:
+  """Train pairs (`pairs_per_class` per label) and every possible test pair."""
+  return (make_pairs(train, pairs_per_class, seed),
           make_pairs(test, max_pairs_per_class(test), seed + 1))

@@ -9,8 +9,6 @@ generation draws exact one-hots. The KL to the uniform prior is analytic: a
 Monte-Carlo estimate through the relaxed density is known to be unstable.
 """
 
-import math
-
 import jax
 import jax.numpy as jnp
 
@@ -55,7 +53,10 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
   log_q = jax.nn.log_softmax(logits.astype(jnp.float32), axis=-1)
   # q * log q -> 0 as q -> 0; exp(log_q) underflows to exactly 0 there, so the
   # product stays finite even for logits of +-1e4.
-  kl = jnp.sum(jnp.exp(log_q) * (log_q + math.log(num_classes)), axis=-1)
+  # log K in float32 through the same jnp.log that log_softmax uses, so the
+  # KL at uniform logits is exactly zero, not a rounding residue.
+  log_k = jnp.log(jnp.float32(num_classes))
+  kl = jnp.sum(jnp.exp(log_q) * (log_q + log_k), axis=-1)
   return jnp.sum(kl, axis=-1)
 
 

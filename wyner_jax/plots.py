@@ -11,10 +11,11 @@ from wyner_jax.data import IMAGE_SHAPE
 
 
 def tile(images: np.ndarray, pad: int = 2) -> np.ndarray:
-  """[R, C, 784] images -> one [R*(28+pad)-pad, C*(28+pad)-pad] canvas (pad = 1.0, white)."""
+  """[R, C, 784] images -> one canvas, images separated by `pad` light-grey pixels."""
   rows, cols = images.shape[:2]
   h, w = IMAGE_SHAPE
-  canvas = np.ones((rows * (h + pad) - pad, cols * (w + pad) - pad), np.float32)
+  canvas = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad), 0.15,
+                   np.float32)
   for r in range(rows):
     for c in range(cols):
       canvas[r * (h + pad):r * (h + pad) + h,

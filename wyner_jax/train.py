@@ -235,7 +235,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   """
   # Imported here: evaluation and figures are not needed by library users
   # who only train.
-  from wyner_jax import config_checks, data, evaluate, report
+  from wyner_jax import classifier, config_checks, data, evaluate, report
+  from wyner_jax.metrics import label_metrics
 
   config_checks.validate(config)
   mesh = sharding.make_mesh()
@@ -244,7 +245,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   with open(os.path.join(workdir, 'config.json'), 'w') as f:
     f.write(config.to_json(indent=2))
 
-  train_pairs, test_pairs = data.load_pairs(config.data, config.seed)
+  train_images, test_images = data.load_config_images(config.data)
+  train_pairs, test_pairs = data.split_pairs(
+      train_images, test_images, config.data.pairs_per_class, config.seed)
   if len(train_pairs.x) < config.batch_size:
     raise config_checks.ConfigError(
         f'batch_size={config.batch_size} is larger than the {len(train_pairs.x)} '
@@ -254,8 +257,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
                dict(mesh.shape))
   model = model_from_config(config, data_dim=train_pairs.x.shape[1])
   root = jax.random.key(config.seed)
-  init_key, joint_key, marginal_key, eval_key, figure_key = (
-      jax.random.fold_in(root, i) for i in range(5))
+  init_key, joint_key, marginal_key, eval_key, figure_key, probe_key = (
+      jax.random.fold_in(root, i) for i in range(6))
   params = model.init(init_key)
   train_data = sharding.replicate((jnp.asarray(train_pairs.x),
                                    jnp.asarray(train_pairs.y)), mesh)
@@ -291,6 +294,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
     metrics.update({f'{phase}/eval/{k}': v for k, v in eval_metrics.items()})
 
   all_params = {**joint_state.params, 'marginal': marginal_state.params}
+  steps = config.eval.classifier_steps
+  digit_classifier = classifier.load_or_train(
+      os.path.join(workdir, 'classifier',
+                   f'{config.data.source}-seed{config.seed}-steps{steps}'),
+      train_images, test_images, config.seed, steps)
+  metrics.update(label_metrics(model, all_params, digit_classifier, test_pairs,
+                               probe_key))
   figures = report.write_figures(model, all_params, test_pairs, figure_key,
                                  os.path.join(workdir, 'figures'))
   with open(os.path.join(workdir, 'metrics.json'), 'w') as f:

@@ -1,0 +1,64 @@
+"""The step-1 and step-2 objectives against hand-computed values."""
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+
+from wyner_jax import losses
+
+
+def test_joint_loss_hand_computed():
+  # One pair; Z is N=1, K=2 with q = (e/(e+1), 1/(e+1)); U uniform; V absent.
+  logits_z = jnp.array([[[1.0, 0.0]]])
+  logits_u = jnp.zeros((1, 1, 3))
+  logits_v = jnp.zeros((1, 0, 0))
+  x, x_rec = jnp.array([[1.0, 0.0]]), jnp.array([[0.5, 0.5]])  # ||.||^2 = 0.5
+  y, y_rec = jnp.array([[0.0, 0.0]]), jnp.array([[0.0, 1.0]])  # ||.||^2 = 1
+  q1 = math.e / (math.e + 1)
+  kl_z = q1 * math.log(2 * q1) + (1 - q1) * math.log(2 * (1 - q1))
+  lam, two_eps_sq = 0.5, 0.1
+  loss, metrics = losses.joint_loss(logits_z, logits_u, logits_v, x, x_rec, y,
+                                    y_rec, lam, two_eps_sq)
+  expected = 1.5 * kl_z + 0.0 + 0.0 + (0.5 + 1.0) / 0.1
+  np.testing.assert_allclose(loss, expected, rtol=1e-6)
+  np.testing.assert_allclose(metrics['kl/z'], kl_z, rtol=1e-6)
+  assert metrics['kl/u'] == 0.0 and metrics['kl/v'] == 0.0
+  np.testing.assert_allclose(metrics['rec/x'], 0.5)
+  np.testing.assert_allclose(metrics['rec/y'], 1.0)
+
+
+def _random_joint_inputs(seed=0):
+  rng = np.random.default_rng(seed)
+  shapes = [(4, 2, 5), (4, 1, 3), (4, 2, 3), (4, 6), (4, 6), (4, 6), (4, 6)]
+  return [jnp.asarray(rng.normal(size=s), jnp.float32) for s in shapes]
+
+
+def test_lambda_changes_only_the_z_term():
+  args = _random_joint_inputs()
+  loss0, m0 = losses.joint_loss(*args, lam=0.0, two_eps_sq=1e-2)
+  loss3, m3 = losses.joint_loss(*args, lam=3.0, two_eps_sq=1e-2)
+  for name in ('kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y'):
+    assert m0[name] == m3[name]
+  np.testing.assert_allclose(loss3, loss0 + 3.0 * m0['kl/z'], rtol=1e-6)
+
+
+def test_reduction_is_sum_over_dims_mean_over_batch():
+  x = jnp.ones((2, 3))
+  x_rec = jnp.array([[0.0, 0.0, 0.0], [1.0, 1.0, 0.0]])  # errors 3 and 1
+  empty = jnp.zeros((2, 0, 0))
+  loss, metrics = losses.marginal_side_loss(jnp.zeros((2, 1, 4)), empty, x,
+                                            x_rec, two_eps_sq=2.0)
+  np.testing.assert_allclose(metrics['rec'], 2.0)
+  np.testing.assert_allclose(loss, 1.0)  # KLs are zero at uniform logits
+
+
+def test_marginal_loss_is_the_sum_of_both_sides():
+  rng = np.random.default_rng(1)
+  lz_x, lu, lz_y, lv = (jnp.asarray(rng.normal(size=(3, 2, 4))) for _ in range(4))
+  x, x_rec, y, y_rec = (jnp.asarray(rng.random((3, 5))) for _ in range(4))
+  loss, m = losses.marginal_loss(lz_x, lu, lz_y, lv, x, x_rec, y, y_rec, 0.5)
+  lx, _ = losses.marginal_side_loss(lz_x, lu, x, x_rec, 0.5)
+  ly, _ = losses.marginal_side_loss(lz_y, lv, y, y_rec, 0.5)
+  np.testing.assert_allclose(loss, lx + ly, rtol=1e-6)
+  np.testing.assert_allclose(m['kl/z'], m['kl/z_x'] + m['kl/z_y'], rtol=1e-6)
