@@ -36,5 +36,9 @@ def check_batch_size(batch_size: int, mesh: Mesh) -> None:
 
 
 def replicate(tree, mesh: Mesh):
-  """Places every leaf of `tree` on all devices of the mesh."""
-  return jax.device_put(tree, replicated(mesh))
+  """Copies every leaf of `tree` to all devices of the mesh.
+
+  Always a copy (never an alias of the input), so donating the result to a
+  jitted step cannot delete the caller's arrays.
+  """
+  return jax.device_put(tree, replicated(mesh), may_alias=False)

@@ -106,7 +106,7 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     metrics = {**metrics, 'tau': tau, 'lr': jnp.float32(learning_rate),
-               'grad_norm': optax.global_norm(grads)}
+               'grad_norm': optax.tree.norm(grads)}
     return TrainState(state.step + 1, params, opt_state), metrics
 
   replicated = sharding.replicated(mesh)

@@ -1,0 +1,138 @@
+"""Training steps: learning, frozen decoders, exact resume, 8 devices = 1."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from configs import synthetic
+from wyner_jax import data, sharding, train
+
+
+@pytest.fixture(scope='module')
+def pairs():
+  train_images, _ = data.load_embedded(test_per_class=100)
+  return data.make_pairs(train_images, 40, seed=0)
+
+
+def tiny_config(**overrides):
+  config = synthetic.get_config('tiny')
+  config.log_every_secs = 1e9  # quiet
+  for key, value in overrides.items():
+    config[key] = value
+  return config
+
+
+def fixed_batch(pairs, size, mesh):
+  """`size` pairs as the whole data set: every step sees the same batch."""
+  return sharding.replicate((jnp.asarray(pairs.x[::12][:size]),
+                             jnp.asarray(pairs.y[::12][:size])), mesh)
+
+
+def run_steps(step_fn, state, frozen, batch, key, num):
+  losses = []
+  for _ in range(num):
+    state, metrics = step_fn(state, frozen, *batch, key, jnp.float32(0.0))
+    losses.append(float(metrics['loss']))
+  return state, losses
+
+
+def make_step(loss_fn, config, mesh):
+  return train.make_train_step(loss_fn, optax.adam(config.learning_rate), mesh,
+                               config.batch_size, config.tau,
+                               config.learning_rate)
+
+
+def _joint_training(pairs, num_steps):
+  config = tiny_config()
+  mesh = sharding.make_mesh()
+  model = train.model_from_config(config)
+  params = model.init(jax.random.key(0))
+  loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
+  state = train.init_state({'joint': params['joint'],
+                            'decoders': params['decoders']},
+                           optax.adam(config.learning_rate), mesh)
+  batch = fixed_batch(pairs, config.batch_size, mesh)
+  state, losses = run_steps(make_step(loss_fn, config, mesh), state, None,
+                            batch, jax.random.key(1), num_steps)
+  return config, mesh, model, params, batch, state, losses
+
+
+def test_joint_loss_falls_on_a_fixed_batch(pairs):
+  *_, losses = _joint_training(pairs, 300)
+  assert np.mean(losses[-10:]) < 0.35 * losses[0], (losses[0], losses[-10:])
+
+
+def test_marginal_step_leaves_decoders_bitwise_unchanged_and_learns(pairs):
+  config, mesh, model, params, batch, joint_state, _ = _joint_training(pairs, 300)
+  decoders = joint_state.params['decoders']
+  before = jax.tree.map(np.array, decoders)
+  loss_fn = train.marginal_loss_fn(model, False, config.loss.two_eps_sq)
+  state = train.init_state(params['marginal'], optax.adam(config.learning_rate),
+                           mesh)
+  state, losses = run_steps(make_step(loss_fn, config, mesh), state, decoders,
+                            batch, jax.random.key(1), 200)
+  jax.tree.map(np.testing.assert_array_equal, before,
+               jax.tree.map(np.array, decoders))
+  assert set(state.params) == {'z_x', 'u_x', 'z_y', 'v_y'}  # no decoder inside
+  assert np.mean(losses[-10:]) < 0.7 * losses[0], (losses[0], losses[-10:])
+
+
+def _train_joint(config, workdir, pairs, mesh):
+  model = train.model_from_config(config)
+  params = model.init(jax.random.key(0))
+  loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
+  dataset = sharding.replicate((jnp.asarray(pairs.x), jnp.asarray(pairs.y)), mesh)
+  state, _ = train.train_phase(
+      'joint', config, loss_fn,
+      {'joint': params['joint'], 'decoders': params['decoders']}, None,
+      dataset, jax.random.key(2), mesh, str(workdir))
+  return state
+
+
+def test_resumed_run_equals_uninterrupted_bitwise(pairs, tmp_path):
+  mesh = sharding.make_mesh()
+  steps = 15  # crosses an epoch boundary: 400 pairs / 32 = 12 steps per epoch
+  short = tiny_config(checkpoint_every=steps)
+  short.joint.num_steps = steps
+  full = tiny_config(checkpoint_every=steps)
+  full.joint.num_steps = 2 * steps
+  _train_joint(short, tmp_path / 'resumed', pairs, mesh)
+  resumed = _train_joint(full, tmp_path / 'resumed', pairs, mesh)
+  uninterrupted = _train_joint(full, tmp_path / 'straight', pairs, mesh)
+  assert int(resumed.step) == int(uninterrupted.step) == 2 * steps
+  jax.tree.map(np.testing.assert_array_equal,
+               jax.tree.map(np.array, resumed),
+               jax.tree.map(np.array, uninterrupted))
+
+
+def test_eight_devices_match_one_device(pairs):
+  assert jax.device_count() == 8, 'conftest simulates 8 CPU devices'
+  config = tiny_config()
+  model = train.model_from_config(config)
+  params = model.init(jax.random.key(0))
+  loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
+  results = []
+  for devices in (jax.devices()[:1], jax.devices()):
+    mesh = sharding.make_mesh(devices)
+    state = train.init_state({'joint': params['joint'],
+                              'decoders': params['decoders']},
+                             optax.adam(config.learning_rate), mesh)
+    dataset = sharding.replicate((jnp.asarray(pairs.x), jnp.asarray(pairs.y)),
+                                 mesh)
+    state, losses = run_steps(make_step(loss_fn, config, mesh), state, None,
+                              dataset, jax.random.key(3), 5)
+    results.append((state, losses))
+  (state_1, losses_1), (state_8, losses_8) = results
+  np.testing.assert_allclose(losses_8, losses_1, rtol=1e-5)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6),
+               jax.tree.map(np.array, state_8.params),
+               jax.tree.map(np.array, state_1.params))
+
+
+def test_batch_size_not_divisible_by_devices_is_a_clear_error():
+  mesh = sharding.make_mesh()
+  with pytest.raises(ValueError, match=r'batch_size=12 must be a positive '
+                     r'multiple of the number of data-parallel devices \(8\)'):
+    sharding.check_batch_size(12, mesh)
