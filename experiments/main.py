@@ -7,6 +7,7 @@ checkpoint and skips a finished one.
 """
 
 import logging as pylogging
+import sys
 
 from absl import app
 from absl import flags
@@ -15,6 +16,8 @@ import jax
 from ml_collections import config_flags
 
 from wyner_jax import train
+from wyner_jax.config_checks import ConfigError
+from wyner_jax.data import DataError
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file, e.g. configs/synthetic.py or configs/synthetic.py:tiny.',
@@ -36,7 +39,12 @@ def main(argv):
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.get_absl_handler().addFilter(_DropLibraryInfo())
   logging.info('JAX %s, devices: %s', jax.__version__, jax.devices())
-  train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  try:
+    train.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+  except (ConfigError, DataError, FloatingPointError) as e:
+    # User errors and numerical faults: one readable line, no traceback.
+    logging.error('%s', e)
+    sys.exit(f'error: {e}')
 
 
 if __name__ == '__main__':
