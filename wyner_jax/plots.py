@@ -67,11 +67,12 @@ def style_transfer(path: str, x_style: np.ndarray, y_concept: np.ndarray,
   _save(fig, path)
 
 
-def joint_samples(path: str, x: np.ndarray, y: np.ndarray, cols: int = 8) -> None:
-  """Pairs (x, y) from the priors, each pair as two adjacent images."""
-  pairs = np.stack([x, y], 1)  # [n, 2, 784]
-  rows = len(pairs) // cols
-  grid = pairs[:rows * cols].reshape(rows, cols * 2, -1)
-  fig, ax = plt.subplots(figsize=(0.45 * cols * 2 + 0.4, 0.45 * rows + 0.6))
-  _show(ax, tile(grid), 'Joint samples (x, y) ~ p: pairs side by side')
+def joint_samples(path: str, x: np.ndarray, y: np.ndarray, cols: int = 16) -> None:
+  """Pairs (x, y) from the priors: each x with its y directly below it."""
+  rows = len(x) // cols
+  x_rows = x[:rows * cols].reshape(rows, cols, -1)
+  y_rows = y[:rows * cols].reshape(rows, cols, -1)
+  grid = np.stack([x_rows, y_rows], 1).reshape(2 * rows, cols, -1)
+  fig, ax = plt.subplots(figsize=(0.45 * cols + 0.4, 0.45 * 2 * rows + 0.6))
+  _show(ax, tile(grid), 'Joint samples (x, y) ~ p: x above its paired y')
   _save(fig, path)
