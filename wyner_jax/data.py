@@ -84,7 +84,7 @@ def _tfds_split(name: str, split: str, data_dir: str | None) -> ImageSet:
                               download=False)
   except Exception as e:  # tfds raises several types for "not prepared"
     raise DataError(
-        f'tfds data set {name!r} (split {split!r}) is not prepared under '
+        f'tfds data set {name!r} (split {split!r}) is not prepared as ArrayRecord under '
         f'data_dir={data_dir or "~/tensorflow_datasets"} ({type(e).__name__}); '
         'prepare it once on a machine with internet and TensorFlow: '
         f'python -c "import tensorflow_datasets as tfds; tfds.builder({name!r}, '
