@@ -23,10 +23,16 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
+from wyner_jax import classifier
+from wyner_jax import config_checks
+from wyner_jax import data
+from wyner_jax import evaluate
 from wyner_jax import latents
 from wyner_jax import losses
+from wyner_jax import report
 from wyner_jax import sharding
 from wyner_jax.checkpoints import PhaseCheckpoints
+from wyner_jax.metrics import label_metrics
 from wyner_jax.model import Params, WynerVAE
 
 PHASES = ('joint', 'marginal')
@@ -233,11 +239,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   Returns:
     The flat metrics written to WORKDIR/metrics.json.
   """
-  # Imported here: evaluation and figures are not needed by library users
-  # who only train.
-  from wyner_jax import classifier, config_checks, data, evaluate, report
-  from wyner_jax.metrics import label_metrics
-
   config_checks.validate(config)
   mesh = sharding.make_mesh()
   sharding.check_batch_size(config.batch_size, mesh)
