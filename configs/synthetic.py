@@ -61,6 +61,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
 
   config.eval = ml_collections.ConfigDict()
   config.eval.classifier_steps = 2000  # digit classifier that judges samples
+  config.eval.classifier_dir = ''  # its cache; '' = WORKDIR/classifier
 
   if arg == 'tiny':
     config.data.pairs_per_class = 64

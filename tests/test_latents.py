@@ -97,3 +97,12 @@ def test_bound_logits_soft_clips_and_zero_disables():
   np.testing.assert_allclose(bounded[2], 0.0)
   np.testing.assert_allclose(bounded[3], 5 * math.tanh(0.2), rtol=1e-6)
   assert latents.bound_logits(logits, 0.0) is logits
+
+
+def test_absent_latents_sample_to_empty_arrays():
+  empty = jnp.zeros((4, 0, 0))
+  for sample in (latents.gumbel_softmax(jax.random.key(0), empty, 0.5, hard=True),
+                 latents.sample_one_hot(jax.random.key(0), empty),
+                 latents.mode_one_hot(empty),
+                 latents.sample_prior(jax.random.key(0), 4, (0, 0))):
+    assert sample.shape == (4, 0, 0)

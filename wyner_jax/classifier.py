@@ -51,6 +51,15 @@ def predict(classifier: TrainedClassifier, images: np.ndarray,
   return np.concatenate(out) if out else np.zeros((0,), np.int32)
 
 
+def features(classifier: TrainedClassifier, images: np.ndarray,
+             chunk: int = 4096) -> np.ndarray:
+  """Penultimate-layer features [B, 256] of [B, 784] images."""
+  out = [np.asarray(logits_and_features(classifier.params,
+                                        jnp.asarray(images[i:i + chunk]))[1])
+         for i in range(0, len(images), chunk)]
+  return np.concatenate(out) if out else np.zeros((0, 256), np.float32)
+
+
 def train_classifier(train: ImageSet, test: ImageSet, seed: int = 0,
                      num_steps: int = 2000, batch_size: int = 128,
                      learning_rate: float = 1e-3) -> TrainedClassifier:

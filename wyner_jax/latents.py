@@ -29,7 +29,7 @@ def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: jax.Array | float,
   """
   gumbel = jax.random.gumbel(rng, logits.shape, jnp.float32)
   soft = jax.nn.softmax((logits.astype(jnp.float32) + gumbel) / tau, axis=-1)
-  if not hard:
+  if not hard or logits.size == 0:
     return soft
   one_hot = jax.nn.one_hot(jnp.argmax(soft, axis=-1), logits.shape[-1],
                            dtype=soft.dtype)
@@ -73,12 +73,16 @@ def bound_logits(logits: jax.Array, bound: float) -> jax.Array:
 
 def sample_one_hot(rng: jax.Array, logits: jax.Array) -> jax.Array:
   """Exact categorical sample as a one-hot: [..., K] -> [..., K]."""
+  if logits.size == 0:  # an absent latent: nothing to draw
+    return jnp.zeros(logits.shape, jnp.float32)
   index = jax.random.categorical(rng, logits, axis=-1)
   return jax.nn.one_hot(index, logits.shape[-1], dtype=jnp.float32)
 
 
 def mode_one_hot(logits: jax.Array) -> jax.Array:
   """One-hot of the most likely class: [..., K] -> [..., K]."""
+  if logits.size == 0:
+    return jnp.zeros(logits.shape, jnp.float32)
   return jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1],
                         dtype=jnp.float32)
 

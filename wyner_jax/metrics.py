@@ -1,31 +1,52 @@
 """What the latents carry, measured with a digit classifier (method.md §7-8).
 
 The model is right only when Z carries the label (what X and Y share) and U, V
-carry style. Accuracies here are fractions of generated images whose predicted
-label is the one the method intends; read them against the classifier's own
-test accuracy (`classifier/test_accuracy`).
+carry style. Accuracies are fractions of generated images whose predicted label
+is the one the method intends (chance 0.1); read them against the classifier's
+own test accuracy, `classifier/test_accuracy`.
 
-  accuracy_joint_reconstruction   y(v, z), z ~ q(z|x,y), v ~ q(v|x,y)  vs label(y)
-  accuracy_z_encoded_v_random     y(v, z), z ~ q(z|x,y), v ~ p(v)      vs label(y)  (high)
-  accuracy_z_random_v_encoded     y(v, z), z ~ p(z),     v ~ q(v|x,y)  vs label(y)  (~0.1)
-  accuracy_y_given_x              y ~ p(y|x) with the marginal q(z|x)  vs label(x)+1
-  accuracy_x_given_y              x ~ p(x|y) with the marginal q(z|y)  vs label(y)-1
-  joint_coherence                 (x, y) ~ p: label(y) == label(x)+1 mod 10
+  accuracy_joint_reconstruction  y(v,z), z ~ q(z|x,y), v ~ q(v|x,y)  vs label(y)
+  accuracy_z_encoded_v_random    y(v,z), z ~ q(z|x,y), v ~ p(v)      vs label(y)  (high)
+  accuracy_z_random_v_encoded    y(v,z), z ~ p(z),     v ~ q(v|x,y)  vs label(y)  (~0.1)
+  accuracy_y_given_x             y ~ p(y|x), z ~ q(z|x) (step 2)     vs label(x)+1
+  accuracy_x_given_y             x ~ p(x|y), z ~ q(z|y)              vs label(y)-1
+  style_transfer_accuracy        x(u0, z), u0 ~ q(u|x0) of another pair, z ~ q(z|y)
+                                                                     vs label(y)-1
+  joint_coherence                (x, y) ~ p: label(y) == label(x)+1 mod 10
+  latent_probe_accuracy          logistic regression from one-hot z ~ q(z|x) to
+                                 label(x), fitted on train pairs, scored on test pairs
+  rate_z, rate_u, rate_v         E[KL(q(.|x,y) || p)] in nats on test pairs (rate_z
+                                 bounds I(X,Y;Z)); rate_*_max = N log K
+
+Variability: S samples are generated for each condition; their diversity is
+the mean pairwise Euclidean distance of their classifier features (penultimate
+layer), divided by the mean pairwise feature distance of real test images of
+the target class, then averaged over conditions. 1.0: as varied as real
+digits of that class; 0: all samples identical.
+
+  variability_y_given_x         z ~ q(z|x) and v ~ p(v) both sampled (all of p(y|x))
+  style_variability_y_given_x   z at the mode of q(z|x), only v sampled: is V used?
+  (and the x_given_y pair)
+  style_transfer_variability    one concept y, S different style references x0:
+                                does the output follow the style reference?
 """
 
 import functools
 
 import jax
+import jax.numpy as jnp
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 
 from wyner_jax import latents
 from wyner_jax import sampling
-from wyner_jax.classifier import TrainedClassifier, predict
+from wyner_jax.classifier import TrainedClassifier, features, predict
 from wyner_jax.data import NUM_CLASSES, PairSet
 from wyner_jax.model import Params, WynerVAE
 
 SAMPLES_PER_CONDITION = 4
 JOINT_SAMPLES = 2000
+MAX_REFERENCE_PER_CLASS = 300  # bounds the O(n^2) real-data distance statistic
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'z_source', 'v_source'))
@@ -47,40 +68,117 @@ def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
   return model.decode(params['decoders']['y'], v, z)
 
 
+def mean_pairwise_distance(feats: np.ndarray) -> np.ndarray:
+  """[G, S, F] -> [G]: mean Euclidean distance over the S(S-1)/2 pairs of each group."""
+  num = feats.shape[1]
+  dist = np.linalg.norm(feats[:, :, None] - feats[:, None], axis=-1)
+  return dist.sum((1, 2)) / (num * (num - 1))
+
+
+def class_reference_distances(feats: np.ndarray, labels: np.ndarray,
+                              seed: int = 0) -> np.ndarray:
+  """[10]: mean pairwise feature distance of real images of each class
+  (at most MAX_REFERENCE_PER_CLASS images per class, a fixed subsample)."""
+  rng = np.random.default_rng(seed)
+  out = np.zeros(NUM_CLASSES)
+  for label in range(NUM_CLASSES):
+    index = np.flatnonzero(labels == label)
+    index = rng.permutation(index)[:MAX_REFERENCE_PER_CLASS]
+    out[label] = mean_pairwise_distance(feats[None, index])[0]
+  return out
+
+
+def variability(sample_feats: np.ndarray, target_labels: np.ndarray,
+                reference: np.ndarray) -> float:
+  """Mean over conditions of diversity / real-data diversity of the target class.
+
+  Args:
+    sample_feats: [B, S, F] features of S samples for each of B conditions.
+    target_labels: [B] the class each condition's samples should have.
+    reference: [10] from `class_reference_distances`.
+  """
+  return float(np.mean(mean_pairwise_distance(sample_feats)
+                       / reference[target_labels]))
+
+
 def label_metrics(model: WynerVAE, params: Params,
                   classifier: TrainedClassifier, pairs: PairSet,
-                  rng: jax.Array) -> dict[str, float]:
-  """The accuracies and coherence listed in the module docstring.
+                  train_pairs: PairSet, rng: jax.Array) -> dict[str, float]:
+  """Every metric of the module docstring, on all test pairs.
 
   Args:
     params: all groups ('joint', 'decoders', 'marginal').
-    pairs: test pairs (every pair is used).
+    pairs: test pairs; train_pairs: only for fitting the latent probe.
     rng: the result is a deterministic function of it.
   """
-  keys = iter(jax.random.split(rng, 8))
+  keys = iter(jax.random.split(rng, 16))
+  s = SAMPLES_PER_CONDITION
+  num = len(pairs.x)
   accuracy = lambda images, labels: float(np.mean(predict(classifier, images)
                                                   == labels))
-  x, y = pairs.x, pairs.y
+  flat = lambda a: np.asarray(a).reshape(-1, a.shape[-1])
   out = {'classifier/test_accuracy': classifier.test_accuracy}
+
   for name, z_source, v_source in (
       ('accuracy_joint_reconstruction', 'encoder', 'encoder'),
       ('accuracy_z_encoded_v_random', 'encoder', 'prior'),
       ('accuracy_z_random_v_encoded', 'prior', 'encoder')):
-    y_gen = decode_y_from_sources(model, params, next(keys), x, y, z_source,
-                                  v_source)
+    y_gen = decode_y_from_sources(model, params, next(keys), pairs.x, pairs.y,
+                                  z_source, v_source)
     out[f'eval/{name}'] = accuracy(np.asarray(y_gen), pairs.label_y)
 
-  s = SAMPLES_PER_CONDITION
-  y_gen = sampling.y_given_x(model, params, next(keys), x, s)
-  out['eval/accuracy_y_given_x'] = accuracy(
-      np.asarray(y_gen).reshape(len(x) * s, -1), np.repeat(pairs.label_y, s))
-  x_gen = sampling.x_given_y(model, params, next(keys), y, s)
-  out['eval/accuracy_x_given_y'] = accuracy(
-      np.asarray(x_gen).reshape(len(y) * s, -1), np.repeat(pairs.label_x, s))
+  reference = class_reference_distances(
+      features(classifier, np.concatenate([pairs.x, pairs.y])),
+      np.concatenate([pairs.label_x, pairs.label_y]))
+  for direction, condition, target, generate in (
+      ('y_given_x', pairs.x, pairs.label_y, sampling.y_given_x),
+      ('x_given_y', pairs.y, pairs.label_x, sampling.x_given_y)):
+    for prefix, z_mode in (('', False), ('style_', True)):
+      samples = flat(generate(model, params, next(keys), condition, s,
+                              z_mode=z_mode))
+      feats = features(classifier, samples).reshape(num, s, -1)
+      out[f'eval/{prefix}variability_{direction}'] = variability(
+          feats, target, reference)
+      if not z_mode:
+        out[f'eval/accuracy_{direction}'] = accuracy(samples, np.repeat(target, s))
+
+  # Style transfer: concept y_j, style from the x of S other (shuffled) pairs.
+  order = np.random.default_rng(0).permutation(num)
+  styles = np.stack([pairs.x[np.roll(order, k + 1)] for k in range(s)], 1)
+  transferred = flat(sampling.style_transfer_pairs(
+      model, params, next(keys), jnp.asarray(styles.reshape(num * s, -1)),
+      jnp.asarray(np.repeat(pairs.y, s, axis=0))))
+  out['eval/style_transfer_accuracy'] = accuracy(transferred,
+                                                 np.repeat(pairs.label_x, s))
+  out['eval/style_transfer_variability'] = variability(
+      features(classifier, transferred).reshape(num, s, -1), pairs.label_x,
+      reference)
 
   joint_x, joint_y = sampling.joint_samples(model, params, next(keys),
                                             JOINT_SAMPLES)
   out['eval/joint_coherence'] = float(np.mean(
       (predict(classifier, np.asarray(joint_x)) + 1) % NUM_CLASSES
       == predict(classifier, np.asarray(joint_y))))
+
+  out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
+      model, params, train_pairs, pairs, next(keys))
+  for name, size in (('z', model.z), ('u', model.u), ('v', model.v)):
+    logits = model.encode(params['joint'][name], size, jnp.asarray(pairs.x),
+                          jnp.asarray(pairs.y))
+    out[f'eval/rate_{name}'] = float(jnp.mean(latents.kl_to_uniform(logits)))
+    out[f'eval/rate_{name}_max'] = size[0] * float(np.log(max(size[1], 1)))
   return out
+
+
+def latent_probe_accuracy(model: WynerVAE, params: Params, train: PairSet,
+                          test: PairSet, rng: jax.Array) -> float:
+  """Test accuracy of a logistic regression from one-hot z ~ q(z|x) to label(x)."""
+  key_train, key_test = jax.random.split(rng)
+
+  def codes(key, x):
+    logits = model.encode(params['marginal']['z_x'], model.z, jnp.asarray(x))
+    return np.asarray(latents.sample_one_hot(key, logits)).reshape(len(x), -1)
+
+  probe = LogisticRegression(max_iter=1000)
+  probe.fit(codes(key_train, train.x), train.label_x)
+  return float(probe.score(codes(key_test, test.x), test.label_x))

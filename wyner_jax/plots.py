@@ -76,3 +76,43 @@ def joint_samples(path: str, x: np.ndarray, y: np.ndarray, cols: int = 16) -> No
   fig, ax = plt.subplots(figsize=(0.45 * cols + 0.4, 0.45 * 2 * rows + 0.6))
   _show(ax, tile(grid), 'Joint samples (x, y) ~ p: x above its paired y')
   _save(fig, path)
+
+
+def sweep_samples(path: str, labels: list[str],
+                  panels: list[tuple[np.ndarray, np.ndarray]]) -> None:
+  """One row per setting: conditional samples for two inputs (first column:
+  the input x, then y ~ p(y|x)) and style transfer (first column: the style
+  x0, then x(u0, z_j) for concepts y of digits 0, 1, ...)."""
+  fig, axes = plt.subplots(len(labels), 2, squeeze=False,
+                           figsize=(2 * (0.42 * panels[0][0].shape[1] + 0.3),
+                                    1.05 * len(labels) + 0.5))
+  for row, (label, (conditional, transfer)) in enumerate(zip(labels, panels)):
+    titles = (('Y given x (first column: x)', 'Style transfer (first column: style x0)')
+              if row == 0 else ('', ''))
+    for ax, canvas, title in zip(axes[row], (conditional, transfer), titles):
+      _show(ax, tile(canvas), title)
+    axes[row, 0].set_ylabel(label, fontsize=9, rotation=0, ha='right', va='center')
+  _save(fig, path)
+
+
+def sweep_metrics(path: str, rows: list[dict]) -> None:
+  """Accuracies and variabilities against the setting (one line per metric)."""
+  labels = [row['setting'] for row in rows]
+  groups = (
+      ('accuracy', ('eval/accuracy_y_given_x', 'eval/accuracy_x_given_y',
+                    'eval/style_transfer_accuracy', 'eval/latent_probe_accuracy',
+                    'eval/joint_coherence')),
+      ('variability (1 = real data)', ('eval/variability_y_given_x',
+                                       'eval/style_variability_y_given_x',
+                                       'eval/style_transfer_variability')))
+  fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+  for ax, (ylabel, keys) in zip(axes, groups):
+    for key in keys:
+      ax.plot(range(len(rows)), [row[key] for row in rows], marker='o',
+              label=key.removeprefix('eval/'))
+    ax.set_xticks(range(len(rows)), labels, rotation=20, fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+  _save(fig, path)

@@ -94,3 +94,17 @@ def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
   z_grid = jnp.tile(z, (rows, 1, 1))
   out = model.decode(params['decoders']['x'], u_grid, z_grid)
   return out.reshape(rows, cols, -1)
+
+
+@functools.partial(jax.jit, static_argnames=('model',))
+def style_transfer_pairs(model: WynerVAE, params: Params, rng: jax.Array,
+                         x_style: jax.Array, y_concept: jax.Array) -> jax.Array:
+  """X_i = x(u_i, z_i), u_i ~ q(u|x_style_i), z_i ~ q(z|y_concept_i): [B, D].
+
+  The element-wise form of `style_transfer`, for measuring it over many pairs.
+  """
+  key_u, key_z = jax.random.split(rng)
+  marginal = params['marginal']
+  u = latents.sample_one_hot(key_u, model.encode(marginal['u_x'], model.u, x_style))
+  z = latents.sample_one_hot(key_z, model.encode(marginal['z_y'], model.z, y_concept))
+  return model.decode(params['decoders']['x'], u, z)

@@ -231,13 +231,20 @@ def train_phase(phase: str, config: ml_collections.ConfigDict,
     checkpoints.close()
 
 
+class RunResult(NamedTuple):
+  metrics: dict[str, float]  # as written to metrics.json
+  model: WynerVAE
+  params: Params  # all groups: 'joint', 'decoders', 'marginal'
+  test_pairs: data.PairSet
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict,
-                       workdir: str) -> dict[str, float]:
+                       workdir: str) -> RunResult:
   """Runs both training steps (resuming or skipping finished ones), evaluates
   on the test pairs and writes the figures, metrics.json and config.json.
 
   Returns:
-    The flat metrics written to WORKDIR/metrics.json.
+    The metrics written to WORKDIR/metrics.json, the model and its parameters.
   """
   config_checks.validate(config)
   mesh = sharding.make_mesh()
@@ -297,15 +304,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   all_params = {**joint_state.params, 'marginal': marginal_state.params}
   steps = config.eval.classifier_steps
   digit_classifier = classifier.load_or_train(
-      os.path.join(workdir, 'classifier',
+      os.path.join(config.eval.classifier_dir or os.path.join(workdir, 'classifier'),
                    f'{config.data.source}-seed{config.seed}-steps{steps}'),
       train_images, test_images, config.seed, steps)
   metrics.update(label_metrics(model, all_params, digit_classifier, test_pairs,
-                               probe_key))
+                               train_pairs, probe_key))
   figures = report.write_figures(model, all_params, test_pairs, figure_key,
                                  os.path.join(workdir, 'figures'))
   with open(os.path.join(workdir, 'metrics.json'), 'w') as f:
     json.dump(metrics, f, indent=2, sort_keys=True)
   logging.info('wrote %s and %s', os.path.join(workdir, 'metrics.json'),
                ', '.join(figures))
-  return metrics
+  return RunResult(metrics, model, all_params, test_pairs)

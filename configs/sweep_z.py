@@ -1,0 +1,19 @@
+"""Poster experiment 1: vary |Z| with |U| = |V| = (2, 10), lambda = 0.
+
+  python -m experiments.sweep --config=configs/sweep_z.py --workdir=/tmp/sweep_z
+
+Variant `:tiny` (two settings, the tiny model) is for tests.
+"""
+
+from configs import synthetic
+
+
+def get_config(arg: str | None = None):
+  config = synthetic.get_config('tiny' if arg == 'tiny' else None)
+  config.model.u = config.model.v = (2, 10)
+  config.sweep = synthetic.ml_collections.ConfigDict()
+  config.sweep.fields = ('model.z',)
+  config.sweep.settings = ((1, 10), (1, 20), (1, 50), (1, 100), (30, 10))
+  if arg == 'tiny':
+    config.sweep.settings = ((1, 10), (2, 10))
+  return config

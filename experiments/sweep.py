@@ -1,0 +1,28 @@
+r"""Runs a sweep of latent sizes and writes one results table and figure.
+
+  python -m experiments.sweep --config=configs/sweep_z.py --workdir=/tmp/sweep_z
+  python -m experiments.sweep --config=configs/sweep_uv.py --workdir=/tmp/sweep_uv
+
+Re-running resumes: finished settings are restored, not retrained.
+"""
+
+from absl import app
+from absl import flags
+from ml_collections import config_flags
+
+from experiments import cli
+from wyner_jax import sweep
+
+_CONFIG = config_flags.DEFINE_config_file(
+    'config', None, 'Sweep config, e.g. configs/sweep_z.py.', lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', '/tmp/wyner_sweep',
+                               'Directory of the sweep (one sub-directory per setting).')
+flags.mark_flags_as_required(['config'])
+
+
+def main(argv):
+  cli.run_cli(argv, lambda: sweep.run_sweep(_CONFIG.value, _WORKDIR.value))
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,101 @@
+"""Sweeps over latent sizes: one full run per setting, one table and figure.
+
+A sweep config is a run config plus `config.sweep`:
+  fields: config paths set together to each value, e.g. ('model.u', 'model.v');
+  settings: the values, e.g. ((0, 0), (1, 10), (2, 10)).
+Each setting trains in WORKDIR/<name>/ (resuming like a single run), all
+settings share one judging classifier (WORKDIR/classifier/), and the sweep
+writes WORKDIR/results.json, WORKDIR/samples.png and WORKDIR/metrics.png.
+"""
+
+import json
+import os
+import time
+
+from absl import logging
+import jax
+import ml_collections
+import numpy as np
+
+from wyner_jax import plots
+from wyner_jax import sampling
+from wyner_jax import train
+from wyner_jax.config_checks import ConfigError
+from wyner_jax.report import one_per_digit
+
+CONDITION_DIGITS = (2, 7)  # the two inputs shown per setting
+SAMPLES_SHOWN = 6
+
+
+def setting_label(fields, value) -> str:
+  sizes = '='.join(f'|{f.split(".")[-1].upper()}|' for f in fields)
+  return f'{sizes}={tuple(value)}'
+
+
+def setting_dirname(fields, value) -> str:
+  names = ''.join(f.split('.')[-1] for f in fields)
+  return f'{names}_{value[0]}x{value[1]}'
+
+
+def setting_config(config: ml_collections.ConfigDict, value
+                   ) -> ml_collections.ConfigDict:
+  """A copy of `config` with every field of config.sweep.fields set to `value`."""
+  out = ml_collections.ConfigDict(config.to_dict())
+  for path in config.sweep.fields:
+    node = out
+    *parents, leaf = path.split('.')
+    for name in parents:
+      node = node[name]
+    if leaf not in node:
+      raise ConfigError(f'sweep.fields entry {path!r} is not a config field')
+    node[leaf] = tuple(value)
+  return out
+
+
+def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
+  """Trains and evaluates every setting; writes results.json and the figures.
+
+  Returns:
+    One row per setting: `setting`, `workdir`, `wall_time_s` (of this
+    invocation: small when the setting was already trained) and every metric.
+  """
+  fields, values = tuple(config.sweep.fields), list(config.sweep.settings)
+  if not fields or not values:
+    raise ConfigError('sweep.fields and sweep.settings must both be non-empty')
+  os.makedirs(workdir, exist_ok=True)
+  rows, panels = [], []
+  for i, value in enumerate(values):
+    run_config = setting_config(config, value)
+    run_config.eval.classifier_dir = os.path.join(workdir, 'classifier')
+    run_dir = os.path.join(workdir, setting_dirname(fields, value))
+    logging.info('sweep setting %d/%d: %s -> %s', i + 1, len(values),
+                 setting_label(fields, value), run_dir)
+    start = time.time()
+    result = train.train_and_evaluate(run_config, run_dir)
+    rows.append({'setting': setting_label(fields, value), 'workdir': run_dir,
+                 'wall_time_s': time.time() - start, **result.metrics})
+    panels.append(_panel(result, jax.random.key(config.seed)))
+  with open(os.path.join(workdir, 'results.json'), 'w') as f:
+    json.dump(rows, f, indent=2)
+  labels = [row['setting'] for row in rows]
+  plots.sweep_samples(os.path.join(workdir, 'samples.png'), labels, panels)
+  plots.sweep_metrics(os.path.join(workdir, 'metrics.png'), rows)
+  logging.info('wrote %s', os.path.join(workdir, 'results.json'))
+  return rows
+
+
+def _panel(result: train.RunResult, rng: jax.Array):
+  """Conditional samples for two test inputs and style transfer of two styles."""
+  pairs, model, params = result.test_pairs, result.model, result.params
+  key_cond, key_style = jax.random.split(rng)
+  index = one_per_digit(pairs)[list(CONDITION_DIGITS)]
+  x = pairs.x[index]
+  y_samples = np.asarray(sampling.y_given_x(model, params, key_cond, x,
+                                            SAMPLES_SHOWN))
+  conditional = np.concatenate([x[:, None], y_samples], 1)  # [2, 1+S, D]
+  concepts = pairs.y[one_per_digit(pairs)[:SAMPLES_SHOWN]]
+  styles = pairs.x[one_per_digit(pairs)[[0, 8]]]
+  grid = np.asarray(sampling.style_transfer(model, params, key_style, styles,
+                                            concepts))
+  transfer = np.concatenate([styles[:, None], grid], 1)  # [2, 1+S, D]
+  return conditional, transfer
