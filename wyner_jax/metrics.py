@@ -101,6 +101,19 @@ def variability(sample_feats: np.ndarray, target_labels: np.ndarray,
                        / reference[target_labels]))
 
 
+def label_accuracy(classifier: TrainedClassifier, images: np.ndarray,
+                   labels: np.ndarray) -> float:
+  """Fraction of [B, 784] images the classifier assigns the [B] labels."""
+  return float(np.mean(predict(classifier, images) == labels))
+
+
+def joint_coherence(classifier: TrainedClassifier, x: np.ndarray,
+                    y: np.ndarray) -> float:
+  """Fraction of pairs whose predicted labels satisfy label(y) = label(x)+1 mod 10."""
+  return float(np.mean((predict(classifier, x) + 1) % NUM_CLASSES
+                       == predict(classifier, y)))
+
+
 def label_metrics(model: WynerVAE, params: Params,
                   classifier: TrainedClassifier, pairs: PairSet,
                   train_pairs: PairSet, rng: jax.Array) -> dict[str, float]:
@@ -114,8 +127,7 @@ def label_metrics(model: WynerVAE, params: Params,
   keys = iter(jax.random.split(rng, 16))
   s = SAMPLES_PER_CONDITION
   num = len(pairs.x)
-  accuracy = lambda images, labels: float(np.mean(predict(classifier, images)
-                                                  == labels))
+  accuracy = functools.partial(label_accuracy, classifier)
   flat = lambda a: np.asarray(a).reshape(-1, a.shape[-1])
   out = {'classifier/test_accuracy': classifier.test_accuracy}
 
@@ -156,9 +168,8 @@ def label_metrics(model: WynerVAE, params: Params,
 
   joint_x, joint_y = sampling.joint_samples(model, params, next(keys),
                                             JOINT_SAMPLES)
-  out['eval/joint_coherence'] = float(np.mean(
-      (predict(classifier, np.asarray(joint_x)) + 1) % NUM_CLASSES
-      == predict(classifier, np.asarray(joint_y))))
+  out['eval/joint_coherence'] = joint_coherence(
+      classifier, np.asarray(joint_x), np.asarray(joint_y))
 
   out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
       model, params, train_pairs, pairs, next(keys))
