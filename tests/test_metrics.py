@@ -1,0 +1,90 @@
+"""The label metrics on constructed inputs with known answers."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from wyner_jax import classifier, data, metrics
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope='module')
+def judged():
+  train, test = data.load_embedded(test_per_class=100)
+  trained = classifier.train_classifier(train, test, seed=0, num_steps=400)
+  return trained, test
+
+
+def test_classifier_learns_digits(judged):
+  trained, _ = judged
+  assert trained.test_accuracy > 0.85
+
+
+def test_identical_samples_have_zero_variability(judged):
+  trained, test = judged
+  feats = classifier.features(trained, test.images)
+  reference = metrics.class_reference_distances(feats, test.labels)
+  same = np.repeat(feats[:50, None], 4, axis=1)  # 4 identical samples each
+  assert metrics.variability(same, test.labels[:50], reference) == 0.0
+
+
+def test_real_images_of_the_target_class_have_variability_one(judged):
+  # A perfect generator: for each condition, 4 random real test images of the class.
+  trained, test = judged
+  feats = classifier.features(trained, test.images)
+  reference = metrics.class_reference_distances(feats, test.labels)
+  rng = np.random.default_rng(0)
+  targets = rng.integers(0, 10, size=2000)
+  groups = np.stack([feats[rng.choice(np.flatnonzero(test.labels == t), 4,
+                                      replace=False)] for t in targets])
+  np.testing.assert_allclose(metrics.variability(groups, targets, reference),
+                             1.0, atol=0.02)
+
+
+def test_mean_pairwise_distance_closed_form():
+  feats = np.array([[[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]]])  # distances 5, 0, 5
+  np.testing.assert_allclose(metrics.mean_pairwise_distance(feats), [10 / 3])
+
+
+def test_real_images_score_the_classifier_accuracy(judged):
+  trained, test = judged
+  assert metrics.label_accuracy(trained, test.images, test.labels) == \
+      trained.test_accuracy
+
+
+def test_perfectly_coherent_pairs_have_coherence_one(judged):
+  trained, test = judged
+  predicted = classifier.predict(trained, test.images)
+  # y_i: an image that the classifier labels predicted(x_i) + 1.
+  partner = {l: np.flatnonzero(predicted == (l + 1) % 10)[0] for l in range(10)}
+  y = test.images[[partner[l] for l in predicted]]
+  assert metrics.joint_coherence(trained, test.images, y) == 1.0
+  shuffled = test.images[np.random.default_rng(0).permutation(len(test.images))]
+  assert metrics.joint_coherence(trained, test.images, shuffled) < 0.2
+
+
+def test_tiny_sweep_writes_a_row_per_setting(tmp_path):
+  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
+  result = subprocess.run(
+      [sys.executable, '-m', 'experiments.sweep',
+       '--config=configs/sweep_uv.py:tiny', f'--workdir={tmp_path}'],
+      cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
+  assert result.returncode == 0, result.stderr[-3000:]
+  rows = json.loads((tmp_path / 'results.json').read_text())
+  assert [row['setting'] for row in rows] == ['|U|=|V|=(0, 0)', '|U|=|V|=(1, 10)']
+  for row in rows:
+    for key in ('eval/accuracy_y_given_x', 'eval/variability_y_given_x',
+                'eval/style_variability_y_given_x', 'eval/joint_coherence',
+                'eval/style_transfer_accuracy', 'eval/rate_z', 'eval/rate_z_max',
+                'eval/latent_probe_accuracy', 'classifier/test_accuracy'):
+      assert isinstance(row[key], float), key
+  # No local latent: with z fixed at its mode, every sample is the same image.
+  assert rows[0]['eval/style_variability_y_given_x'] == 0.0
+  assert rows[0]['eval/rate_u_max'] == 0.0
+  for name in ('samples.png', 'metrics.png'):
+    assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'
