@@ -37,7 +37,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   # Departs from the paper: encoder logits pass through b * tanh(l / b). With
   # the paper's 2 eps^2 = 1e-4 the unbounded model collapses to the mean image
   # (method.md §8, docs/method_choices.md). 0 disables it.
-  config.model.logit_bound = 10.0
+  config.model.logit_bound = 5.0
 
   config.loss = ml_collections.ConfigDict()
   config.loss.lam = 0.0  # lambda, the extra weight on KL(q(z|x,y) || p(z))

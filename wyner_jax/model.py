@@ -68,7 +68,7 @@ class WynerVAE:
   hidden: int = 512
   depth: int = 2
   data_dim: int = 784
-  logit_bound: float = 10.0
+  logit_bound: float = 5.0
 
   def _encoder(self, size: Size) -> networks.Encoder:
     return networks.Encoder(self.hidden, self.depth, size)
