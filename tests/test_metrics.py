@@ -86,5 +86,6 @@ def test_tiny_sweep_writes_a_row_per_setting(tmp_path):
   # No local latent: with z fixed at its mode, every sample is the same image.
   assert rows[0]['eval/style_variability_y_given_x'] == 0.0
   assert rows[0]['eval/rate_u_max'] == 0.0
+  assert (tmp_path / 'results.md').read_text().count('\\|U\\|=') == 2
   for name in ('samples.png', 'metrics.png'):
     assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'

@@ -5,7 +5,8 @@ A sweep config is a run config plus `config.sweep`:
   settings: the values, e.g. ((0, 0), (1, 10), (2, 10)).
 Each setting trains in WORKDIR/<name>/ (resuming like a single run), all
 settings share one judging classifier (WORKDIR/classifier/), and the sweep
-writes WORKDIR/results.json, WORKDIR/samples.png and WORKDIR/metrics.png.
+writes WORKDIR/results.json (and results.md, its main columns as a table),
+WORKDIR/samples.png and WORKDIR/metrics.png.
 """
 
 import json
@@ -52,6 +53,38 @@ def setting_config(config: ml_collections.ConfigDict, value
   return out
 
 
+TABLE_COLUMNS = (
+    ('acc. Y given x', 'eval/accuracy_y_given_x'),
+    ('acc. X given y', 'eval/accuracy_x_given_y'),
+    ('var. Y given x', 'eval/variability_y_given_x'),
+    ('style var. Y given x', 'eval/style_variability_y_given_x'),
+    ('style var. X given y', 'eval/style_variability_x_given_y'),
+    ('style transfer acc.', 'eval/style_transfer_accuracy'),
+    ('style transfer var.', 'eval/style_transfer_variability'),
+    ('joint coherence', 'eval/joint_coherence'),
+    ('probe acc.', 'eval/latent_probe_accuracy'),
+    ('Z enc., V random', 'eval/accuracy_z_encoded_v_random'),
+    ('Z random, V enc.', 'eval/accuracy_z_random_v_encoded'),
+    ('rate Z / max', ('eval/rate_z', 'eval/rate_z_max')),
+    ('rate V / max', ('eval/rate_v', 'eval/rate_v_max')),
+)
+
+
+def markdown_table(rows: list[dict]) -> str:
+  """The main metrics of a sweep, one row per setting, as a Markdown table."""
+  def cell(row, key):
+    if isinstance(key, tuple):
+      return f'{row[key[0]]:.2f} / {row[key[1]]:.2f}'
+    return f'{row[key]:.3f}'
+  lines = ['| setting | ' + ' | '.join(name for name, _ in TABLE_COLUMNS) + ' |',
+           '|---' * (len(TABLE_COLUMNS) + 1) + '|']
+  for row in rows:
+    setting = row['setting'].replace('|', r'\|')  # literal bars in a cell
+    lines.append(f'| {setting} | ' + ' | '.join(
+        cell(row, key) for _, key in TABLE_COLUMNS) + ' |')
+  return '\n'.join(lines) + '\n'
+
+
 def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   """Trains and evaluates every setting; writes results.json and the figures.
 
@@ -77,6 +110,8 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
     panels.append(_panel(result, jax.random.key(config.seed)))
   with open(os.path.join(workdir, 'results.json'), 'w') as f:
     json.dump(rows, f, indent=2)
+  with open(os.path.join(workdir, 'results.md'), 'w') as f:
+    f.write(markdown_table(rows))
   labels = [row['setting'] for row in rows]
   plots.sweep_samples(os.path.join(workdir, 'samples.png'), labels, panels)
   plots.sweep_metrics(os.path.join(workdir, 'metrics.png'), rows)
