@@ -40,10 +40,13 @@ def _conditional(model: WynerVAE, params: Params, rng: jax.Array,
                                     else ('z_y', 'x', model.u))
   logits_z = model.encode(params['marginal'][z_encoder], model.z, condition)
   batch = condition.shape[0]
-  logits_z = jnp.repeat(logits_z, num_samples, axis=0)  # [B*S, N, K]
   key_z, key_local = jax.random.split(rng)
-  z = (latents.mode_one_hot(logits_z) if z_mode
-       else latents.sample_one_hot(key_z, logits_z))
+  if z_mode:
+    # The mode before repeating: XLA:CPU took minutes to compile an argmax
+    # over the repeated [B*S, N, K] logits (measured with K = 20).
+    z = jnp.repeat(latents.mode_one_hot(logits_z), num_samples, axis=0)
+  else:
+    z = latents.sample_one_hot(key_z, jnp.repeat(logits_z, num_samples, axis=0))
   local = latents.sample_prior(key_local, batch * num_samples, local_size)
   out = model.decode(params['decoders'][decoder], local, z)
   return out.reshape(batch, num_samples, -1)
