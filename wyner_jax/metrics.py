@@ -27,8 +27,10 @@ digits of that class; 0: all samples identical.
   variability_y_given_x         z ~ q(z|x) and v ~ p(v) both sampled (all of p(y|x))
   style_variability_y_given_x   z at the mode of q(z|x), only v sampled: is V used?
   (and the x_given_y pair)
-  style_transfer_variability    one concept y, S different style references x0:
-                                does the output follow the style reference?
+  style_transfer_variability    one concept y (z at the mode of q(z|y)), S different
+                                style references x0: does the output follow the
+                                style reference? (Above 1 when it copies the
+                                reference digit and ignores the concept.)
 """
 
 import functools
@@ -157,11 +159,14 @@ def label_metrics(model: WynerVAE, params: Params,
   # Style transfer: concept y_j, style from the x of S other (shuffled) pairs.
   order = np.random.default_rng(0).permutation(num)
   styles = np.stack([pairs.x[np.roll(order, k + 1)] for k in range(s)], 1)
+  styles = jnp.asarray(styles.reshape(num * s, -1))
+  concepts = jnp.asarray(np.repeat(pairs.y, s, axis=0))
   transferred = flat(sampling.style_transfer_pairs(
-      model, params, next(keys), jnp.asarray(styles.reshape(num * s, -1)),
-      jnp.asarray(np.repeat(pairs.y, s, axis=0))))
+      model, params, next(keys), styles, concepts))
   out['eval/style_transfer_accuracy'] = accuracy(transferred,
                                                  np.repeat(pairs.label_x, s))
+  transferred = flat(sampling.style_transfer_pairs(
+      model, params, next(keys), styles, concepts, z_mode=True))
   out['eval/style_transfer_variability'] = variability(
       features(classifier, transferred).reshape(num, s, -1), pairs.label_x,
       reference)

@@ -99,15 +99,19 @@ def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
   return out.reshape(rows, cols, -1)
 
 
-@functools.partial(jax.jit, static_argnames=('model',))
+@functools.partial(jax.jit, static_argnames=('model', 'z_mode'))
 def style_transfer_pairs(model: WynerVAE, params: Params, rng: jax.Array,
-                         x_style: jax.Array, y_concept: jax.Array) -> jax.Array:
+                         x_style: jax.Array, y_concept: jax.Array,
+                         z_mode: bool = False) -> jax.Array:
   """X_i = x(u_i, z_i), u_i ~ q(u|x_style_i), z_i ~ q(z|y_concept_i): [B, D].
 
-  The element-wise form of `style_transfer`, for measuring it over many pairs.
+  The element-wise form of `style_transfer`, for measuring it over many pairs;
+  `z_mode` takes the mode of q(z|y) so that only the style reference varies.
   """
   key_u, key_z = jax.random.split(rng)
   marginal = params['marginal']
   u = latents.sample_one_hot(key_u, model.encode(marginal['u_x'], model.u, x_style))
-  z = latents.sample_one_hot(key_z, model.encode(marginal['z_y'], model.z, y_concept))
+  logits_z = model.encode(marginal['z_y'], model.z, y_concept)
+  z = (latents.mode_one_hot(logits_z) if z_mode
+       else latents.sample_one_hot(key_z, logits_z))
   return model.decode(params['decoders']['x'], u, z)
