@@ -76,6 +76,19 @@ def x_given_y(model: WynerVAE, params: Params, rng: jax.Array, y: jax.Array,
   return _conditional(model, params, rng, y, num_samples, 'y', z_mode)
 
 
+def _style_and_concept(model: WynerVAE, params: Params, rng: jax.Array,
+                       x_style: jax.Array, y_concept: jax.Array,
+                       z_mode: bool) -> tuple[jax.Array, jax.Array]:
+  """u ~ q(u|x_style) and z ~ q(z|y_concept) (or its mode) as one-hots."""
+  key_u, key_z = jax.random.split(rng)
+  marginal = params['marginal']
+  u = latents.sample_one_hot(key_u, model.encode(marginal['u_x'], model.u, x_style))
+  logits_z = model.encode(marginal['z_y'], model.z, y_concept)
+  z = (latents.mode_one_hot(logits_z) if z_mode
+       else latents.sample_one_hot(key_z, logits_z))
+  return u, z
+
+
 @functools.partial(jax.jit, static_argnames=('model',))
 def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
                    x_style: jax.Array, y_concept: jax.Array) -> jax.Array:
@@ -88,10 +101,7 @@ def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
   Returns:
     [R, C, D].
   """
-  key_u, key_z = jax.random.split(rng)
-  marginal = params['marginal']
-  u = latents.sample_one_hot(key_u, model.encode(marginal['u_x'], model.u, x_style))
-  z = latents.sample_one_hot(key_z, model.encode(marginal['z_y'], model.z, y_concept))
+  u, z = _style_and_concept(model, params, rng, x_style, y_concept, False)
   rows, cols = u.shape[0], z.shape[0]
   u_grid = jnp.repeat(u, cols, axis=0)  # row-major (i, j) grid
   z_grid = jnp.tile(z, (rows, 1, 1))
@@ -108,10 +118,5 @@ def style_transfer_pairs(model: WynerVAE, params: Params, rng: jax.Array,
   The element-wise form of `style_transfer`, for measuring it over many pairs;
   `z_mode` takes the mode of q(z|y) so that only the style reference varies.
   """
-  key_u, key_z = jax.random.split(rng)
-  marginal = params['marginal']
-  u = latents.sample_one_hot(key_u, model.encode(marginal['u_x'], model.u, x_style))
-  logits_z = model.encode(marginal['z_y'], model.z, y_concept)
-  z = (latents.mode_one_hot(logits_z) if z_mode
-       else latents.sample_one_hot(key_z, logits_z))
+  u, z = _style_and_concept(model, params, rng, x_style, y_concept, z_mode)
   return model.decode(params['decoders']['x'], u, z)
