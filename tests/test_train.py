@@ -1,4 +1,5 @@
-"""Training steps: learning, frozen decoders, exact resume, 8 devices = 1."""
+"""Training steps (a stack of one model): learning, frozen decoders, exact
+resume, 8 devices = 1."""
 
 import jax
 import jax.numpy as jnp
@@ -26,16 +27,24 @@ def tiny_config(**overrides):
 
 def fixed_batch(pairs, size, mesh):
   """`size` pairs as the whole data set: every step sees the same batch."""
-  return sharding.replicate((jnp.asarray(pairs.x[::12][:size]),
-                             jnp.asarray(pairs.y[::12][:size])), mesh)
+  return sharding.place((pairs.x[::12][:size], pairs.y[::12][:size]),
+                        sharding.replicated(mesh))
 
 
 def run_steps(step_fn, state, frozen, batch, key, num):
+  """`num` steps of a one-model stack with lambda 0; the losses as floats."""
+  stacked = sharding.stacked(state.step.sharding.mesh)
+  key_data = sharding.place(jax.random.key_data(key)[None], stacked)
+  lams = sharding.place(np.zeros(1, np.float32), stacked)
   losses = []
   for _ in range(num):
-    state, metrics = step_fn(state, frozen, *batch, key, jnp.float32(0.0))
-    losses.append(float(metrics['loss']))
+    state, metrics = step_fn(state, frozen, *batch, key_data, lams)
+    losses.append(float(metrics['loss'][0]))
   return state, losses
+
+
+def one_model(tree):
+  return train.stack([tree])
 
 
 def make_step(loss_fn, config, mesh):
@@ -50,8 +59,8 @@ def _joint_training(pairs, num_steps):
   model = train.model_from_config(config)
   params = model.init(jax.random.key(0))
   loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
-  state = train.init_state({'joint': params['joint'],
-                            'decoders': params['decoders']},
+  state = train.init_state(one_model({'joint': params['joint'],
+                                      'decoders': params['decoders']}),
                            optax.adam(config.learning_rate), mesh)
   batch = fixed_batch(pairs, config.batch_size, mesh)
   state, losses = run_steps(make_step(loss_fn, config, mesh), state, None,
@@ -69,8 +78,8 @@ def test_marginal_step_leaves_decoders_bitwise_unchanged_and_learns(pairs):
   decoders = joint_state.params['decoders']
   before = jax.tree.map(np.array, decoders)
   loss_fn = train.marginal_loss_fn(model, False, config.loss.two_eps_sq)
-  state = train.init_state(params['marginal'], optax.adam(config.learning_rate),
-                           mesh)
+  state = train.init_state(one_model(params['marginal']),
+                           optax.adam(config.learning_rate), mesh)
   state, losses = run_steps(make_step(loss_fn, config, mesh), state, decoders,
                             batch, jax.random.key(1), 200)
   jax.tree.map(np.testing.assert_array_equal, before,
@@ -83,11 +92,12 @@ def _train_joint(config, workdir, pairs, mesh):
   model = train.model_from_config(config)
   params = model.init(jax.random.key(0))
   loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
-  dataset = sharding.replicate((jnp.asarray(pairs.x), jnp.asarray(pairs.y)), mesh)
+  dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
   state, _ = train.train_phase(
       'joint', config, loss_fn,
-      {'joint': params['joint'], 'decoders': params['decoders']}, None,
-      dataset, jax.random.key(2), mesh, str(workdir))
+      one_model({'joint': params['joint'], 'decoders': params['decoders']}),
+      None, dataset, jax.random.key_data(jax.random.key(2))[None],
+      np.zeros(1, np.float32), mesh, str(workdir))
   return state
 
 
@@ -101,7 +111,7 @@ def test_resumed_run_equals_uninterrupted_bitwise(pairs, tmp_path):
   _train_joint(short, tmp_path / 'resumed', pairs, mesh)
   resumed = _train_joint(full, tmp_path / 'resumed', pairs, mesh)
   uninterrupted = _train_joint(full, tmp_path / 'straight', pairs, mesh)
-  assert int(resumed.step) == int(uninterrupted.step) == 2 * steps
+  assert int(resumed.step[0]) == int(uninterrupted.step[0]) == 2 * steps
   jax.tree.map(np.testing.assert_array_equal,
                jax.tree.map(np.array, resumed),
                jax.tree.map(np.array, uninterrupted))
@@ -115,12 +125,11 @@ def test_eight_devices_match_one_device(pairs):
   loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
   results = []
   for devices in (jax.devices()[:1], jax.devices()):
-    mesh = sharding.make_mesh(devices)
-    state = train.init_state({'joint': params['joint'],
-                              'decoders': params['decoders']},
+    mesh = sharding.make_mesh(devices=devices)
+    state = train.init_state(one_model({'joint': params['joint'],
+                                        'decoders': params['decoders']}),
                              optax.adam(config.learning_rate), mesh)
-    dataset = sharding.replicate((jnp.asarray(pairs.x), jnp.asarray(pairs.y)),
-                                 mesh)
+    dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
     state, losses = run_steps(make_step(loss_fn, config, mesh), state, None,
                               dataset, jax.random.key(3), 5)
     results.append((state, losses))
@@ -133,6 +142,6 @@ def test_eight_devices_match_one_device(pairs):
 
 def test_batch_size_not_divisible_by_devices_is_a_clear_error():
   mesh = sharding.make_mesh()
-  with pytest.raises(ValueError, match=r'batch_size=12 must be a positive '
+  with pytest.raises(sharding.MeshError, match=r'batch_size=12 must be a positive '
                      r'multiple of the number of data-parallel devices \(8\)'):
-    sharding.check_batch_size(12, mesh)
+    sharding.check_divisible(1, 12, mesh)

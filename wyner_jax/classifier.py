@@ -6,17 +6,15 @@ no generated-image accuracy can be read without it.
 """
 
 import functools
-import json
 import os
-import shutil
 from typing import NamedTuple
 
+from flax import serialization
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-import orbax.checkpoint as ocp
 
 from wyner_jax.data import NUM_CLASSES, ImageSet
 
@@ -97,26 +95,28 @@ def train_classifier(train: ImageSet, test: ImageSet, seed: int = 0,
 
 def load_or_train(directory: str, train: ImageSet, test: ImageSet, seed: int,
                   num_steps: int) -> TrainedClassifier:
-  """The classifier cached in `directory` (Orbax), trained and saved if absent.
+  """The classifier cached in `directory`, trained and saved if absent.
 
   The caller keys `directory` by everything the classifier depends on
-  (image source, seed, steps).
+  (image source, seed, steps). The cache is one msgpack file written to a
+  temporary name and renamed, so it is complete or absent; with several
+  processes each trains the same classifier and only process 0 writes it.
   """
-  directory = os.path.abspath(directory)
-  accuracy_path = os.path.join(directory, 'test_accuracy.json')
-  params_path = os.path.join(directory, 'params')
-  abstract = jax.eval_shape(DigitClassifier().init, jax.random.key(0),
-                            jnp.zeros((1, train.images.shape[1])))
-  if os.path.exists(accuracy_path):  # written last: the cache is complete
-    with ocp.StandardCheckpointer() as checkpointer:
-      params = checkpointer.restore(params_path, abstract)
-    with open(accuracy_path) as f:
-      return TrainedClassifier(params, json.load(f)['test_accuracy'])
+  path = os.path.join(os.path.abspath(directory), 'classifier.msgpack')
+  target = {'params': jax.eval_shape(DigitClassifier().init, jax.random.key(0),
+                                     jnp.zeros((1, train.images.shape[1]))),
+            'test_accuracy': 0.0}
+  if os.path.exists(path):
+    with open(path, 'rb') as f:
+      cached = serialization.from_bytes(target, f.read())
+    return TrainedClassifier(jax.tree.map(jnp.asarray, cached['params']),
+                             float(cached['test_accuracy']))
   trained = train_classifier(train, test, seed=seed, num_steps=num_steps)
-  if os.path.exists(params_path):  # left by an interrupted save
-    shutil.rmtree(params_path)
-  with ocp.StandardCheckpointer() as checkpointer:
-    checkpointer.save(params_path, trained.params)
-  with open(accuracy_path, 'w') as f:
-    json.dump({'test_accuracy': trained.test_accuracy}, f)
+  if jax.process_index() == 0:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = path + '.partial'
+    with open(partial, 'wb') as f:
+      f.write(serialization.to_bytes(
+          {'params': trained.params, 'test_accuracy': trained.test_accuracy}))
+    os.replace(partial, path)
   return trained

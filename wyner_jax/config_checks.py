@@ -59,5 +59,23 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _check(isinstance(config.eval.classifier_steps, int)
          and config.eval.classifier_steps > 0, 'eval.classifier_steps',
          config.eval.classifier_steps, 'use a positive integer')
+  _check_lambda_sweep(config.lambda_sweep)
   _check(config.checkpoint_every > 0, 'checkpoint_every',
          config.checkpoint_every, 'use a positive integer')
+
+
+def _check_lambda_sweep(sweep: ml_collections.ConfigDict) -> None:
+  lams, seeds = sweep.lams, sweep.seeds
+  _check(isinstance(lams, (tuple, list)) and all(
+      isinstance(l, (int, float)) and not isinstance(l, bool) and l >= 0
+      for l in lams), 'lambda_sweep.lams', lams,
+         'use a tuple of lambdas >= 0 (empty: one model with loss.lam)')
+  _check(isinstance(seeds, (tuple, list)) and all(
+      isinstance(s, int) and not isinstance(s, bool) for s in seeds),
+         'lambda_sweep.seeds', seeds,
+         'use a tuple of integer seeds (empty: every model uses seed)')
+  _check(not (lams and seeds) or len(lams) == len(seeds), 'lambda_sweep.seeds',
+         seeds, f'give one seed per lambda ({len(lams)}) or none')
+  _check(isinstance(sweep.sweep_devices, int) and sweep.sweep_devices >= 1,
+         'lambda_sweep.sweep_devices', sweep.sweep_devices,
+         'use a positive integer')

@@ -116,3 +116,26 @@ def sweep_metrics(path: str, rows: list[dict]) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
   _save(fig, path)
+
+
+def lambda_sweep(path: str, rows: list[dict]) -> None:
+  """Rate, reconstruction error and accuracies against lambda (one marker per model)."""
+  lams = [row['lam'] for row in rows]
+  groups = (
+      ('rate E[KL(q(z|x,y) || p(z))] (nats)', ('joint/eval/kl/z',)),
+      ('reconstruction error (squared)', ('joint/eval/rec/x', 'joint/eval/rec/y')),
+      ('accuracy', ('eval/accuracy_joint_reconstruction',
+                    'eval/accuracy_y_given_x', 'eval/accuracy_x_given_y')))
+  positive = [lam for lam in lams if lam > 0]
+  fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+  for ax, (ylabel, keys) in zip(axes, groups):
+    for key in keys:
+      ax.plot(lams, [row[key] for row in rows], 'o', label=key)
+    # symlog keeps lambda = 0 on a log-like axis.
+    ax.set_xscale('symlog', linthresh=min(positive) if positive else 1.0)
+    ax.set_xlabel('λ')
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+  _save(fig, path)

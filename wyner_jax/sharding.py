@@ -1,44 +1,85 @@
-"""Device mesh and placements for data-parallel training in the global view.
+"""Device mesh and placements: data parallel and stacked models, in the global view.
 
-One ('data',) mesh axis over the devices; the batch is split along it
-(P('data')), while parameters, optimizer state and the (small) data set are
-replicated. jit inserts the gradient all-reduce; no pmap, no manual pmean.
+One 2-D mesh ('sweep', 'data') over every device of every process. A run
+trains a stack of S models (S = 1 for a single run) whose states carry a
+leading model axis split over 'sweep' (P('sweep')); each model's batch is
+split over 'data'. The data set is replicated (P()). jit inserts the gradient
+all-reduce over 'data'; no pmap, no manual pmean.
+
+Arrays are built with `jax.make_array_from_process_local_data` from host
+arrays that every process holds in full, so the same code runs on one process
+or many (each process places only the shards of its own devices).
 """
 
 from collections.abc import Sequence
 
 import jax
+from jax.experimental import multihost_utils
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec as P
+import numpy as np
+
+AXES = ('sweep', 'data')
 
 
-def make_mesh(devices: Sequence[jax.Device] | None = None) -> Mesh:
-  """A 1-D ('data',) mesh over `devices` (default: all devices)."""
+class MeshError(ValueError):
+  """The models or the batch cannot be split evenly over the devices."""
+
+
+def make_mesh(sweep_devices: int = 1,
+              devices: Sequence[jax.Device] | None = None) -> Mesh:
+  """A ('sweep', 'data') mesh: `sweep_devices` rows, the rest data parallel.
+
+  Args:
+    sweep_devices: size of the 'sweep' axis (devices that hold different models).
+    devices: default all devices of all processes.
+  """
   devices = list(devices) if devices is not None else jax.devices()
+  if sweep_devices < 1 or len(devices) % sweep_devices:
+    raise MeshError(f'sweep_devices={sweep_devices} must be a positive divisor '
+                    f'of the number of devices ({len(devices)})')
   # Auto axes let jit propagate shardings from the batch constraint alone.
-  return jax.make_mesh((len(devices),), ('data',),
-                       axis_types=(AxisType.Auto,), devices=devices)
+  return jax.make_mesh((sweep_devices, len(devices) // sweep_devices), AXES,
+                       axis_types=(AxisType.Auto,) * 2, devices=devices)
+
+
+def check_divisible(num_models: int, batch_size: int, mesh: Mesh) -> None:
+  """Raises MeshError naming the numbers when models or batch do not split evenly."""
+  sweep, data = mesh.shape['sweep'], mesh.shape['data']
+  if num_models % sweep:
+    raise MeshError(f'{num_models} models cannot be split over {sweep} sweep '
+                    f'devices; use a number of models divisible by {sweep} or '
+                    'set lambda_sweep.sweep_devices to a divisor of it')
+  if batch_size <= 0 or batch_size % data:
+    raise MeshError(f'batch_size={batch_size} must be a positive multiple of '
+                    f'the number of data-parallel devices ({data})')
 
 
 def replicated(mesh: Mesh) -> NamedSharding:
   return NamedSharding(mesh, P())
 
 
+def stacked(mesh: Mesh) -> NamedSharding:
+  """Leading model axis split over 'sweep'."""
+  return NamedSharding(mesh, P('sweep'))
+
+
 def batch_sharded(mesh: Mesh) -> NamedSharding:
+  """Per-model batch axis split over 'data' (inside the vmap over models)."""
   return NamedSharding(mesh, P('data'))
 
 
-def check_batch_size(batch_size: int, mesh: Mesh) -> None:
-  """Raises a clear error when the batch cannot be split evenly over the mesh."""
-  devices = mesh.shape['data']
-  if batch_size <= 0 or batch_size % devices:
-    raise ValueError(f'batch_size={batch_size} must be a positive multiple of '
-                     f'the number of data-parallel devices ({devices})')
-
-
-def replicate(tree, mesh: Mesh):
-  """Copies every leaf of `tree` to all devices of the mesh.
+def place(tree, sharding: NamedSharding):
+  """Global arrays with `sharding` from a tree every process holds in full.
 
   Always a copy (never an alias of the input), so donating the result to a
   jitted step cannot delete the caller's arrays.
   """
-  return jax.device_put(tree, replicated(mesh), may_alias=False)
+  def put(leaf):
+    host = np.asarray(jax.device_get(leaf))
+    return jax.make_array_from_process_local_data(sharding, host, host.shape)
+  return jax.tree.map(put, tree)
+
+
+def to_host(tree):
+  """Numpy copies of global arrays, complete on every process."""
+  return multihost_utils.process_allgather(tree, tiled=True)

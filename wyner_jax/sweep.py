@@ -20,7 +20,8 @@ import numpy as np
 
 from wyner_jax import plots
 from wyner_jax import sampling
-from wyner_jax import train
+from wyner_jax import lambda_sweep
+from wyner_jax import run
 from wyner_jax.config_checks import ConfigError
 from wyner_jax.report import one_per_digit
 
@@ -95,6 +96,9 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   fields, values = tuple(config.sweep.fields), list(config.sweep.settings)
   if not fields or not values:
     raise ConfigError('sweep.fields and sweep.settings must both be non-empty')
+  if lambda_sweep.is_sweep(config):
+    raise ConfigError('a latent-size sweep trains one model per setting; leave '
+                      'lambda_sweep.lams and lambda_sweep.seeds empty')
   os.makedirs(workdir, exist_ok=True)
   rows, panels = [], []
   for i, value in enumerate(values):
@@ -104,7 +108,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
     logging.info('sweep setting %d/%d: %s -> %s', i + 1, len(values),
                  setting_label(fields, value), run_dir)
     start = time.time()
-    result = train.train_and_evaluate(run_config, run_dir)
+    result, = run.train_and_evaluate(run_config, run_dir)
     rows.append({'setting': setting_label(fields, value), 'workdir': run_dir,
                  'wall_time_s': time.time() - start, **result.metrics})
     panels.append(_panel(result, jax.random.key(config.seed)))
@@ -119,7 +123,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   return rows
 
 
-def _panel(result: train.RunResult, rng: jax.Array):
+def _panel(result: run.RunResult, rng: jax.Array):
   """Conditional samples for two test inputs and style transfer of two styles."""
   pairs, model, params = result.test_pairs, result.model, result.params
   key_cond, key_style = jax.random.split(rng)

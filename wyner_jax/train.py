@@ -1,4 +1,8 @@
-"""Train state, the jitted train steps and the two-step training loop.
+"""Train state, the jitted train step and the loop of one training step.
+
+Everything trains a stack of S models at once (S = 1 for a single run): the
+state has a leading model axis and the step is vmapped over it (see
+`make_train_step`); the models differ in lambda and seed only.
 
 Step 1 ('joint') trains the joint encoders and both decoders on pairs; step 2
 ('marginal') trains only the marginal encoders. The decoders are not part of
@@ -21,18 +25,13 @@ from absl import logging
 import jax
 import jax.numpy as jnp
 import ml_collections
+import numpy as np
 import optax
 
-from wyner_jax import classifier
-from wyner_jax import config_checks
-from wyner_jax import data
-from wyner_jax import evaluate
 from wyner_jax import latents
 from wyner_jax import losses
-from wyner_jax import report
 from wyner_jax import sharding
 from wyner_jax.checkpoints import PhaseCheckpoints
-from wyner_jax.metrics import label_metrics
 from wyner_jax.model import Params, WynerVAE
 
 PHASES = ('joint', 'marginal')
@@ -90,17 +89,24 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
                     mesh: jax.sharding.Mesh, batch_size: int,
                     tau_config: ml_collections.ConfigDict,
                     learning_rate: float) -> Callable:
-  """Compiles one update: (state, frozen, data_x, data_y, key, lam) -> (state, metrics).
+  """Compiles one update of a stack of S models.
 
-  The whole training set is an argument (replicated on the devices); the
-  batch is gathered inside the step and constrained to P('data'), so no
-  host-to-device copy happens per step. `lam` is traced: changing it never
-  recompiles.
+  Returns:
+    step(state, frozen, data_x, data_y, key_data, lam) -> (state, metrics):
+    state, frozen, key_data ([S, 2] uint32, `jax.random.key_data`) and lam
+    ([S]) have a leading model axis; data_x [N, Dx] and data_y [N, Dy] are
+    the whole (replicated) training set, and every metric is [S].
+
+  Each model is `jax.vmap`ped over the leading axis, which the mesh splits
+  over 'sweep'; each model's batch is gathered inside the step (no host copy
+  per step) and split over 'data'. A model's update is the one it would get
+  trained alone: models share only the data set. `lam` is traced: changing
+  it never recompiles.
   """
   batch_spec = sharding.batch_sharded(mesh)
 
-  def train_step(state, frozen, data_x, data_y, key, lam):
-    data_key, noise_key = jax.random.split(key)
+  def model_step(state, frozen, data_x, data_y, key_data, lam):
+    data_key, noise_key = jax.random.split(jax.random.wrap_key_data(key_data))
     index = batch_indices(data_key, state.step, data_x.shape[0], batch_size)
     x = jax.lax.with_sharding_constraint(data_x[index], batch_spec)
     y = jax.lax.with_sharding_constraint(data_y[index], batch_spec)
@@ -115,28 +121,46 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
                'grad_norm': optax.tree.norm(grads)}
     return TrainState(state.step + 1, params, opt_state), metrics
 
-  replicated = sharding.replicated(mesh)
-  return jax.jit(train_step, donate_argnums=0,
-                 out_shardings=(replicated, replicated))
+  # spmd_axis_name puts the model axis on 'sweep' in every sharding inside.
+  step = jax.vmap(model_step, in_axes=(0, 0, None, None, 0, 0),
+                  spmd_axis_name='sweep')
+  stacked = sharding.stacked(mesh)
+  return jax.jit(step, donate_argnums=0, out_shardings=(stacked, stacked))
+
+
+def stack(trees: list[Any]) -> Any:
+  """One tree with a leading model axis from S trees of the same structure."""
+  return jax.tree.map(lambda *leaves: np.stack(leaves), *trees)
+
+
+def unstack(tree: Any, index: int) -> Any:
+  """Model `index` of a stacked tree."""
+  return jax.tree.map(lambda leaf: leaf[index], tree)
 
 
 def init_state(params: Params, optimizer: optax.GradientTransformation,
                mesh: jax.sharding.Mesh) -> TrainState:
-  state = TrainState(jnp.zeros((), jnp.int32), params, optimizer.init(params))
-  return sharding.replicate(state, mesh)
+  """The step-0 state of stacked `params` (leading model axis), on the mesh."""
+  def init(p):
+    return TrainState(jnp.zeros((), jnp.int32), p, optimizer.init(p))
+  return sharding.place(jax.vmap(init)(params), sharding.stacked(mesh))
 
 
-def check_finite(metrics: dict[str, float], phase: str, step: int) -> None:
-  """Raises FloatingPointError naming the bad terms, tau and the learning rate."""
-  if all(math.isfinite(v) for v in metrics.values()):
-    return
-  bad = [k for k in ('loss',) + TERMS
-         if k in metrics and not math.isfinite(metrics[k])]
-  raise FloatingPointError(
-      f'{phase} step {step}: non-finite {", ".join(bad)} '
-      f'(tau={metrics.get("tau")}, lr={metrics.get("lr")}); nothing was saved '
-      'for this step. Try a smaller learning rate, a larger tau.minimum or a '
-      'smaller model.logit_bound.')
+def check_finite(metrics: dict[str, np.ndarray], phase: str, step: int,
+                 labels: list[str]) -> None:
+  """Raises FloatingPointError naming the model, the bad terms, tau and the learning rate."""
+  for i, label in enumerate(labels):
+    values = {k: float(v[i]) for k, v in metrics.items()}
+    if all(math.isfinite(v) for v in values.values()):
+      continue
+    bad = [k for k in ('loss',) + TERMS
+           if k in values and not math.isfinite(values[k])]
+    model = f' (model {label})' if len(labels) > 1 else ''
+    raise FloatingPointError(
+        f'{phase} step {step}{model}: non-finite {", ".join(bad)} '
+        f'(tau={values.get("tau")}, lr={values.get("lr")}); nothing was saved '
+        'for this step. Try a smaller learning rate, a larger tau.minimum or a '
+        'smaller model.logit_bound.')
 
 
 def _format_duration(seconds: float) -> str:
@@ -144,24 +168,54 @@ def _format_duration(seconds: float) -> str:
   return f'{seconds // 60}m{seconds % 60:02d}s'
 
 
+def _log_progress(phase: str, step: int, num_steps: int, rate: float,
+                  metrics: dict[str, np.ndarray], labels: list[str],
+                  log_path: str | None) -> None:
+  eta = _format_duration((num_steps - step) / max(rate, 1e-9))
+  for i, label in enumerate(labels):
+    values = {k: float(v[i]) for k, v in metrics.items()}
+    terms = ' '.join(f'{k} {values[k]:.4g}' for k in
+                     ('loss', 'kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'tau'))
+    model = f' [{label}]' if len(labels) > 1 else ''
+    logging.info('%s step %d/%d%s  %s | %.1f steps/s, ETA %s', phase, step,
+                 num_steps, model, terms, rate, eta)
+    if log_path and jax.process_index() == 0:
+      with open(log_path, 'a') as f:
+        f.write(json.dumps({'phase': phase, 'step': step, 'model': label,
+                            'steps_per_sec': rate,
+                            **{f'train/{k}': v for k, v in values.items()}})
+                + '\n')
+
+
 def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
-              data: tuple[jax.Array, jax.Array], key: jax.Array, lam: float,
-              num_steps: int, checkpoints: PhaseCheckpoints,
+              data: tuple[jax.Array, jax.Array], key_data: jax.Array,
+              lams: jax.Array, num_steps: int, checkpoints: PhaseCheckpoints,
               checkpoint_every: int, log_every_secs: float,
-              log_path: str | None) -> tuple[TrainState, dict[str, float]]:
+              log_path: str | None,
+              labels: list[str]) -> tuple[TrainState, dict[str, np.ndarray]]:
   """Runs `step_fn` from state.step to num_steps, logging and checkpointing.
 
+  Args:
+    key_data, lams: [S] per-model key data and lambda, placed on the mesh.
+    labels: one name per model for logs and errors.
+
   Returns:
-    The final state and the (host) metrics of the last step.
+    The final state and the (host) metrics of the last step, each [S].
   """
-  step = int(state.step)
-  lam = jnp.float32(lam)
-  metrics: dict[str, float] = {}
+  step = int(sharding.to_host(state.step)[0])
+  metrics: dict[str, np.ndarray] = {}
   start_step, start_time = step, time.time()
   last_log, timing_started = start_time, False
+  in_flight = None
   while step < num_steps:
-    state, device_metrics = step_fn(state, frozen, *data, key, lam)
+    state, device_metrics = step_fn(state, frozen, *data, key_data, lams)
     step += 1
+    # At most two steps in flight: an unbounded queue of steps with
+    # collectives deadlocks XLA:CPU's device threads (seen with 8 simulated
+    # devices on 2 cores); waiting for the previous step costs no overlap.
+    if in_flight is not None:
+      jax.block_until_ready(in_flight)
+    in_flight = device_metrics
     if not timing_started:  # time steps/s from here: the first step compiles
       timing_started = True
       jax.block_until_ready(state)
@@ -173,146 +227,64 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
     should_log = now - last_log >= log_every_secs or step == num_steps
     should_save = step % checkpoint_every == 0 or step == num_steps
     if should_log or should_save:
-      metrics = {k: float(v) for k, v in jax.device_get(device_metrics).items()}
-      check_finite(metrics, phase, step)
+      metrics = sharding.to_host(device_metrics)
+      check_finite(metrics, phase, step, labels)
     if should_log:
       last_log = now
       rate = (step - start_step) / max(now - start_time, 1e-9)
-      terms = ' '.join(f'{k} {metrics[k]:.4g}' for k in
-                       ('loss', 'kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'tau'))
-      logging.info('%s step %d/%d  %s | %.1f steps/s, ETA %s', phase, step,
-                   num_steps, terms, rate,
-                   _format_duration((num_steps - step) / max(rate, 1e-9)))
-      if log_path:
-        with open(log_path, 'a') as f:
-          f.write(json.dumps({'phase': phase, 'step': step, 'steps_per_sec': rate,
-                              **{f'train/{k}': v for k, v in metrics.items()}})
-                  + '\n')
+      _log_progress(phase, step, num_steps, rate, metrics, labels, log_path)
     if should_save:
-      checkpoints.save(step, state, metrics)
+      checkpoints.save(step, state, {k: v.tolist() for k, v in metrics.items()})
   return state, metrics
 
 
 def train_phase(phase: str, config: ml_collections.ConfigDict,
                 loss_fn: LossFn, params: Params, frozen: Any,
-                data: tuple[jax.Array, jax.Array], key: jax.Array,
-                mesh: jax.sharding.Mesh, workdir: str,
-                log_path: str | None = None) -> tuple[TrainState, dict[str, float]]:
-  """Trains one phase, resuming from (or skipping to) its last checkpoint.
+                data: tuple[jax.Array, jax.Array], key_data: np.ndarray,
+                lams: np.ndarray, mesh: jax.sharding.Mesh, workdir: str,
+                log_path: str | None = None,
+                labels: list[str] | None = None
+                ) -> tuple[TrainState, dict[str, np.ndarray]]:
+  """Trains one phase of a stack of S models, resuming from (or skipping to)
+  its last checkpoint.
 
   Args:
     phase: 'joint' or 'marginal'; selects config.<phase> and the
       checkpoint directory WORKDIR/checkpoints/<phase>/.
-    params: initial parameters of the phase (used when nothing is saved).
+    params: initial parameters of the phase, stacked [S, ...] (used when
+      nothing is saved).
+    frozen: the constant argument of `loss_fn`, stacked, or None.
+    key_data: [S, 2] `jax.random.key_data` of each model's phase key.
+    lams: [S] lambda of each model.
+    labels: one name per model (default: its index).
 
   Returns:
-    The final state and the train metrics of its last step.
+    The final stacked state and the train metrics of its last step, each [S].
   """
   num_steps = config[phase].num_steps
+  labels = labels or [str(i) for i in range(len(lams))]
   optimizer = optax.adam(config.learning_rate)
   state = init_state(params, optimizer, mesh)
   checkpoints = PhaseCheckpoints(os.path.join(workdir, 'checkpoints', phase))
   try:
-    metrics: dict[str, float] = {}
+    metrics: dict[str, np.ndarray] = {}
     latest = checkpoints.latest_step()
     if latest is not None:
-      state, metrics = checkpoints.restore(latest, state)
+      state, saved = checkpoints.restore(latest, state)
+      metrics = {k: np.asarray(v) for k, v in saved.items()}
       logging.info('%s: restored step %d from %s%s', phase, latest,
                    checkpoints.directory,
                    ' (finished, skipping)' if latest >= num_steps else '')
-    if int(state.step) < num_steps:
+    if latest is None or latest < num_steps:
       step_fn = make_train_step(loss_fn, optimizer, mesh, config.batch_size,
                                 config.tau, config.learning_rate)
+      stacked = sharding.stacked(mesh)
       state, metrics = run_phase(
-          phase, step_fn, state, frozen, data, key, config.loss.lam, num_steps,
-          checkpoints, config.checkpoint_every, config.log_every_secs, log_path)
+          phase, step_fn, state, frozen, data,
+          sharding.place(key_data, stacked),
+          sharding.place(np.asarray(lams, np.float32), stacked), num_steps,
+          checkpoints, config.checkpoint_every, config.log_every_secs,
+          log_path, labels)
     return state, metrics
   finally:
     checkpoints.close()
-
-
-class RunResult(NamedTuple):
-  metrics: dict[str, float]  # as written to metrics.json
-  model: WynerVAE
-  params: Params  # all groups: 'joint', 'decoders', 'marginal'
-  test_pairs: data.PairSet
-
-
-def train_and_evaluate(config: ml_collections.ConfigDict,
-                       workdir: str) -> RunResult:
-  """Runs both training steps (resuming or skipping finished ones), evaluates
-  on the test pairs and writes the figures, metrics.json and config.json.
-
-  Returns:
-    The metrics written to WORKDIR/metrics.json, the model and its parameters.
-  """
-  config_checks.validate(config)
-  mesh = sharding.make_mesh()
-  sharding.check_batch_size(config.batch_size, mesh)
-  os.makedirs(workdir, exist_ok=True)
-  with open(os.path.join(workdir, 'config.json'), 'w') as f:
-    f.write(config.to_json(indent=2))
-
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, test_pairs = data.split_pairs(
-      train_images, test_images, config.data.pairs_per_class, config.seed)
-  if len(train_pairs.x) < config.batch_size:
-    raise config_checks.ConfigError(
-        f'batch_size={config.batch_size} is larger than the {len(train_pairs.x)} '
-        'train pairs; use a smaller batch or more data.pairs_per_class')
-  logging.info('data: %d train pairs, %d test pairs (%s); mesh %s',
-               len(train_pairs.x), len(test_pairs.x), config.data.source,
-               dict(mesh.shape))
-  model = model_from_config(config, data_dim=train_pairs.x.shape[1])
-  root = jax.random.key(config.seed)
-  init_key, joint_key, marginal_key, eval_key, figure_key, probe_key = (
-      jax.random.fold_in(root, i) for i in range(6))
-  params = model.init(init_key)
-  train_data = sharding.replicate((jnp.asarray(train_pairs.x),
-                                   jnp.asarray(train_pairs.y)), mesh)
-  log_path = os.path.join(workdir, 'train_log.jsonl')
-  hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-  joint_fn = joint_loss_fn(model, hard, two_eps_sq)
-  marginal_fn = marginal_loss_fn(model, hard, two_eps_sq)
-
-  joint_params = {'joint': params['joint'], 'decoders': params['decoders']}
-  joint_state, joint_train = train_phase(
-      'joint', config, joint_fn, joint_params, None, train_data, joint_key,
-      mesh, workdir, log_path)
-  decoders = joint_state.params['decoders']
-  marginal_state, marginal_train = train_phase(
-      'marginal', config, marginal_fn, params['marginal'], decoders,
-      train_data, marginal_key, mesh, workdir, log_path)
-
-  def final_tau(phase):
-    return float(latents.temperature(config[phase].num_steps, config.tau.initial,
-                                      config.tau.minimum, config.tau.decay))
-
-  joint_eval = evaluate.evaluate_loss(
-      joint_fn, joint_state.params, None, test_pairs, eval_key,
-      final_tau('joint'), config.loss.lam)
-  marginal_eval = evaluate.evaluate_loss(
-      marginal_fn, marginal_state.params, decoders, test_pairs, eval_key,
-      final_tau('marginal'), 0.0)
-  metrics = {}
-  for phase, train_metrics, eval_metrics in (
-      ('joint', joint_train, joint_eval),
-      ('marginal', marginal_train, marginal_eval)):
-    metrics.update({f'{phase}/train/{k}': v for k, v in train_metrics.items()})
-    metrics.update({f'{phase}/eval/{k}': v for k, v in eval_metrics.items()})
-
-  all_params = {**joint_state.params, 'marginal': marginal_state.params}
-  steps = config.eval.classifier_steps
-  digit_classifier = classifier.load_or_train(
-      os.path.join(config.eval.classifier_dir or os.path.join(workdir, 'classifier'),
-                   f'{config.data.source}-seed{config.seed}-steps{steps}'),
-      train_images, test_images, config.seed, steps)
-  metrics.update(label_metrics(model, all_params, digit_classifier, test_pairs,
-                               train_pairs, probe_key))
-  figures = report.write_figures(model, all_params, test_pairs, figure_key,
-                                 os.path.join(workdir, 'figures'))
-  with open(os.path.join(workdir, 'metrics.json'), 'w') as f:
-    json.dump(metrics, f, indent=2, sort_keys=True)
-  logging.info('wrote %s and %s', os.path.join(workdir, 'metrics.json'),
-               ', '.join(figures))
-  return RunResult(metrics, model, all_params, test_pairs)

@@ -1,0 +1,192 @@
+"""A run from a config: data, both training steps of a stack of models,
+evaluation and the files a researcher reads.
+
+A single run (config.lambda_sweep empty) writes WORKDIR/metrics.json and
+WORKDIR/figures/. A lambda sweep writes the same per model in
+WORKDIR/models/<lam.._seed..>/ and the sweep's WORKDIR/results.json,
+results.md and lambda_sweep.png. Both write config.json, train_log.jsonl and
+the checkpoints WORKDIR/checkpoints/{joint,marginal}/ (stacked states).
+
+With several processes (jax.distributed), every process trains and evaluates
+(evaluation is replicated), and only process 0 writes files.
+"""
+
+import json
+import os
+from typing import NamedTuple
+
+from absl import logging
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from wyner_jax import classifier
+from wyner_jax import config_checks
+from wyner_jax import data
+from wyner_jax import evaluate
+from wyner_jax import lambda_sweep
+from wyner_jax import latents
+from wyner_jax import report
+from wyner_jax import sharding
+from wyner_jax import train
+from wyner_jax.metrics import label_metrics
+from wyner_jax.model import Params, WynerVAE
+
+
+class RunKeys(NamedTuple):
+  """Every random key of one model, a function of its seed alone."""
+  init: jax.Array
+  joint: jax.Array
+  marginal: jax.Array
+  eval: jax.Array
+  figures: jax.Array
+  probe: jax.Array
+
+  @classmethod
+  def from_seed(cls, seed: int) -> 'RunKeys':
+    root = jax.random.key(seed)
+    return cls(*(jax.random.fold_in(root, i) for i in range(6)))
+
+
+class RunResult(NamedTuple):
+  metrics: dict[str, float]  # as written to metrics.json
+  model: WynerVAE
+  params: Params  # all groups: 'joint', 'decoders', 'marginal'
+  test_pairs: data.PairSet
+  spec: lambda_sweep.ModelSpec
+
+
+def _key_data(keys: list[jax.Array]) -> np.ndarray:
+  return np.stack([np.asarray(jax.random.key_data(k)) for k in keys])
+
+
+def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
+                 specs: list[lambda_sweep.ModelSpec], train_pairs: data.PairSet,
+                 mesh: jax.sharding.Mesh, workdir: str,
+                 log_path: str | None = None
+                 ) -> tuple[Params, dict[str, dict[str, np.ndarray]]]:
+  """Both training steps of a stack of models, resuming from WORKDIR/checkpoints.
+
+  Returns:
+    The trained parameters of all groups ('joint', 'decoders', 'marginal') as
+    host arrays with a leading model axis, and per phase the train metrics of
+    its last step ([S] each).
+  """
+  keys = [RunKeys.from_seed(spec.seed) for spec in specs]
+  initial = [model.init(k.init) for k in keys]
+  train_data = sharding.place((train_pairs.x, train_pairs.y),
+                              sharding.replicated(mesh))
+  hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
+  lams = np.array([spec.lam for spec in specs], np.float32)
+  labels = [spec.name for spec in specs]
+  joint_state, joint_train = train.train_phase(
+      'joint', config, train.joint_loss_fn(model, hard, two_eps_sq),
+      train.stack([{'joint': p['joint'], 'decoders': p['decoders']}
+                   for p in initial]),
+      None, train_data, _key_data([k.joint for k in keys]), lams, mesh,
+      workdir, log_path, labels)
+  marginal_state, marginal_train = train.train_phase(
+      'marginal', config, train.marginal_loss_fn(model, hard, two_eps_sq),
+      train.stack([p['marginal'] for p in initial]),
+      joint_state.params['decoders'], train_data,
+      _key_data([k.marginal for k in keys]), lams, mesh, workdir, log_path,
+      labels)
+  params = sharding.to_host({**joint_state.params,
+                             'marginal': marginal_state.params})
+  return params, {'joint': joint_train, 'marginal': marginal_train}
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict,
+                       workdir: str) -> list[RunResult]:
+  """Trains every model of `config` (resuming or skipping finished steps),
+  evaluates each on the test pairs and writes the outputs.
+
+  Returns:
+    One RunResult per model, in the order of `lambda_sweep.model_specs`.
+  """
+  config_checks.validate(config)
+  specs = lambda_sweep.model_specs(config)
+  mesh = sharding.make_mesh(config.lambda_sweep.sweep_devices)
+  sharding.check_divisible(len(specs), config.batch_size, mesh)
+  writes = jax.process_index() == 0
+  if writes:
+    os.makedirs(workdir, exist_ok=True)
+    with open(os.path.join(workdir, 'config.json'), 'w') as f:
+      f.write(config.to_json(indent=2))
+
+  train_images, test_images = data.load_config_images(config.data)
+  train_pairs, test_pairs = data.split_pairs(
+      train_images, test_images, config.data.pairs_per_class, config.data.seed)
+  if len(train_pairs.x) < config.batch_size:
+    raise config_checks.ConfigError(
+        f'batch_size={config.batch_size} is larger than the {len(train_pairs.x)} '
+        'train pairs; use a smaller batch or more data.pairs_per_class')
+  logging.info('data: %d train pairs, %d test pairs (%s); %d model(s); mesh %s',
+               len(train_pairs.x), len(test_pairs.x), config.data.source,
+               len(specs), dict(mesh.shape))
+  model = train.model_from_config(config, data_dim=train_pairs.x.shape[1])
+  keys = [RunKeys.from_seed(spec.seed) for spec in specs]
+  all_params, train_metrics = train_models(
+      config, model, specs, train_pairs, mesh, workdir,
+      os.path.join(workdir, 'train_log.jsonl'))
+
+  steps = config.eval.classifier_steps
+  digit_classifier = classifier.load_or_train(
+      os.path.join(config.eval.classifier_dir or os.path.join(workdir, 'classifier'),
+                   f'{config.data.source}-seed{config.data.seed}-steps{steps}'),
+      train_images, test_images, config.data.seed, steps)
+
+  sweep = lambda_sweep.is_sweep(config)
+  results = []
+  for i, (spec, model_keys) in enumerate(zip(specs, keys)):
+    params = jax.tree.map(jnp.asarray, train.unstack(all_params, i))
+    out_dir = os.path.join(workdir, 'models', spec.name) if sweep else workdir
+    metrics = _evaluate_model(config, model, params, spec, model_keys,
+                              {p: {k: float(v[i]) for k, v in m.items()}
+                               for p, m in train_metrics.items()},
+                              digit_classifier, train_pairs, test_pairs,
+                              out_dir, writes)
+    results.append(RunResult(metrics, model, params, test_pairs, spec))
+  if sweep and writes:
+    rows = [{'lam': r.spec.lam, 'seed': r.spec.seed, 'name': r.spec.name,
+             **r.metrics} for r in results]
+    paths = lambda_sweep.write_results(workdir, rows)
+    logging.info('wrote %s', ', '.join(paths))
+  return results
+
+
+def _evaluate_model(config, model, params, spec, keys, train_metrics,
+                    digit_classifier, train_pairs, test_pairs, out_dir,
+                    writes) -> dict[str, float]:
+  """Held-out objectives, label metrics and figures of one trained model."""
+  def final_tau(phase):
+    return float(latents.temperature(config[phase].num_steps, config.tau.initial,
+                                      config.tau.minimum, config.tau.decay))
+
+  hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
+  joint_params = {'joint': params['joint'], 'decoders': params['decoders']}
+  eval_metrics = {
+      'joint': evaluate.evaluate_loss(
+          train.joint_loss_fn(model, hard, two_eps_sq), joint_params, None,
+          test_pairs, keys.eval, final_tau('joint'), spec.lam),
+      'marginal': evaluate.evaluate_loss(
+          train.marginal_loss_fn(model, hard, two_eps_sq), params['marginal'],
+          params['decoders'], test_pairs, keys.eval, final_tau('marginal'), 0.0)}
+  metrics = {}
+  for phase in ('joint', 'marginal'):
+    metrics.update({f'{phase}/train/{k}': v
+                    for k, v in train_metrics[phase].items()})
+    metrics.update({f'{phase}/eval/{k}': v
+                    for k, v in eval_metrics[phase].items()})
+  metrics.update(label_metrics(model, params, digit_classifier, test_pairs,
+                               train_pairs, keys.probe))
+  if writes:
+    os.makedirs(out_dir, exist_ok=True)
+    figures = report.write_figures(model, params, test_pairs, keys.figures,
+                                   os.path.join(out_dir, 'figures'))
+    with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
+      json.dump(metrics, f, indent=2, sort_keys=True)
+    logging.info('%s: wrote %s and %s', spec.name,
+                 os.path.join(out_dir, 'metrics.json'), ', '.join(figures))
+  return metrics
