@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -62,3 +63,39 @@ def test_command_line_overrides_reach_the_run(tmp_path):
   result = run_main(tmp_path, '--config.model.z=(1,1)')
   assert result.returncode != 0
   assert 'model.z=(1, 1) is not allowed' in result.stderr
+
+
+def free_port() -> int:
+  with socket.socket() as s:
+    s.bind(('localhost', 0))
+    return s.getsockname()[1]
+
+
+def test_two_processes_match_one_process(first_run, tmp_path):
+  """jax.distributed on localhost: 2 processes x 2 CPU devices, one data mesh."""
+  workdir, _ = first_run
+  env = {**os.environ, 'JAX_PLATFORMS': 'cpu',
+         'XLA_FLAGS': '--xla_force_host_platform_device_count=2'}
+  port = free_port()
+  processes = [subprocess.Popen(
+      [sys.executable, '-m', 'experiments.main',
+       '--config=configs/synthetic.py:tiny', f'--workdir={tmp_path}',
+       f'--config.eval.classifier_dir={workdir / "classifier"}',
+       f'--coordinator_address=localhost:{port}', '--num_processes=2',
+       f'--process_id={i}'],
+      cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+      text=True) for i in range(2)]
+  outputs = [p.communicate(timeout=400) for p in processes]
+  for p, (_, err) in zip(processes, outputs):
+    assert p.returncode == 0, err[-3000:]
+  assert 'mesh {\'sweep\': 1, \'data\': 4}' in outputs[0][1]
+  assert 'wrote' not in outputs[1][1]  # process 1 neither logs nor writes
+  expected = json.loads((workdir / 'metrics.json').read_text())
+  got = json.loads((tmp_path / 'metrics.json').read_text())
+  assert got.keys() == expected.keys()
+  for key in expected:
+    assert got[key] == pytest.approx(expected[key], rel=1e-4, abs=1e-6), key
+  records = [json.loads(line) for line in
+             (tmp_path / 'train_log.jsonl').read_text().splitlines()]
+  steps = [(r['phase'], r['step']) for r in records]
+  assert len(steps) == len(set(steps))  # one writer

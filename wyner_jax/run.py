@@ -57,7 +57,8 @@ class RunResult(NamedTuple):
   spec: lambda_sweep.ModelSpec
 
 
-def _key_data(keys: list[jax.Array]) -> np.ndarray:
+def key_data(keys: list[jax.Array]) -> np.ndarray:
+  """[S, 2] uint32 raw data of S keys: the per-model key argument of the step."""
   return np.stack([np.asarray(jax.random.key_data(k)) for k in keys])
 
 
@@ -84,13 +85,13 @@ def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
       'joint', config, train.joint_loss_fn(model, hard, two_eps_sq),
       train.stack([{'joint': p['joint'], 'decoders': p['decoders']}
                    for p in initial]),
-      None, train_data, _key_data([k.joint for k in keys]), lams, mesh,
+      None, train_data, key_data([k.joint for k in keys]), lams, mesh,
       workdir, log_path, labels)
   marginal_state, marginal_train = train.train_phase(
       'marginal', config, train.marginal_loss_fn(model, hard, two_eps_sq),
       train.stack([p['marginal'] for p in initial]),
       joint_state.params['decoders'], train_data,
-      _key_data([k.marginal for k in keys]), lams, mesh, workdir, log_path,
+      key_data([k.marginal for k in keys]), lams, mesh, workdir, log_path,
       labels)
   params = sharding.to_host({**joint_state.params,
                              'marginal': marginal_state.params})

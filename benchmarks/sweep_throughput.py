@@ -1,0 +1,115 @@
+r"""Throughput of S models trained as one vmapped program vs. one at a time.
+
+  python -m benchmarks.sweep_throughput [--models=1,4,8] [--out=sweep_throughput.json]
+
+Times the step-1 and step-2 train steps of the default model
+(configs/synthetic.py) for stacks of S models (lambdas spread over
+configs/lambda_sweep.py's grid, seeds 0..S-1): compile time separately, then
+the median over repeats of `--steps` steps after warm-up. pairs/s counts the
+pairs of all S models; S sequential runs train at the S = 1 rate, so the
+speed-up of a sweep over sequential runs is pairs/s(S) / pairs/s(1).
+"""
+
+import json
+import statistics
+import time
+
+from absl import app
+from absl import flags
+import jax
+import numpy as np
+import optax
+
+from configs import synthetic
+from wyner_jax import data, run, sharding, train
+from wyner_jax.lambda_sweep import ModelSpec
+
+_MODELS = flags.DEFINE_list('models', ['1', '4', '8'], 'Stack sizes S to time.')
+_STEPS = flags.DEFINE_integer('steps', 50, 'Steps per timed repeat.')
+_REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).')
+_OUT = flags.DEFINE_string('out', 'sweep_throughput.json', 'JSON output path.')
+
+
+def time_steps(step_fn, state, frozen, train_data, key_data, lams, steps,
+               repeats):
+  """(compile seconds, median seconds per step, state)."""
+  start = time.perf_counter()
+  state, metrics = step_fn(state, frozen, *train_data, key_data, lams)
+  jax.block_until_ready(metrics)
+  compile_s = time.perf_counter() - start
+  for _ in range(3):  # warm-up
+    state, metrics = step_fn(state, frozen, *train_data, key_data, lams)
+  jax.block_until_ready(metrics)
+  per_step = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    for _ in range(steps):
+      state, metrics = step_fn(state, frozen, *train_data, key_data, lams)
+    jax.block_until_ready(metrics)
+    per_step.append((time.perf_counter() - start) / steps)
+  return compile_s, statistics.median(per_step), state
+
+
+def measure(config, model, train_pairs, num_models, steps, repeats):
+  mesh = sharding.make_mesh()
+  specs = [ModelSpec(lam, seed) for seed, lam in
+           enumerate(np.geomspace(1e3, 1e5, num_models))]
+  keys = [run.RunKeys.from_seed(spec.seed) for spec in specs]
+  initial = [model.init(k.init) for k in keys]
+  train_data = sharding.place((train_pairs.x, train_pairs.y),
+                              sharding.replicated(mesh))
+  stacked = sharding.stacked(mesh)
+  key_data = sharding.place(run.key_data([k.joint for k in keys]), stacked)
+  lams = sharding.place(np.array([s.lam for s in specs], np.float32), stacked)
+  optimizer = optax.adam(config.learning_rate)
+  rows = []
+  joint_params = train.stack([{'joint': p['joint'], 'decoders': p['decoders']}
+                              for p in initial])
+  phases = (
+      ('joint', train.joint_loss_fn(model, False, config.loss.two_eps_sq),
+       joint_params, None),
+      ('marginal', train.marginal_loss_fn(model, False, config.loss.two_eps_sq),
+       train.stack([p['marginal'] for p in initial]),
+       sharding.place(joint_params['decoders'], stacked)))
+  for phase, loss_fn, params, frozen in phases:
+    state = train.init_state(params, optimizer, mesh)
+    step_fn = train.make_train_step(loss_fn, optimizer, mesh, config.batch_size,
+                                    config.tau, config.learning_rate)
+    compile_s, step_s, _ = time_steps(step_fn, state, frozen, train_data,
+                                      key_data, lams, steps, repeats)
+    rows.append({'phase': phase, 'models': num_models, 'compile_s': compile_s,
+                 'step_ms': 1e3 * step_s,
+                 'pairs_per_s': num_models * config.batch_size / step_s})
+  return rows
+
+
+def main(argv):
+  del argv
+  config = synthetic.get_config()
+  train_images, test_images = data.load_config_images(config.data)
+  train_pairs, _ = data.split_pairs(train_images, test_images,
+                                    config.data.pairs_per_class, config.data.seed)
+  model = train.model_from_config(config)
+  rows = []
+  for num_models in (int(m) for m in _MODELS.value):
+    rows += measure(config, model, train_pairs, num_models, _STEPS.value,
+                    _REPEATS.value)
+  base = {r['phase']: r['pairs_per_s'] for r in rows if r['models'] == 1}
+  print(f'devices: {jax.devices()}; batch {config.batch_size} per model; '
+        f'median of {_REPEATS.value} x {_STEPS.value} steps')
+  print('| step | S | compile (s) | ms/step | pairs/s | vs. S sequential runs |')
+  print('|---|---|---|---|---|---|')
+  for r in rows:
+    r['speedup_vs_sequential'] = (r['pairs_per_s'] / base[r['phase']]
+                                  if r['phase'] in base else None)
+    speedup = (f'{r["speedup_vs_sequential"]:.2f}x'
+               if r['speedup_vs_sequential'] else 'n/a')
+    print(f'| {r["phase"]} | {r["models"]} | {r["compile_s"]:.1f} | '
+          f'{r["step_ms"]:.1f} | {r["pairs_per_s"]:.0f} | {speedup} |')
+  with open(_OUT.value, 'w') as f:
+    json.dump({'devices': [str(d) for d in jax.devices()],
+               'batch_size': config.batch_size, 'rows': rows}, f, indent=2)
+
+
+if __name__ == '__main__':
+  app.run(main)
