@@ -1,9 +1,10 @@
 r"""Throughput of S models trained as one vmapped program vs. one at a time.
 
-  python -m benchmarks.sweep_throughput [--models=1,4,8] [--out=sweep_throughput.json]
+  python -m benchmarks.sweep_throughput [--models=1,4,8] [--variant=tiny]
+      [--out=sweep_throughput.json]
 
 Times the step-1 and step-2 train steps of the default model
-(configs/synthetic.py) for stacks of S models (lambdas spread over
+(configs/synthetic.py, or its --variant) for stacks of S models (lambdas spread over
 configs/lambda_sweep.py's grid, seeds 0..S-1): compile time separately, then
 the median over repeats of `--steps` steps after warm-up. pairs/s counts the
 pairs of all S models; S sequential runs train at the S = 1 rate, so the
@@ -27,6 +28,8 @@ from wyner_jax.lambda_sweep import ModelSpec
 _MODELS = flags.DEFINE_list('models', ['1', '4', '8'], 'Stack sizes S to time.')
 _STEPS = flags.DEFINE_integer('steps', 50, 'Steps per timed repeat.')
 _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).')
+_VARIANT = flags.DEFINE_string('variant', None,
+                                'Variant of configs/synthetic.py, e.g. tiny.')
 _OUT = flags.DEFINE_string('out', 'sweep_throughput.json', 'JSON output path.')
 
 
@@ -85,7 +88,7 @@ def measure(config, model, train_pairs, num_models, steps, repeats):
 
 def main(argv):
   del argv
-  config = synthetic.get_config()
+  config = synthetic.get_config(_VARIANT.value)
   train_images, test_images = data.load_config_images(config.data)
   train_pairs, _ = data.split_pairs(train_images, test_images,
                                     config.data.pairs_per_class, config.data.seed)
@@ -95,7 +98,8 @@ def main(argv):
     rows += measure(config, model, train_pairs, num_models, _STEPS.value,
                     _REPEATS.value)
   base = {r['phase']: r['pairs_per_s'] for r in rows if r['models'] == 1}
-  print(f'devices: {jax.devices()}; batch {config.batch_size} per model; '
+  print(f'config: synthetic {_VARIANT.value or "default"}; '
+        f'devices: {jax.devices()}; batch {config.batch_size} per model; '
         f'median of {_REPEATS.value} x {_STEPS.value} steps')
   print('| step | S | compile (s) | ms/step | pairs/s | vs. S sequential runs |')
   print('|---|---|---|---|---|---|')
@@ -107,7 +111,7 @@ def main(argv):
     print(f'| {r["phase"]} | {r["models"]} | {r["compile_s"]:.1f} | '
           f'{r["step_ms"]:.1f} | {r["pairs_per_s"]:.0f} | {speedup} |')
   with open(_OUT.value, 'w') as f:
-    json.dump({'devices': [str(d) for d in jax.devices()],
+    json.dump({'variant': _VARIANT.value, 'devices': [str(d) for d in jax.devices()],
                'batch_size': config.batch_size, 'rows': rows}, f, indent=2)
 
 

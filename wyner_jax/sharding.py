@@ -69,11 +69,7 @@ def batch_sharded(mesh: Mesh) -> NamedSharding:
 
 
 def place(tree, sharding: NamedSharding):
-  """Global arrays with `sharding` from a tree every process holds in full.
-
-  Always a copy (never an alias of the input), so donating the result to a
-  jitted step cannot delete the caller's arrays.
-  """
+  """Global arrays with `sharding` from a tree every process holds in full."""
   def put(leaf):
     host = np.asarray(jax.device_get(leaf))
     return jax.make_array_from_process_local_data(sharding, host, host.shape)

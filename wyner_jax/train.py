@@ -122,10 +122,23 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
     return TrainState(state.step + 1, params, opt_state), metrics
 
   # spmd_axis_name puts the model axis on 'sweep' in every sharding inside.
-  step = jax.vmap(model_step, in_axes=(0, 0, None, None, 0, 0),
-                  spmd_axis_name='sweep')
+  vmapped = jax.vmap(model_step, in_axes=(0, 0, None, None, 0, 0),
+                     spmd_axis_name='sweep')
+
+  def step(state, frozen, data_x, data_y, key_data, lam):
+    if lam.shape[0] > 1:
+      return vmapped(state, frozen, data_x, data_y, key_data, lam)
+    # One model: run it unbatched. The vmap over one model ran the default
+    # model's step 20% slower on XLA:CPU (41 vs 34.5 ms, measured).
+    first = lambda tree: jax.tree.map(lambda leaf: leaf[0], tree)
+    out = model_step(first(state), first(frozen), data_x, data_y, key_data[0],
+                     lam[0])
+    return jax.tree.map(lambda leaf: leaf[None], out)
+
   stacked = sharding.stacked(mesh)
-  return jax.jit(step, donate_argnums=0, out_shardings=(stacked, stacked))
+  # No buffer donation: with it XLA:CPU copied every stacked parameter per
+  # step (measured: 155 vs 133 ms for 4 models, 44 vs 34 ms for one).
+  return jax.jit(step, out_shardings=(stacked, stacked))
 
 
 def stack(trees: list[Any]) -> Any:
