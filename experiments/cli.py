@@ -1,5 +1,8 @@
-"""What the launchers share: multi-process start-up, quiet library logs and
-one-line user errors.
+"""What the launchers share: flag parsing, multi-process start-up, quiet
+library logs and one-line user errors (`--debug` shows their traceback).
+
+Launchers call `cli.main(job)`; bad input ends in one line `error: ...` and a
+non-zero exit, pre-emption (SIGTERM/SIGINT while training) in 128 + signal.
 
 Multi-host: start the same command on every host with
   --coordinator_address=HOST0:PORT --num_processes=P --process_id=I
@@ -7,6 +10,7 @@ Multi-host: start the same command on every host with
 --distributed alone; JAX also reads JAX_COORDINATOR_ADDRESS).
 """
 
+import importlib.util
 import logging as pylogging
 import sys
 
@@ -15,10 +19,19 @@ from absl import flags
 from absl import logging
 import jax
 
+from wyner_jax.checkpoints import CheckpointError
 from wyner_jax.config_checks import ConfigError
 from wyner_jax.data import DataError
+from wyner_jax.preemption import Preempted
 from wyner_jax.sharding import MeshError
 
+# Errors in what the user gave (config, data, workdir, devices) or in how
+# training went numerically: one readable line, no traceback.
+USER_ERRORS = (ConfigError, DataError, MeshError, CheckpointError,
+               FloatingPointError)
+
+_DEBUG = flags.DEFINE_bool('debug', False,
+                           'Show the Python traceback of user errors.')
 _DISTRIBUTED = flags.DEFINE_bool(
     'distributed', False, 'Call jax.distributed.initialize() (implied by the '
     'three flags below).')
@@ -46,6 +59,47 @@ def _initialize_distributed() -> None:
   jax.distributed.initialize(*given)
 
 
+def _load_config_file(argv: list[str]):
+  """The config named by --config=PATH[:ARG] in `argv`, loaded without overrides."""
+  spec = next(a.split('=', 1)[1] for a in argv if a.startswith('--config='))
+  path, _, arg = spec.partition(':')
+  module_spec = importlib.util.spec_from_file_location('_config_file', path)
+  module = importlib.util.module_from_spec(module_spec)
+  module_spec.loader.exec_module(module)
+  return module.get_config(arg) if arg else module.get_config()
+
+
+def _unknown_config_field(argv: list[str], missing: str) -> str:
+  """The message for a --config.PATH=VALUE override naming no config field."""
+  config = _load_config_file(argv)
+  for override in (a for a in argv[1:] if a.startswith('--config.')):
+    path = override.split('=', 1)[0].removeprefix('--config.').split('.')
+    node = config
+    for depth, name in enumerate(path):
+      if not hasattr(node, 'keys') or name not in node:
+        parent = '.'.join(path[:depth]) or 'the config'
+        allowed = ', '.join(sorted(node.keys())) if hasattr(node, 'keys') else 'none'
+        return (f'{override}: {".".join(path)!r} is not a config field; '
+                f'fields of {parent}: {allowed}')
+      node = node[name]
+  return f'unknown config field {missing}'
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+  """absl's flag parser, with bad flags and unknown config fields in one line."""
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    sys.exit(f'error: {e}')
+  except (AttributeError, KeyError) as e:  # ml_collections: no such field
+    sys.exit(f'error: {_unknown_config_field(argv, str(e))}')
+
+
+def main(job) -> None:
+  """Parses the flags and runs `job()` as the launcher's main function."""
+  app.run(lambda argv: run_cli(argv, job), flags_parser=parse_flags)
+
+
 def run_cli(argv, job) -> None:
   """Runs `job()` with quiet library logs; user errors end in one line."""
   if len(argv) > 1:
@@ -58,7 +112,12 @@ def run_cli(argv, job) -> None:
                jax.process_count(), jax.devices())
   try:
     job()
-  except (ConfigError, DataError, MeshError, FloatingPointError) as e:
-    # User errors and numerical faults: one readable line, no traceback.
+  except USER_ERRORS as e:
+    if _DEBUG.value:
+      raise
     logging.error('%s', e)
     sys.exit(f'error: {e}')
+  except Preempted as e:
+    logging.warning('%s', e)
+    print(f'stopped: {e}', file=sys.stderr)
+    sys.exit(128 + e.signum)

@@ -6,7 +6,6 @@ Re-running the same command resumes the unfinished training step from its last
 checkpoint and skips a finished one.
 """
 
-from absl import app
 from absl import flags
 from ml_collections import config_flags
 
@@ -21,9 +20,5 @@ _WORKDIR = flags.DEFINE_string(
 flags.mark_flags_as_required(['config'])
 
 
-def main(argv):
-  cli.run_cli(argv, lambda: run.train_and_evaluate(_CONFIG.value, _WORKDIR.value))
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.main(lambda: run.train_and_evaluate(_CONFIG.value, _WORKDIR.value))

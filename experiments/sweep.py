@@ -6,7 +6,6 @@ r"""Runs a sweep of latent sizes and writes one results table and figure.
 Re-running resumes: finished settings are restored, not retrained.
 """
 
-from absl import app
 from absl import flags
 from ml_collections import config_flags
 
@@ -20,9 +19,5 @@ _WORKDIR = flags.DEFINE_string('workdir', '/tmp/wyner_sweep',
 flags.mark_flags_as_required(['config'])
 
 
-def main(argv):
-  cli.run_cli(argv, lambda: sweep.run_sweep(_CONFIG.value, _WORKDIR.value))
-
-
 if __name__ == '__main__':
-  app.run(main)
+  cli.main(lambda: sweep.run_sweep(_CONFIG.value, _WORKDIR.value))

@@ -33,12 +33,13 @@ def test_kl_of_a_one_hot_is_log_k_per_categorical():
                              rtol=1e-6)
 
 
+@pytest.mark.parametrize('hard', [False, True])
 @pytest.mark.parametrize('k', [2, 10, 1000])
-def test_extreme_logits_and_low_temperature_stay_finite(k):
+def test_extreme_logits_and_low_temperature_stay_finite(k, hard):
   logits = jnp.where(jnp.arange(k) % 2 == 0, 1e4, -1e4)[None, None].repeat(4, 0)
-  sample = latents.gumbel_softmax(jax.random.key(1), logits, 1e-3)
+  sample = latents.gumbel_softmax(jax.random.key(1), logits, 1e-3, hard)
   grad = jax.grad(lambda l: jnp.sum(latents.gumbel_softmax(
-      jax.random.key(1), l, 1e-3) ** 2) + jnp.sum(latents.kl_to_uniform(l)))(logits)
+      jax.random.key(1), l, 1e-3, hard) ** 2) + jnp.sum(latents.kl_to_uniform(l)))(logits)
   assert np.all(np.isfinite(sample)) and np.all(np.isfinite(grad))
   assert np.all(np.isfinite(latents.kl_to_uniform(logits)))
 

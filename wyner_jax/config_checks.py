@@ -1,4 +1,8 @@
-"""Up-front validation of a run's config: one readable error per bad field."""
+"""Up-front validation of a run's config and workdir: one readable error per
+bad field, naming the field, its value and what is allowed."""
+
+import numbers
+import os
 
 import ml_collections
 
@@ -9,73 +13,134 @@ class ConfigError(ValueError):
   """A config field holds a value that is not allowed; the message says which."""
 
 
+# Every field a run reads. Anything else in a config is a typo or a leftover.
+KNOWN_FIELDS = frozenset({
+    'seed',
+    'data.seed', 'data.source', 'data.pairs_per_class',
+    'data.embedded_test_per_class', 'data.tfds_name', 'data.tfds_dir',
+    'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
+    'model.logit_bound',
+    'loss.lam', 'loss.two_eps_sq',
+    'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
+    'joint.num_steps', 'marginal.num_steps',
+    'lambda_sweep.lams', 'lambda_sweep.seeds', 'lambda_sweep.sweep_devices',
+    'batch_size', 'learning_rate', 'checkpoint_every', 'log_every_secs',
+    'eval.classifier_steps', 'eval.classifier_dir',
+    'sweep.fields', 'sweep.settings',  # latent-size sweeps (wyner_jax/sweep.py)
+})
+
+
+def field_paths(config: ml_collections.ConfigDict, prefix: str = '') -> list[str]:
+  """Dotted paths of every leaf field, e.g. 'model.z'."""
+  paths = []
+  for name, value in config.items():
+    path = prefix + name
+    if isinstance(value, ml_collections.ConfigDict):
+      paths += field_paths(value, path + '.')
+    else:
+      paths.append(path)
+  return paths
+
+
+def _fail(name: str, value, allowed: str):
+  raise ConfigError(f'{name}={value!r} is not allowed; {allowed}')
+
+
+def _is_int(value) -> bool:
+  return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+  return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _int_at_least(name: str, value, minimum: int) -> None:
+  if not (_is_int(value) and value >= minimum):
+    _fail(name, value, f'use an integer >= {minimum}')
+
+
+def _real_above(name: str, value, bound: float, inclusive: bool = False) -> None:
+  ok = _is_real(value) and (value >= bound if inclusive else value > bound)
+  if not ok:
+    _fail(name, value, f'use a number {">=" if inclusive else ">"} {bound:g}')
+
+
 def _check_size(name: str, size, allow_empty: bool) -> None:
   ok = (isinstance(size, (tuple, list)) and len(size) == 2
-        and all(isinstance(s, int) and not isinstance(s, bool) for s in size))
+        and all(_is_int(s) for s in size))
   if ok and tuple(size) == (0, 0) and allow_empty:
     return
   if not ok or size[0] < 1 or size[1] < 2:
-    allowed = '(N, K) with N >= 1 and K >= 2' + (' or (0, 0) for none'
-                                                  if allow_empty else '')
-    raise ConfigError(f'{name}={size!r} is not allowed; use {allowed}')
-
-
-def _check(condition: bool, name: str, value, allowed: str) -> None:
-  if not condition:
-    raise ConfigError(f'{name}={value!r} is not allowed; {allowed}')
-
-
-def validate(config: ml_collections.ConfigDict) -> None:
-  """Raises ConfigError naming the first bad field, its value and what is allowed."""
-  _check_size('model.z', config.model.z, allow_empty=False)
-  _check_size('model.u', config.model.u, allow_empty=True)
-  _check_size('model.v', config.model.v, allow_empty=True)
-  for name in ('hidden', 'depth'):
-    value = config.model[name]
-    _check(isinstance(value, int) and value >= 1, f'model.{name}', value,
-           'use a positive integer')
-  _check(config.model.logit_bound >= 0, 'model.logit_bound',
-         config.model.logit_bound, 'use a value >= 0 (0 = unbounded)')
-  _check(config.loss.lam >= 0, 'loss.lam', config.loss.lam, 'use lambda >= 0')
-  _check(config.loss.two_eps_sq > 0, 'loss.two_eps_sq', config.loss.two_eps_sq,
-         'use 2 eps^2 > 0')
-  _check(config.tau.initial > 0, 'tau.initial', config.tau.initial, 'use > 0')
-  # The schedule decays towards `minimum`, so tau > 0 throughout iff minimum > 0.
-  _check(config.tau.minimum > 0, 'tau.minimum', config.tau.minimum, 'use > 0')
-  _check(config.tau.decay >= 0, 'tau.decay', config.tau.decay, 'use >= 0')
-  for phase in ('joint', 'marginal'):
-    steps = config[phase].num_steps
-    _check(isinstance(steps, int) and steps >= 0, f'{phase}.num_steps', steps,
-           'use an integer >= 0')
-  _check(isinstance(config.batch_size, int) and config.batch_size > 0,
-         'batch_size', config.batch_size, 'use a positive integer')
-  _check(config.learning_rate > 0, 'learning_rate', config.learning_rate,
-         'use > 0')
-  _check(config.data.source in SOURCES, 'data.source', config.data.source,
-         f'allowed: {", ".join(SOURCES)}')
-  _check(isinstance(config.data.pairs_per_class, int)
-         and config.data.pairs_per_class > 0, 'data.pairs_per_class',
-         config.data.pairs_per_class, 'use a positive integer')
-  _check(isinstance(config.eval.classifier_steps, int)
-         and config.eval.classifier_steps > 0, 'eval.classifier_steps',
-         config.eval.classifier_steps, 'use a positive integer')
-  _check_lambda_sweep(config.lambda_sweep)
-  _check(config.checkpoint_every > 0, 'checkpoint_every',
-         config.checkpoint_every, 'use a positive integer')
+    allowed = ('(N, K): N >= 1 categoricals of K >= 2 classes (K = 1 carries '
+               'no information)' + (', or (0, 0) for none' if allow_empty else ''))
+    _fail(name, size, f'use {allowed}')
 
 
 def _check_lambda_sweep(sweep: ml_collections.ConfigDict) -> None:
   lams, seeds = sweep.lams, sweep.seeds
-  _check(isinstance(lams, (tuple, list)) and all(
-      isinstance(l, (int, float)) and not isinstance(l, bool) and l >= 0
-      for l in lams), 'lambda_sweep.lams', lams,
-         'use a tuple of lambdas >= 0 (empty: one model with loss.lam)')
-  _check(isinstance(seeds, (tuple, list)) and all(
-      isinstance(s, int) and not isinstance(s, bool) for s in seeds),
-         'lambda_sweep.seeds', seeds,
-         'use a tuple of integer seeds (empty: every model uses seed)')
-  _check(not (lams and seeds) or len(lams) == len(seeds), 'lambda_sweep.seeds',
-         seeds, f'give one seed per lambda ({len(lams)}) or none')
-  _check(isinstance(sweep.sweep_devices, int) and sweep.sweep_devices >= 1,
-         'lambda_sweep.sweep_devices', sweep.sweep_devices,
-         'use a positive integer')
+  if not (isinstance(lams, (tuple, list))
+          and all(_is_real(l) and l >= 0 for l in lams)):
+    _fail('lambda_sweep.lams', lams,
+          'use a tuple of lambdas >= 0 (empty: one model with loss.lam)')
+  if not (isinstance(seeds, (tuple, list)) and all(_is_int(s) for s in seeds)):
+    _fail('lambda_sweep.seeds', seeds,
+          'use a tuple of integer seeds (empty: every model uses seed)')
+  if lams and seeds and len(lams) != len(seeds):
+    _fail('lambda_sweep.seeds', seeds,
+          f'give one seed per lambda ({len(lams)}) or none')
+  _int_at_least('lambda_sweep.sweep_devices', sweep.sweep_devices, 1)
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises ConfigError naming the first bad field, its value and what is allowed."""
+  unknown = sorted(set(field_paths(config)) - KNOWN_FIELDS)
+  if unknown:
+    raise ConfigError(f'unknown config field {unknown[0]!r}; allowed fields: '
+                      f'{", ".join(sorted(KNOWN_FIELDS))}')
+  _int_at_least('seed', config.seed, 0)
+  _int_at_least('data.seed', config.data.seed, 0)
+  if config.data.source not in SOURCES:
+    _fail('data.source', config.data.source, f'allowed: {", ".join(SOURCES)}')
+  _int_at_least('data.pairs_per_class', config.data.pairs_per_class, 1)
+  test_per_class = config.data.embedded_test_per_class
+  if not (_is_int(test_per_class) and 1 <= test_per_class <= 499):
+    _fail('data.embedded_test_per_class', test_per_class,
+          'use 1 .. 499 (the embedded subset has 500 images per class)')
+  _check_size('model.z', config.model.z, allow_empty=False)
+  _check_size('model.u', config.model.u, allow_empty=True)
+  _check_size('model.v', config.model.v, allow_empty=True)
+  _int_at_least('model.hidden', config.model.hidden, 1)
+  _int_at_least('model.depth', config.model.depth, 1)
+  _real_above('model.logit_bound', config.model.logit_bound, 0, inclusive=True)
+  _real_above('loss.lam', config.loss.lam, 0, inclusive=True)
+  _real_above('loss.two_eps_sq', config.loss.two_eps_sq, 0)
+  _real_above('tau.initial', config.tau.initial, 0)
+  # The schedule decays towards `minimum`, so tau > 0 throughout iff minimum > 0.
+  _real_above('tau.minimum', config.tau.minimum, 0)
+  _real_above('tau.decay', config.tau.decay, 0, inclusive=True)
+  if not isinstance(config.tau.hard, bool):
+    _fail('tau.hard', config.tau.hard, 'use True or False')
+  for phase in ('joint', 'marginal'):
+    _int_at_least(f'{phase}.num_steps', config[phase].num_steps, 0)
+  _check_lambda_sweep(config.lambda_sweep)
+  _int_at_least('batch_size', config.batch_size, 1)
+  _real_above('learning_rate', config.learning_rate, 0)
+  _int_at_least('checkpoint_every', config.checkpoint_every, 1)
+  _real_above('log_every_secs', config.log_every_secs, 0, inclusive=True)
+  _int_at_least('eval.classifier_steps', config.eval.classifier_steps, 1)
+
+
+def check_workdir(workdir: str) -> None:
+  """Creates `workdir` and checks that files can be written there."""
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    raise ConfigError(f'--workdir={workdir} is a file; give a directory '
+                      '(it is created if missing)')
+  probe = os.path.join(workdir, f'.write_probe_{os.getpid()}')
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    with open(probe, 'w'):
+      pass
+    os.remove(probe)
+  except OSError as e:
+    raise ConfigError(f'--workdir={workdir} is not writable ({e.strerror}); '
+                      'give a directory you can write to') from None

@@ -128,9 +128,10 @@ def make_pairs(images: ImageSet, pairs_per_class: int, seed: int) -> PairSet:
   """
   available = max_pairs_per_class(images)
   if not 0 < pairs_per_class <= available:
-    raise DataError(f'pairs_per_class={pairs_per_class} must be in '
-                    f'[1, {available}] for these images (the rarest class has '
-                    f'{available})')
+    raise DataError(f'data.pairs_per_class={pairs_per_class} is not allowed: '
+                    f'these images give at most {available} pairs per class '
+                    f'(the rarest class has {available} images); use 1 .. '
+                    f'{available}')
   rng = np.random.default_rng(seed)
   by_label = [np.flatnonzero(images.labels == l) for l in range(NUM_CLASSES)]
   index_x, index_y = [], []

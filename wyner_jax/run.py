@@ -110,9 +110,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   specs = lambda_sweep.model_specs(config)
   mesh = sharding.make_mesh(config.lambda_sweep.sweep_devices)
   sharding.check_divisible(len(specs), config.batch_size, mesh)
+  config_checks.check_workdir(workdir)
   writes = jax.process_index() == 0
   if writes:
-    os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, 'config.json'), 'w') as f:
       f.write(config.to_json(indent=2))
 

@@ -17,6 +17,7 @@ fold_in(key, s); a resumed run therefore replays the uninterrupted one.
 import json
 import math
 import os
+import signal
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -30,6 +31,7 @@ import optax
 
 from wyner_jax import latents
 from wyner_jax import losses
+from wyner_jax import preemption
 from wyner_jax import sharding
 from wyner_jax.checkpoints import PhaseCheckpoints
 from wyner_jax.model import Params, WynerVAE
@@ -220,34 +222,43 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
   start_step, start_time = step, time.time()
   last_log, timing_started = start_time, False
   in_flight = None
-  while step < num_steps:
-    state, device_metrics = step_fn(state, frozen, *data, key_data, lams)
-    step += 1
-    # At most two steps in flight: an unbounded queue of steps with
-    # collectives deadlocks XLA:CPU's device threads (seen with 8 simulated
-    # devices on 2 cores); waiting for the previous step costs no overlap.
-    if in_flight is not None:
-      jax.block_until_ready(in_flight)
-    in_flight = device_metrics
-    if not timing_started:  # time steps/s from here: the first step compiles
-      timing_started = True
-      jax.block_until_ready(state)
-      logging.info('%s: first step (compile) took %.1fs', phase,
-                   time.time() - start_time)
-      start_step, start_time = step, time.time()
-      last_log = start_time
-    now = time.time()
-    should_log = now - last_log >= log_every_secs or step == num_steps
-    should_save = step % checkpoint_every == 0 or step == num_steps
-    if should_log or should_save:
-      metrics = sharding.to_host(device_metrics)
-      check_finite(metrics, phase, step, labels)
-    if should_log:
-      last_log = now
-      rate = (step - start_step) / max(now - start_time, 1e-9)
-      _log_progress(phase, step, num_steps, rate, metrics, labels, log_path)
-    if should_save:
-      checkpoints.save(step, state, {k: v.tolist() for k, v in metrics.items()})
+  with preemption.stop_on_signals() as stop:
+    while step < num_steps:
+      state, device_metrics = step_fn(state, frozen, *data, key_data, lams)
+      step += 1
+      # At most two steps in flight: an unbounded queue of steps with
+      # collectives deadlocks XLA:CPU's device threads (seen with 8 simulated
+      # devices on 2 cores); waiting for the previous step costs no overlap.
+      if in_flight is not None:
+        jax.block_until_ready(in_flight)
+      in_flight = device_metrics
+      if not timing_started:  # time steps/s from here: the first step compiles
+        timing_started = True
+        jax.block_until_ready(state)
+        logging.info('%s: first step (compile) took %.1fs', phase,
+                     time.time() - start_time)
+        start_step, start_time = step, time.time()
+        last_log = start_time
+      now = time.time()
+      should_log = now - last_log >= log_every_secs or step == num_steps
+      should_save = (step % checkpoint_every == 0 or step == num_steps
+                     or stop.signum is not None)
+      if should_log or should_save:
+        metrics = sharding.to_host(device_metrics)
+        check_finite(metrics, phase, step, labels)
+      if should_log:
+        last_log = now
+        rate = (step - start_step) / max(now - start_time, 1e-9)
+        _log_progress(phase, step, num_steps, rate, metrics, labels, log_path)
+      if should_save:
+        checkpoints.save(step, state,
+                         {k: v.tolist() for k, v in metrics.items()})
+      if stop.signum is not None:
+        name = signal.Signals(stop.signum).name
+        raise preemption.Preempted(
+            stop.signum, f'{name}: stopped {phase} at step {step} of '
+            f'{num_steps} and saved it in {checkpoints.directory}; run the '
+            'same command to resume')
   return state, metrics
 
 
@@ -281,9 +292,10 @@ def train_phase(phase: str, config: ml_collections.ConfigDict,
   checkpoints = PhaseCheckpoints(os.path.join(workdir, 'checkpoints', phase))
   try:
     metrics: dict[str, np.ndarray] = {}
-    latest = checkpoints.latest_step()
-    if latest is not None:
-      state, saved = checkpoints.restore(latest, state)
+    latest = None
+    restored = checkpoints.restore_latest(state)
+    if restored is not None:
+      latest, state, saved = restored
       metrics = {k: np.asarray(v) for k, v in saved.items()}
       logging.info('%s: restored step %d from %s%s', phase, latest,
                    checkpoints.directory,

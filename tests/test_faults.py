@@ -1,0 +1,223 @@
+"""Bad input gets one clear error; damaged or foreign checkpoints are handled;
+non-finite training stops without saving; SIGTERM saves, then stops."""
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import jax
+import numpy as np
+import pytest
+
+from configs import synthetic
+from wyner_jax import checkpoints, config_checks, data, run, sharding, train
+from wyner_jax.lambda_sweep import ModelSpec
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def tiny(**fields):
+  config = synthetic.get_config('tiny')
+  config.log_every_secs = 1e9  # quiet
+  for path, value in fields.items():
+    node = config
+    *parents, leaf = path.split('.')
+    for name in parents:
+      node = node[name]
+    node[leaf] = value
+  return config
+
+
+BAD_CONFIGS = [
+    ('model.z', (0, 10), r'model.z=\(0, 10\) is not allowed; use \(N, K\): N >= 1'),
+    ('model.z', (1, 1), r'model.z=\(1, 1\) is not allowed.*K = 1 carries no information'),
+    ('model.z', (0, 0), r'model.z=\(0, 0\) is not allowed'),
+    ('model.u', (0, 10), r'model.u=\(0, 10\) is not allowed.*or \(0, 0\) for none'),
+    ('model.v', (2, 0), r'model.v=\(2, 0\) is not allowed'),
+    ('model.z', (1.5, 10), r'model.z=\(1.5, 10\) is not allowed'),
+    ('loss.lam', -0.1, r'loss.lam=-0.1 is not allowed; use a number >= 0'),
+    ('loss.two_eps_sq', 0.0, r'loss.two_eps_sq=0.0 is not allowed; use a number > 0'),
+    ('tau.initial', 0.0, r'tau.initial=0.0 is not allowed; use a number > 0'),
+    ('tau.minimum', 0.0, r'tau.minimum=0.0 is not allowed; use a number > 0'),
+    ('tau.decay', -1.0, r'tau.decay=-1.0 is not allowed; use a number >= 0'),
+    ('batch_size', 0, r'batch_size=0 is not allowed; use an integer >= 1'),
+    ('joint.num_steps', -1, r'joint.num_steps=-1 is not allowed; use an integer >= 0'),
+    ('data.source', 'mnist', r"data.source='mnist' is not allowed; allowed: embedded, tfds"),
+    ('learning_rate', 0.0, r'learning_rate=0.0 is not allowed; use a number > 0'),
+    ('data.pairs_per_class', 0, r'data.pairs_per_class=0 is not allowed'),
+    ('lambda_sweep.lams', (0.0, -1.0), r'lambda_sweep.lams=\(0.0, -1.0\) is not allowed'),
+    ('lambda_sweep.seeds', (0, 1, 2), r'give one seed per lambda \(2\) or none'),
+]
+
+
+@pytest.mark.parametrize('path,value,message', BAD_CONFIGS,
+                         ids=[f'{p}={v}' for p, v, _ in BAD_CONFIGS])
+def test_bad_config_values_name_field_value_and_what_is_allowed(path, value,
+                                                                 message):
+  config = tiny(**{path: value})
+  if path == 'lambda_sweep.seeds':
+    config.lambda_sweep.lams = (0.0, 1.0)
+  with pytest.raises(config_checks.ConfigError, match=message):
+    config_checks.validate(config)
+
+
+def test_unknown_config_field_is_named():
+  config = tiny()
+  config.learning_rte = 1e-3
+  with pytest.raises(config_checks.ConfigError,
+                     match=r"unknown config field 'learning_rte'; allowed fields:"):
+    config_checks.validate(config)
+
+
+def test_workdir_that_is_a_file_or_unwritable(tmp_path):
+  afile = tmp_path / 'afile'
+  afile.write_text('x')
+  with pytest.raises(config_checks.ConfigError, match=r'is a file; give a directory'):
+    config_checks.check_workdir(str(afile))
+  with pytest.raises(config_checks.ConfigError,
+                     match=r'is not writable \(Not a directory\)'):
+    config_checks.check_workdir(str(afile / 'sub'))
+
+
+def launch(workdir, *flags, timeout=120):
+  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
+  return subprocess.run(
+      [sys.executable, '-m', 'experiments.main',
+       '--config=configs/synthetic.py:tiny', f'--workdir={workdir}', *flags],
+      cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize('flags,message', [
+    (('--config.model.zz=1',),
+     "error: --config.model.zz=1: 'model.zz' is not a config field; fields of "
+     'model: depth, hidden, logit_bound, u, v, z'),
+    (('--config.learning_rate=abc',),
+     "error: flag --config.learning_rate=abc: could not convert string to float"),
+    (('--config.data.pairs_per_class=401',),
+     'error: data.pairs_per_class=401 is not allowed: these images give at '
+     'most 400 pairs per class'),
+], ids=['unknown field', 'bad value', 'too many pairs'])
+def test_launcher_user_errors_are_one_line(tmp_path, flags, message):
+  result = launch(tmp_path / 'w', *flags)
+  assert result.returncode != 0
+  assert message in result.stderr
+  assert 'Traceback' not in result.stderr
+
+
+def test_debug_flag_shows_the_traceback(tmp_path):
+  afile = tmp_path / 'afile'
+  afile.write_text('x')
+  result = launch(afile)
+  assert result.returncode != 0 and 'Traceback' not in result.stderr
+  assert f'error: --workdir={afile} is a file' in result.stderr
+  result = launch(afile, '--debug')
+  assert result.returncode != 0
+  assert 'Traceback' in result.stderr and 'ConfigError' in result.stderr
+
+
+@pytest.fixture(scope='module')
+def pairs():
+  train_images, _ = data.load_embedded(test_per_class=100)
+  return data.make_pairs(train_images, 40, seed=0)
+
+
+def train_joint(config, workdir, pairs):
+  """The joint step of one model; returns its final stacked state."""
+  model = train.model_from_config(config)
+  params = model.init(jax.random.key(0))
+  mesh = sharding.make_mesh(1, jax.devices()[:1])
+  dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
+  state, _ = train.train_phase(
+      'joint', config, train.joint_loss_fn(model, False, config.loss.two_eps_sq),
+      train.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
+      None, dataset, run.key_data([jax.random.key(2)]),
+      np.zeros(1, np.float32), mesh, str(workdir))
+  return state
+
+
+def test_checkpoints_of_another_model_shape_are_refused(tmp_path, pairs):
+  config = tiny(**{'joint.num_steps': 2, 'checkpoint_every': 2})
+  train_joint(config, tmp_path, pairs)
+  config.model.z = (1, 20)
+  with pytest.raises(checkpoints.CheckpointError,
+                     match=r'holds checkpoints of a different model: params/.* '
+                     r'has shape \(1, 20, 64\) there, \(1, 30, 64\) in this '
+                     r'config.*Use a new --workdir'):
+    train_joint(config, tmp_path, pairs)
+  saved = sorted(p.name for p in (tmp_path / 'checkpoints' / 'joint').iterdir())
+  assert saved == ['2']  # nothing overwritten
+
+
+def damage(step_dir: pathlib.Path) -> None:
+  """Truncates every file of a saved step, as a full disk or a crash would."""
+  for path in step_dir.rglob('*'):
+    if path.is_file():
+      path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 3])
+
+
+def test_damaged_checkpoints_fall_back_to_the_newest_intact(tmp_path, pairs,
+                                                             caplog):
+  config = tiny(**{'joint.num_steps': 4, 'checkpoint_every': 2})
+  reference = train_joint(config, tmp_path / 'reference', pairs)
+  workdir = tmp_path / 'damaged'
+  train_joint(config, workdir, pairs)
+  joint_dir = workdir / 'checkpoints' / 'joint'
+  damage(joint_dir / '4')
+  (joint_dir / '6.orbax-checkpoint-tmp-1').mkdir()  # a save cut short
+  resumed = train_joint(config, workdir, pairs)
+  assert 'checkpoint step 4 is damaged' in caplog.text
+  assert 'resuming from step 2' in caplog.text
+  jax.tree.map(np.testing.assert_array_equal, sharding.to_host(resumed),
+               sharding.to_host(reference))
+  # Every checkpoint damaged: say so, and keep them for inspection.
+  for step_dir in joint_dir.glob('[0-9]'):
+    damage(step_dir)
+  with pytest.raises(checkpoints.CheckpointError,
+                     match=r'no intact checkpoint in .*joint: steps 4, 2 are damaged'):
+    train_joint(config, workdir, pairs)
+
+
+def test_non_finite_loss_stops_naming_step_terms_tau_lr_and_saves_nothing(
+    tmp_path, pairs):
+  config = tiny(**{'joint.num_steps': 3, 'checkpoint_every': 1,
+                   'loss.two_eps_sq': 1e-45})  # 1 / 2eps^2 overflows float32
+  with pytest.raises(FloatingPointError,
+                     match=r'joint step 1: non-finite loss, grad_norm \(tau=1.0, '
+                     r'lr=0.001.*\); nothing was saved'):
+    train_joint(config, tmp_path, pairs)
+  assert not list((tmp_path / 'checkpoints' / 'joint').glob('[0-9]*'))
+
+
+def test_non_finite_term_is_named_for_its_model():
+  metrics = {'loss': np.array([1.0, np.nan]), 'kl/u': np.array([0.5, np.nan]),
+             'rec/x': np.array([3.0, 3.0]), 'tau': np.array([0.7, 0.7]),
+             'lr': np.array([1e-3, 1e-3])}
+  with pytest.raises(FloatingPointError,
+                     match=r'marginal step 9 \(model lam10_seed0\): non-finite '
+                     r'loss, kl/u \(tau=0.7, lr=0.001\)'):
+    train.check_finite(metrics, 'marginal', 9, ['lam0_seed0', 'lam10_seed0'])
+
+
+def test_sigterm_saves_the_current_step_and_exits_non_zero(tmp_path):
+  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
+  process = subprocess.Popen(
+      [sys.executable, '-m', 'experiments.main',
+       '--config=configs/synthetic.py:tiny', f'--workdir={tmp_path}',
+       '--config.joint.num_steps=100000', '--config.checkpoint_every=100000'],
+      cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+  deadline = time.time() + 120
+  for line in process.stderr:  # wait until training runs
+    if 'joint: first step (compile) took' in line or time.time() > deadline:
+      break
+  time.sleep(1.0)
+  process.send_signal(signal.SIGTERM)
+  rest = process.stderr.read()
+  assert process.wait(timeout=60) == 128 + signal.SIGTERM, rest[-3000:]
+  assert 'stopped: SIGTERM: stopped joint at step' in rest
+  step = int(rest.split('stopped joint at step ')[1].split()[0])
+  assert 0 < step < 100000
+  saved = [p.name for p in (tmp_path / 'checkpoints' / 'joint').iterdir()]
+  assert saved == [str(step)]
