@@ -1,3 +1,3 @@
 """wyner_jax: the Wyner VAE (common and local latents for paired data) in JAX."""
 
-__version__ = '0.1.0'
+__version__ = '0.2.0'

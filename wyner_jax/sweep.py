@@ -20,6 +20,7 @@ import numpy as np
 
 from wyner_jax import plots
 from wyner_jax import sampling
+from wyner_jax import config_checks
 from wyner_jax import lambda_sweep
 from wyner_jax import run
 from wyner_jax.config_checks import ConfigError
@@ -99,7 +100,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   if lambda_sweep.is_sweep(config):
     raise ConfigError('a latent-size sweep trains one model per setting; leave '
                       'lambda_sweep.lams and lambda_sweep.seeds empty')
-  os.makedirs(workdir, exist_ok=True)
+  config_checks.check_workdir(workdir)
   rows, panels = [], []
   for i, value in enumerate(values):
     run_config = setting_config(config, value)
