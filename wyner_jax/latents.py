@@ -13,6 +13,15 @@ import jax
 import jax.numpy as jnp
 
 
+def compute_dtype(x: jax.Array) -> jnp.dtype:
+  """float32 for low-precision inputs (bfloat16, float16), else x's own float type.
+
+  KLs and softmaxes are computed in it: bfloat16 logs and exponentials lose
+  the small differences a KL is made of; float64 inputs stay float64.
+  """
+  return jnp.promote_types(x.dtype, jnp.float32)
+
+
 def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: jax.Array | float,
                    hard: bool = False) -> jax.Array:
   """Relaxed one-hot sample softmax((logits + g) / tau), g ~ Gumbel(0, 1).
@@ -25,10 +34,12 @@ def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: jax.Array | float,
       the gradient is that of the relaxed sample.
 
   Returns:
-    [..., K] rows on the simplex (exact one-hots when `hard`).
+    [..., K] rows on the simplex (exact one-hots when `hard`), in
+    `compute_dtype(logits)`.
   """
-  gumbel = jax.random.gumbel(rng, logits.shape, jnp.float32)
-  soft = jax.nn.softmax((logits.astype(jnp.float32) + gumbel) / tau, axis=-1)
+  dtype = compute_dtype(logits)
+  gumbel = jax.random.gumbel(rng, logits.shape, dtype)
+  soft = jax.nn.softmax((logits.astype(dtype) + gumbel) / tau, axis=-1)
   if not hard or logits.size == 0:
     return soft
   one_hot = jax.nn.one_hot(jnp.argmax(soft, axis=-1), logits.shape[-1],
@@ -45,17 +56,18 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
     logits: [B, N, K].
 
   Returns:
-    [B] KL in nats (zero for an empty latent).
+    [B] KL in nats (zero for an empty latent), in `compute_dtype(logits)`.
   """
   num_classes = logits.shape[-1]
+  dtype = compute_dtype(logits)
   if logits.size == 0:
-    return jnp.zeros(logits.shape[:1], jnp.float32)
-  log_q = jax.nn.log_softmax(logits.astype(jnp.float32), axis=-1)
+    return jnp.zeros(logits.shape[:1], dtype)
+  log_q = jax.nn.log_softmax(logits.astype(dtype), axis=-1)
   # q * log q -> 0 as q -> 0; exp(log_q) underflows to exactly 0 there, so the
   # product stays finite even for logits of +-1e4.
-  # log K in float32 through the same jnp.log that log_softmax uses, so the
-  # KL at uniform logits is exactly zero, not a rounding residue.
-  log_k = jnp.log(jnp.float32(num_classes))
+  # log K in the compute dtype through the same jnp.log that log_softmax
+  # uses, so the KL at uniform logits is exactly zero, not a rounding residue.
+  log_k = jnp.log(jnp.asarray(num_classes, dtype))
   kl = jnp.sum(jnp.exp(log_q) * (log_q + log_k), axis=-1)
   return jnp.sum(kl, axis=-1)
 
@@ -98,3 +110,37 @@ def temperature(step: jax.Array | int, initial: float, minimum: float,
   """Annealed temperature tau = max(minimum, initial * exp(-decay * step))."""
   step = jnp.asarray(step, jnp.float32)
   return jnp.maximum(minimum, initial * jnp.exp(-decay * step))
+
+
+def gaussian_sample(rng: jax.Array, mean: jax.Array,
+                    log_var: jax.Array) -> jax.Array:
+  """Reparameterized sample mean + exp(log_var / 2) * e, e ~ N(0, I).
+
+  Args:
+    rng: PRNG key.
+    mean, log_var: [..., D] parameters of a diagonal Gaussian q.
+
+  Returns:
+    [..., D] sample (differentiable in mean and log_var), in
+    `compute_dtype(mean)`.
+  """
+  dtype = compute_dtype(mean)
+  noise = jax.random.normal(rng, mean.shape, dtype)
+  return mean.astype(dtype) + jnp.exp(0.5 * log_var.astype(dtype)) * noise
+
+
+def gaussian_kl_to_standard(mean: jax.Array, log_var: jax.Array) -> jax.Array:
+  """Analytic KL(N(mean, diag(exp(log_var))) || N(0, I)).
+
+  KL = 1/2 sum_d (exp(log_var_d) + mean_d^2 - 1 - log_var_d).
+
+  Args:
+    mean, log_var: [B, ...] parameters; every axis after the first is summed.
+
+  Returns:
+    [B] KL in nats, in `compute_dtype(mean)`.
+  """
+  dtype = compute_dtype(mean)
+  mean, log_var = mean.astype(dtype), log_var.astype(dtype)
+  kl = 0.5 * (jnp.exp(log_var) + mean ** 2 - 1.0 - log_var)
+  return jnp.sum(kl.reshape(kl.shape[0], -1), axis=-1)

@@ -12,14 +12,14 @@ over the N categoricals of a latent, and everything is averaged over the batch.
 import jax
 import jax.numpy as jnp
 
-from wyner_jax.latents import kl_to_uniform
+from wyner_jax.latents import compute_dtype, kl_to_uniform
 
 Metrics = dict[str, jax.Array]
 
 
 def squared_error(target: jax.Array, reconstruction: jax.Array) -> jax.Array:
   """Per-example ||target - reconstruction||^2 summed over data dims: [B, ...] -> [B]."""
-  diff = (target - reconstruction).astype(jnp.float32)
+  diff = (target - reconstruction).astype(compute_dtype(reconstruction))
   return jnp.sum(diff.reshape(diff.shape[0], -1) ** 2, axis=-1)
 
 
