@@ -14,7 +14,6 @@ import pytest
 
 from configs import synthetic
 from wyner_jax import checkpoints, config_checks, data, run, sharding, train
-from wyner_jax.lambda_sweep import ModelSpec
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -2,7 +2,6 @@
 resume, 8 devices = 1."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
