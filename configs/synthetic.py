@@ -30,6 +30,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.data.tfds_dir = ''  # '' = the tfds default (~/tensorflow_datasets)
 
   config.model = ml_collections.ConfigDict()
+  # 'categorical' (the paper: sizes (N, K)) or 'gaussian' (sizes (D,),
+  # configs/gaussian.py; tau.* then has no effect).
+  config.model.latent_type = 'categorical'
   config.model.z = (1, 100)  # (N, K) of the common latent
   config.model.u = (2, 10)  # (N, K) of X's local latent; (0, 0) for none
   config.model.v = (2, 10)  # (N, K) of Y's local latent; (0, 0) for none

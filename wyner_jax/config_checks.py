@@ -6,6 +6,7 @@ import os
 
 import ml_collections
 
+from wyner_jax import latents
 from wyner_jax.data import SOURCES
 
 
@@ -19,7 +20,7 @@ KNOWN_FIELDS = frozenset({
     'data.seed', 'data.source', 'data.pairs_per_class',
     'data.embedded_test_per_class', 'data.tfds_name', 'data.tfds_dir',
     'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
-    'model.logit_bound',
+    'model.logit_bound', 'model.latent_type',
     'loss.lam', 'loss.two_eps_sq',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'joint.num_steps', 'marginal.num_steps',
@@ -65,15 +66,21 @@ def _real_above(name: str, value, bound: float, inclusive: bool = False) -> None
     _fail(name, value, f'use a number {">=" if inclusive else ">"} {bound:g}')
 
 
-def _check_size(name: str, size, allow_empty: bool) -> None:
-  ok = (isinstance(size, (tuple, list)) and len(size) == 2
+def _check_size(name: str, size, latent_type: str, allow_empty: bool) -> None:
+  """(N, K) for categorical latents, (D,) for Gaussian ones; all zeros = none."""
+  rank = 2 if latent_type == 'categorical' else 1
+  ok = (isinstance(size, (tuple, list)) and len(size) == rank
         and all(_is_int(s) for s in size))
-  if ok and tuple(size) == (0, 0) and allow_empty:
+  if ok and allow_empty and not any(size):
     return
-  if not ok or size[0] < 1 or size[1] < 2:
-    allowed = ('(N, K): N >= 1 categoricals of K >= 2 classes (K = 1 carries '
-               'no information)' + (', or (0, 0) for none' if allow_empty else ''))
-    _fail(name, size, f'use {allowed}')
+  if latent_type == 'categorical':
+    if not ok or size[0] < 1 or size[1] < 2:
+      allowed = ('(N, K): N >= 1 categoricals of K >= 2 classes (K = 1 carries '
+                 'no information)' + (', or (0, 0) for none' if allow_empty else ''))
+      _fail(name, size, f'use {allowed}')
+  elif not ok or size[0] < 1:
+    _fail(name, size, "use (D,): D >= 1 dimensions with latent_type='gaussian'"
+          + (', or (0,) for none' if allow_empty else ''))
 
 
 def _check_lambda_sweep(sweep: ml_collections.ConfigDict) -> None:
@@ -106,9 +113,13 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if not (_is_int(test_per_class) and 1 <= test_per_class <= 499):
     _fail('data.embedded_test_per_class', test_per_class,
           'use 1 .. 499 (the embedded subset has 500 images per class)')
-  _check_size('model.z', config.model.z, allow_empty=False)
-  _check_size('model.u', config.model.u, allow_empty=True)
-  _check_size('model.v', config.model.v, allow_empty=True)
+  latent_type = config.model.latent_type
+  if latent_type not in latents.LATENT_TYPES:
+    _fail('model.latent_type', latent_type,
+          f'allowed: {", ".join(latents.LATENT_TYPES)}')
+  _check_size('model.z', config.model.z, latent_type, allow_empty=False)
+  _check_size('model.u', config.model.u, latent_type, allow_empty=True)
+  _check_size('model.v', config.model.v, latent_type, allow_empty=True)
   _int_at_least('model.hidden', config.model.hidden, 1)
   _int_at_least('model.depth', config.model.depth, 1)
   _real_above('model.logit_bound', config.model.logit_bound, 0, inclusive=True)

@@ -1,13 +1,24 @@
-"""Discrete latents: (N, K) categoricals with a uniform prior.
+"""Latent variables: discrete (N, K) categoricals or continuous Gaussians.
 
-A latent of size (N, K) is N independent categoricals with K classes each; its
-encoder emits logits of shape [B, N, K]. Size (0, 0) means "no latent": logits
-and samples then have shape [B, 0, 0] and every KL is exactly zero.
+A categorical latent of size (N, K) is N independent categoricals with K
+classes each and a uniform prior; its encoder emits logits [B, N, K]. Size
+(0, 0) means "no latent": logits and samples then have shape [B, 0, 0] and
+every KL is exactly zero. Training draws relaxed samples with the
+Gumbel-softmax (concrete) trick; generation draws exact one-hots. The KL to the
+uniform prior is analytic: a Monte-Carlo estimate through the relaxed density
+is known to be unstable.
 
-Training draws relaxed samples with the Gumbel-softmax (concrete) trick;
-generation draws exact one-hots. The KL to the uniform prior is analytic: a
-Monte-Carlo estimate through the relaxed density is known to be unstable.
+A Gaussian latent of D dimensions has a standard normal prior; its encoder
+emits [B, D, 2] (mean, log-variance) and samples are [B, D].
+
+`Categorical` and `Gaussian` bundle what the model, the losses and the
+sampling procedures need of a latent family, so that those are written once
+for both.
 """
+
+import dataclasses
+import math
+from typing import Protocol
 
 import jax
 import jax.numpy as jnp
@@ -144,3 +155,126 @@ def gaussian_kl_to_standard(mean: jax.Array, log_var: jax.Array) -> jax.Array:
   mean, log_var = mean.astype(dtype), log_var.astype(dtype)
   kl = 0.5 * (jnp.exp(log_var) + mean ** 2 - 1.0 - log_var)
   return jnp.sum(kl.reshape(kl.shape[0], -1), axis=-1)
+
+
+class LatentFamily(Protocol):
+  """What the model, the losses and the samplers need of one latent variable.
+
+  `params` are an encoder's output for a batch, [B, *param_shape]; samples are
+  [B, *sample_shape].
+  """
+  param_shape: tuple[int, ...]
+  sample_shape: tuple[int, ...]
+  is_empty: bool
+  max_rate: float | None  # the largest KL to the prior, None if unbounded
+
+  def kl(self, params: jax.Array) -> jax.Array: ...  # [B] nats, any size
+  def relaxed_sample(self, rng: jax.Array, params: jax.Array,
+                     tau: jax.Array | float, hard: bool) -> jax.Array: ...
+  def sample(self, rng: jax.Array, params: jax.Array) -> jax.Array: ...
+  def mode(self, params: jax.Array) -> jax.Array: ...
+  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Categorical:
+  """N independent K-class categoricals with a uniform prior; (0, 0) = none.
+
+  params: logits [B, N, K]; samples: one-hots [B, N, K] (relaxed in training).
+  """
+  n: int
+  k: int
+
+  @property
+  def param_shape(self) -> tuple[int, int]:
+    return (self.n, self.k)
+
+  @property
+  def sample_shape(self) -> tuple[int, int]:
+    return (self.n, self.k)
+
+  @property
+  def is_empty(self) -> bool:
+    return self.n * self.k == 0
+
+  @property
+  def max_rate(self) -> float:
+    return self.n * math.log(max(self.k, 1))
+
+  @staticmethod
+  def kl(params: jax.Array) -> jax.Array:
+    """KL(q || uniform) [B] of logits [B, N, K] (`kl_to_uniform`)."""
+    return kl_to_uniform(params)
+
+  def relaxed_sample(self, rng: jax.Array, params: jax.Array,
+                     tau: jax.Array | float, hard: bool) -> jax.Array:
+    return gumbel_softmax(rng, params, tau, hard)
+
+  def sample(self, rng: jax.Array, params: jax.Array) -> jax.Array:
+    return sample_one_hot(rng, params)
+
+  def mode(self, params: jax.Array) -> jax.Array:
+    return mode_one_hot(params)
+
+  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
+    return sample_prior(rng, batch, (self.n, self.k))
+
+
+@dataclasses.dataclass(frozen=True)
+class Gaussian:
+  """`dim` independent dimensions with a standard normal prior; dim 0 = none.
+
+  params: [B, dim, 2], [..., 0] the mean and [..., 1] the log-variance of the
+  diagonal Gaussian q; samples: [B, dim]. There is nothing to relax: training
+  and generation both draw reparameterized samples (`tau` and `hard` are
+  ignored), and the mode is the mean.
+  """
+  dim: int
+
+  @property
+  def param_shape(self) -> tuple[int, int]:
+    return (self.dim, 2)
+
+  @property
+  def sample_shape(self) -> tuple[int]:
+    return (self.dim,)
+
+  @property
+  def is_empty(self) -> bool:
+    return self.dim == 0
+
+  @property
+  def max_rate(self) -> None:
+    return None
+
+  @staticmethod
+  def kl(params: jax.Array) -> jax.Array:
+    """KL(q || N(0, I)) [B] of params [B, D, 2] (`gaussian_kl_to_standard`)."""
+    return gaussian_kl_to_standard(params[..., 0], params[..., 1])
+
+  def relaxed_sample(self, rng: jax.Array, params: jax.Array,
+                     tau: jax.Array | float, hard: bool) -> jax.Array:
+    del tau, hard  # a Gaussian sample is already differentiable
+    return self.sample(rng, params)
+
+  def sample(self, rng: jax.Array, params: jax.Array) -> jax.Array:
+    return gaussian_sample(rng, params[..., 0], params[..., 1])
+
+  def mode(self, params: jax.Array) -> jax.Array:
+    return params[..., 0].astype(compute_dtype(params))
+
+  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
+    return jax.random.normal(rng, (batch, self.dim), jnp.float32)
+
+
+LATENT_TYPES = ('categorical', 'gaussian')
+
+
+def latent_family(latent_type: str, size: tuple[int, ...]) -> LatentFamily:
+  """The family of a configured latent: ('categorical', (N, K)) or ('gaussian', (D,))."""
+  if latent_type == 'categorical':
+    return Categorical(*size)
+  if latent_type == 'gaussian':
+    return Gaussian(*size)
+  raise ValueError(f'latent_type={latent_type!r} is not allowed; allowed: '
+                   f'{", ".join(LATENT_TYPES)}')

@@ -1,7 +1,10 @@
 """The Wyner VAE objectives as pure functions over arrays.
 
-Nothing here depends on our networks: pass logits, reconstructions and targets
-from any model. The delta decoder p(x|u,z) = delta(x - x(u,z)) is relaxed to a
+Nothing here depends on our networks: pass latent parameters (logits),
+reconstructions and targets from any model. Every KL is computed by `kl`,
+latent parameters [B, ...] -> [B] nats: `kl_to_uniform` (categorical latents,
+logits [B, N, K], the default) or `wyner_jax.Gaussian.kl` (Gaussian latents,
+[B, D, 2] mean and log-variance, against N(0, I)). The delta decoder p(x|u,z) = delta(x - x(u,z)) is relaxed to a
 Gaussian of variance eps^2, so -log p(x|u,z) ~ ||x - x(u,z)||^2 / (2 eps^2); the
 callers pass `two_eps_sq` = 2 eps^2 (the paper: 1e-4).
 
@@ -9,12 +12,15 @@ Reduction (our choice): squared errors are summed over data dimensions, KLs
 over the N categoricals of a latent, and everything is averaged over the batch.
 """
 
+from collections.abc import Callable
+
 import jax
 import jax.numpy as jnp
 
 from wyner_jax.latents import compute_dtype, kl_to_uniform
 
 Metrics = dict[str, jax.Array]
+KLFn = Callable[[jax.Array], jax.Array]
 
 
 def squared_error(target: jax.Array, reconstruction: jax.Array) -> jax.Array:
@@ -25,31 +31,32 @@ def squared_error(target: jax.Array, reconstruction: jax.Array) -> jax.Array:
 
 def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
                x: jax.Array, x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
-               lam: jax.Array | float,
-               two_eps_sq: float) -> tuple[jax.Array, Metrics]:
+               lam: jax.Array | float, two_eps_sq: float,
+               kl: KLFn = kl_to_uniform) -> tuple[jax.Array, Metrics]:
   """Step-1 objective of the joint model, averaged over the batch.
 
       L1 = (1 + lam) KL(q(z|x,y) || p(z)) + KL(q(u|x,y) || p(u))
            + KL(q(v|x,y) || p(v))
            + (||x - x(u,z)||^2 + ||y - y(v,z)||^2) / (2 eps^2)
 
-  with uniform priors. lam weights only the Z term: E[KL(q(z|x,y) || p(z))]
-  is the variational upper bound on I(X,Y;Z); lam = 0 is the joint VAE.
+  lam weights only the Z term: E[KL(q(z|x,y) || p(z))] is the variational
+  upper bound on I(X,Y;Z); lam = 0 is the joint VAE.
 
   Args:
     logits_z, logits_u, logits_v: [B, N, K] logits of the joint encoders
-      ([B, 0, 0] for an absent local latent).
+      ([B, 0, 0] for an absent local latent), or whatever `kl` takes.
     x, y: [B, D] data; x_rec, y_rec: [B, D] decoded relaxed samples.
     lam: lambda >= 0, may be traced.
     two_eps_sq: 2 eps^2 > 0.
+    kl: KL of one latent to its prior, [B, ...] -> [B] (module docstring).
 
   Returns:
     (loss, metrics) with metrics `loss`, `kl/z`, `kl/u`, `kl/v` (nats),
     `rec/x`, `rec/y` (squared errors, not divided by 2 eps^2).
   """
-  kl_z = jnp.mean(kl_to_uniform(logits_z))
-  kl_u = jnp.mean(kl_to_uniform(logits_u))
-  kl_v = jnp.mean(kl_to_uniform(logits_v))
+  kl_z = jnp.mean(kl(logits_z))
+  kl_u = jnp.mean(kl(logits_u))
+  kl_v = jnp.mean(kl(logits_v))
   rec_x = jnp.mean(squared_error(x, x_rec))
   rec_y = jnp.mean(squared_error(y, y_rec))
   loss = (1.0 + lam) * kl_z + kl_u + kl_v + (rec_x + rec_y) / two_eps_sq
@@ -60,7 +67,8 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
 
 def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
                        target: jax.Array, reconstruction: jax.Array,
-                       two_eps_sq: float) -> tuple[jax.Array, Metrics]:
+                       two_eps_sq: float,
+                       kl: KLFn = kl_to_uniform) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of one side, averaged over the batch.
 
       L2x = KL(q(z|x) || p(z)) + KL(q(u|x) || p(u)) + ||x - x(u,z)||^2 / (2 eps^2)
@@ -72,12 +80,13 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
     logits_z: [B, N, K] of q(z|x); logits_local: [B, N, K] of q(u|x).
     target: [B, D]; reconstruction: [B, D] x(u, z) of relaxed samples.
     two_eps_sq: 2 eps^2 > 0.
+    kl: KL of one latent to its prior, [B, ...] -> [B] (module docstring).
 
   Returns:
     (loss, metrics) with `loss`, `kl/z`, `kl/local`, `rec`.
   """
-  kl_z = jnp.mean(kl_to_uniform(logits_z))
-  kl_local = jnp.mean(kl_to_uniform(logits_local))
+  kl_z = jnp.mean(kl(logits_z))
+  kl_local = jnp.mean(kl(logits_local))
   rec = jnp.mean(squared_error(target, reconstruction))
   loss = kl_z + kl_local + rec / two_eps_sq
   return loss, {'loss': loss, 'kl/z': kl_z, 'kl/local': kl_local, 'rec': rec}
@@ -86,7 +95,8 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
 def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
                   logits_z_y: jax.Array, logits_v: jax.Array, x: jax.Array,
                   x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
-                  two_eps_sq: float) -> tuple[jax.Array, Metrics]:
+                  two_eps_sq: float,
+                  kl: KLFn = kl_to_uniform) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of both sides: L2 = L2x + L2y (see `marginal_side_loss`).
 
   Returns:
@@ -94,8 +104,8 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
     terms of both sides; `kl/z_x`, `kl/z_y` separately), `kl/u`, `kl/v`,
     `rec/x`, `rec/y`.
   """
-  loss_x, mx = marginal_side_loss(logits_z_x, logits_u, x, x_rec, two_eps_sq)
-  loss_y, my = marginal_side_loss(logits_z_y, logits_v, y, y_rec, two_eps_sq)
+  loss_x, mx = marginal_side_loss(logits_z_x, logits_u, x, x_rec, two_eps_sq, kl)
+  loss_y, my = marginal_side_loss(logits_z_y, logits_v, y, y_rec, two_eps_sq, kl)
   loss = loss_x + loss_y
   metrics = {'loss': loss, 'kl/z': mx['kl/z'] + my['kl/z'],
              'kl/z_x': mx['kl/z'], 'kl/z_y': my['kl/z'],

@@ -13,10 +13,11 @@ own test accuracy, `classifier/test_accuracy`.
   style_transfer_accuracy        x(u0, z), u0 ~ q(u|x0) of another pair, z ~ q(z|y)
                                                                      vs label(y)-1
   joint_coherence                (x, y) ~ p: label(y) == label(x)+1 mod 10
-  latent_probe_accuracy          logistic regression from one-hot z ~ q(z|x) to
+  latent_probe_accuracy          logistic regression from z ~ q(z|x) (one-hot) to
                                  label(x), fitted on train pairs, scored on test pairs
   rate_z, rate_u, rate_v         E[KL(q(.|x,y) || p)] in nats on test pairs (rate_z
                                  bounds I(X,Y;Z)); rate_*_max = N log K
+                                 (categorical latents only)
 
 Variability: S samples are generated for each condition; their diversity is
 the mean pairwise Euclidean distance of their classifier features (penultimate
@@ -40,7 +41,6 @@ import jax.numpy as jnp
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from wyner_jax import latents
 from wyner_jax import sampling
 from wyner_jax.classifier import TrainedClassifier, features, predict
 from wyner_jax.data import NUM_CLASSES, PairSet
@@ -55,18 +55,18 @@ MAX_REFERENCE_PER_CLASS = 300  # bounds the O(n^2) real-data distance statistic
 def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
                           x: jax.Array, y: jax.Array, z_source: str,
                           v_source: str) -> jax.Array:
-  """y(v, z) with z and v each drawn from the joint encoder ('encoder') or the
-  prior ('prior'), as exact one-hots: [B, D]."""
+  """y(v, z) with z and v each drawn exactly from the joint encoder
+  ('encoder') or the prior ('prior'): [B, D]."""
   key_z, key_v = jax.random.split(rng)
   enc, batch = params['joint'], x.shape[0]
 
-  def draw(key, name, size, source):
+  def draw(key, name, latent, source):
     if source == 'prior':
-      return latents.sample_prior(key, batch, size)
-    return latents.sample_one_hot(key, model.encode(enc[name], size, x, y))
+      return latent.sample_prior(key, batch)
+    return latent.sample(key, model.encode(enc[name], latent, x, y))
 
-  z = draw(key_z, 'z', model.z, z_source)
-  v = draw(key_v, 'v', model.v, v_source)
+  z = draw(key_z, 'z', model.latent_z, z_source)
+  v = draw(key_v, 'v', model.latent_v, v_source)
   return model.decode(params['decoders']['y'], v, z)
 
 
@@ -161,12 +161,12 @@ def label_metrics(model: WynerVAE, params: Params,
   styles = np.stack([pairs.x[np.roll(order, k + 1)] for k in range(s)], 1)
   styles = jnp.asarray(styles.reshape(num * s, -1))
   concepts = jnp.asarray(np.repeat(pairs.y, s, axis=0))
-  transferred = flat(sampling.style_transfer_pairs(
-      model, params, next(keys), styles, concepts))
+  transferred = flat(sampling.style_transfer(
+      model, params, next(keys), styles, concepts, grid=False))
   out['eval/style_transfer_accuracy'] = accuracy(transferred,
                                                  np.repeat(pairs.label_x, s))
-  transferred = flat(sampling.style_transfer_pairs(
-      model, params, next(keys), styles, concepts, z_mode=True))
+  transferred = flat(sampling.style_transfer(
+      model, params, next(keys), styles, concepts, grid=False, z_mode=True))
   out['eval/style_transfer_variability'] = variability(
       features(classifier, transferred).reshape(num, s, -1), pairs.label_x,
       reference)
@@ -178,22 +178,26 @@ def label_metrics(model: WynerVAE, params: Params,
 
   out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
       model, params, train_pairs, pairs, next(keys))
-  for name, size in (('z', model.z), ('u', model.u), ('v', model.v)):
-    logits = model.encode(params['joint'][name], size, jnp.asarray(pairs.x),
-                          jnp.asarray(pairs.y))
-    out[f'eval/rate_{name}'] = float(jnp.mean(latents.kl_to_uniform(logits)))
-    out[f'eval/rate_{name}_max'] = size[0] * float(np.log(max(size[1], 1)))
+  for name, latent in (('z', model.latent_z), ('u', model.latent_u),
+                       ('v', model.latent_v)):
+    latent_params = model.encode(params['joint'][name], latent,
+                                 jnp.asarray(pairs.x), jnp.asarray(pairs.y))
+    out[f'eval/rate_{name}'] = float(jnp.mean(latent.kl(latent_params)))
+    if latent.max_rate is not None:  # Gaussian rates are unbounded
+      out[f'eval/rate_{name}_max'] = latent.max_rate
   return out
 
 
 def latent_probe_accuracy(model: WynerVAE, params: Params, train: PairSet,
                           test: PairSet, rng: jax.Array) -> float:
-  """Test accuracy of a logistic regression from one-hot z ~ q(z|x) to label(x)."""
+  """Test accuracy of a logistic regression from z ~ q(z|x) (one-hot for
+  categorical latents) to label(x)."""
   key_train, key_test = jax.random.split(rng)
 
   def codes(key, x):
-    logits = model.encode(params['marginal']['z_x'], model.z, jnp.asarray(x))
-    return np.asarray(latents.sample_one_hot(key, logits)).reshape(len(x), -1)
+    latent = model.latent_z
+    z_params = model.encode(params['marginal']['z_x'], latent, jnp.asarray(x))
+    return np.asarray(latent.sample(key, z_params)).reshape(len(x), -1)
 
   probe = LogisticRegression(max_iter=1000)
   probe.fit(codes(key_train, train.x), train.label_x)

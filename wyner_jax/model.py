@@ -10,8 +10,8 @@ training steps can own disjoint parts of it:
     {'joint': {'z', 'u', 'v'}, 'decoders': {'x', 'y'},
      'marginal': {'z_x', 'u_x', 'z_y', 'v_y'}}
 
-An empty latent (size (0, 0)) has no network: its entry is an empty dict and
-its logits are a [B, 0, 0] array.
+An empty latent (size (0, 0), or (0,) for Gaussian latents) has no network:
+its entry is an empty dict and its parameters are a [B, 0, ...] array.
 """
 
 import dataclasses
@@ -24,30 +24,27 @@ from wyner_jax import latents
 from wyner_jax import networks
 
 Params = dict[str, Any]
-Size = tuple[int, int]
+Size = tuple[int, ...]
 
 
 class JointOutputs(NamedTuple):
-  """Step-1 forward pass on a batch of pairs."""
-  logits_z: jax.Array  # [B, Nz, Kz] of q(z|x,y)
-  logits_u: jax.Array  # [B, Nu, Ku] of q(u|x,y)
-  logits_v: jax.Array  # [B, Nv, Kv] of q(v|x,y)
+  """Step-1 forward pass on a batch of pairs (latent parameters: logits
+  [B, N, K] for categorical latents, [B, D, 2] for Gaussian ones)."""
+  logits_z: jax.Array  # of q(z|x,y)
+  logits_u: jax.Array  # of q(u|x,y)
+  logits_v: jax.Array  # of q(v|x,y)
   x_rec: jax.Array  # [B, D] x(u, z)
   y_rec: jax.Array  # [B, D] y(v, z)
 
 
 class MarginalOutputs(NamedTuple):
   """Step-2 forward pass: each side encoded alone, decoded by the frozen decoders."""
-  logits_z_x: jax.Array  # [B, Nz, Kz] of q(z|x)
-  logits_u: jax.Array  # [B, Nu, Ku] of q(u|x)
-  logits_z_y: jax.Array  # [B, Nz, Kz] of q(z|y)
-  logits_v: jax.Array  # [B, Nv, Kv] of q(v|y)
+  logits_z_x: jax.Array  # of q(z|x)
+  logits_u: jax.Array  # of q(u|x)
+  logits_z_y: jax.Array  # of q(z|y)
+  logits_v: jax.Array  # of q(v|y)
   x_rec: jax.Array  # [B, D]
   y_rec: jax.Array  # [B, D]
-
-
-def is_empty(size: Size) -> bool:
-  return size[0] * size[1] == 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,12 +52,14 @@ class WynerVAE:
   """Static description of a Wyner VAE; all methods are pure functions of params.
 
   Attributes:
-    z, u, v: (N, K) sizes of the common and local latents; (0, 0) for none.
+    z, u, v: sizes of the common and local latents: (N, K) categoricals, or
+      (D,) dimensions when `latent_type='gaussian'`; (0, 0) / (0,) for none.
     hidden: hidden width of every MLP.
     depth: number of hidden layers of every MLP.
     data_dim: flattened size of one image (784 for MNIST).
-    logit_bound: encoder logits pass through bound * tanh(logits / bound);
+    logit_bound: encoder outputs pass through bound * tanh(out / bound);
       0 turns it off (the paper's literal model, which collapses, method.md §8).
+    latent_type: 'categorical' (the paper) or 'gaussian'.
   """
   z: Size
   u: Size
@@ -69,9 +68,22 @@ class WynerVAE:
   depth: int = 2
   data_dim: int = 784
   logit_bound: float = 5.0
+  latent_type: str = 'categorical'
 
-  def _encoder(self, size: Size) -> networks.Encoder:
-    return networks.Encoder(self.hidden, self.depth, size)
+  @property
+  def latent_z(self) -> latents.LatentFamily:
+    return latents.latent_family(self.latent_type, self.z)
+
+  @property
+  def latent_u(self) -> latents.LatentFamily:
+    return latents.latent_family(self.latent_type, self.u)
+
+  @property
+  def latent_v(self) -> latents.LatentFamily:
+    return latents.latent_family(self.latent_type, self.v)
+
+  def _encoder(self, latent: latents.LatentFamily) -> networks.Encoder:
+    return networks.Encoder(self.hidden, self.depth, latent.param_shape)
 
   def _decoder(self) -> networks.Decoder:
     return networks.Decoder(self.hidden, self.depth, self.data_dim)
@@ -80,68 +92,76 @@ class WynerVAE:
     """Initialises every network of both steps."""
     one = jnp.zeros((1, self.data_dim), jnp.float32)
 
-    def init_encoder(key, size, *inputs):
-      return {} if is_empty(size) else self._encoder(size).init(key, *inputs)
+    def init_encoder(key, latent, *inputs):
+      return {} if latent.is_empty else self._encoder(latent).init(key, *inputs)
 
-    def latent(size):
-      return jnp.zeros((1, *size), jnp.float32)
+    def sample(latent):
+      return jnp.zeros((1, *latent.sample_shape), jnp.float32)
 
+    z, u, v = self.latent_z, self.latent_u, self.latent_v
     keys = iter(jax.random.split(rng, 9))
     return {
         'joint': {
-            'z': init_encoder(next(keys), self.z, one, one),
-            'u': init_encoder(next(keys), self.u, one, one),
-            'v': init_encoder(next(keys), self.v, one, one),
+            'z': init_encoder(next(keys), z, one, one),
+            'u': init_encoder(next(keys), u, one, one),
+            'v': init_encoder(next(keys), v, one, one),
         },
         'decoders': {
-            'x': self._decoder().init(next(keys), [latent(self.u), latent(self.z)]),
-            'y': self._decoder().init(next(keys), [latent(self.v), latent(self.z)]),
+            'x': self._decoder().init(next(keys), [sample(u), sample(z)]),
+            'y': self._decoder().init(next(keys), [sample(v), sample(z)]),
         },
         'marginal': {
-            'z_x': init_encoder(next(keys), self.z, one),
-            'u_x': init_encoder(next(keys), self.u, one),
-            'z_y': init_encoder(next(keys), self.z, one),
-            'v_y': init_encoder(next(keys), self.v, one),
+            'z_x': init_encoder(next(keys), z, one),
+            'u_x': init_encoder(next(keys), u, one),
+            'z_y': init_encoder(next(keys), z, one),
+            'v_y': init_encoder(next(keys), v, one),
         },
     }
 
-  def encode(self, params: Params, size: Size, *inputs: jax.Array) -> jax.Array:
-    """Logits [B, N, K] of one encoder (bounded, see `logit_bound`)."""
-    if is_empty(size):
-      return jnp.zeros((inputs[0].shape[0], *size), jnp.float32)
-    logits = self._encoder(size).apply(params, *inputs)
-    return latents.bound_logits(logits, self.logit_bound)
+  def encode(self, params: Params, latent: latents.LatentFamily,
+             *inputs: jax.Array) -> jax.Array:
+    """Parameters [B, *latent.param_shape] of one encoder (bounded, see
+    `logit_bound`); zeros for an empty latent."""
+    if latent.is_empty:
+      return jnp.zeros((inputs[0].shape[0], *latent.param_shape), jnp.float32)
+    out = self._encoder(latent).apply(params, *inputs)
+    return latents.bound_logits(out, self.logit_bound)
 
   def decode(self, params: Params, local: jax.Array, z: jax.Array) -> jax.Array:
-    """x(u, z) or y(v, z): [B, N, K] one-hots (relaxed or exact) -> [B, D]."""
+    """x(u, z) or y(v, z): latent samples [B, ...] (relaxed or exact) -> [B, D]."""
     return self._decoder().apply(params, [local, z])
 
   def joint_forward(self, params: Params, x: jax.Array, y: jax.Array,
                     rng: jax.Array, tau: jax.Array, hard: bool) -> JointOutputs:
     """Encodes pairs with q(.|x,y), draws relaxed samples and decodes them."""
     enc = params['joint']
-    logits_z = self.encode(enc['z'], self.z, x, y)
-    logits_u = self.encode(enc['u'], self.u, x, y)
-    logits_v = self.encode(enc['v'], self.v, x, y)
+    z, u, v = self.latent_z, self.latent_u, self.latent_v
+    logits_z = self.encode(enc['z'], z, x, y)
+    logits_u = self.encode(enc['u'], u, x, y)
+    logits_v = self.encode(enc['v'], v, x, y)
     key_z, key_u, key_v = jax.random.split(rng, 3)
-    z = latents.gumbel_softmax(key_z, logits_z, tau, hard)
-    u = latents.gumbel_softmax(key_u, logits_u, tau, hard)
-    v = latents.gumbel_softmax(key_v, logits_v, tau, hard)
+    z_sample = z.relaxed_sample(key_z, logits_z, tau, hard)
+    u_sample = u.relaxed_sample(key_u, logits_u, tau, hard)
+    v_sample = v.relaxed_sample(key_v, logits_v, tau, hard)
     dec = params['decoders']
     return JointOutputs(logits_z, logits_u, logits_v,
-                        self.decode(dec['x'], u, z), self.decode(dec['y'], v, z))
+                        self.decode(dec['x'], u_sample, z_sample),
+                        self.decode(dec['y'], v_sample, z_sample))
 
   def marginal_forward(self, marginal: Params, decoders: Params, x: jax.Array,
                        y: jax.Array, rng: jax.Array, tau: jax.Array,
                        hard: bool) -> MarginalOutputs:
     """Encodes each side alone with the step-2 encoders; decoders are given."""
-    logits_z_x = self.encode(marginal['z_x'], self.z, x)
-    logits_u = self.encode(marginal['u_x'], self.u, x)
-    logits_z_y = self.encode(marginal['z_y'], self.z, y)
-    logits_v = self.encode(marginal['v_y'], self.v, y)
+    z, u, v = self.latent_z, self.latent_u, self.latent_v
+    logits_z_x = self.encode(marginal['z_x'], z, x)
+    logits_u = self.encode(marginal['u_x'], u, x)
+    logits_z_y = self.encode(marginal['z_y'], z, y)
+    logits_v = self.encode(marginal['v_y'], v, y)
     keys = jax.random.split(rng, 4)
-    z_x, u, z_y, v = (latents.gumbel_softmax(k, l, tau, hard) for k, l in zip(
-        keys, (logits_z_x, logits_u, logits_z_y, logits_v)))
+    z_x, u_x, z_y, v_y = (latent.relaxed_sample(k, l, tau, hard)
+                          for latent, k, l in zip(
+                              (z, u, z, v), keys,
+                              (logits_z_x, logits_u, logits_z_y, logits_v)))
     return MarginalOutputs(logits_z_x, logits_u, logits_z_y, logits_v,
-                           self.decode(decoders['x'], u, z_x),
-                           self.decode(decoders['y'], v, z_y))
+                           self.decode(decoders['x'], u_x, z_x),
+                           self.decode(decoders['y'], v_y, z_y))

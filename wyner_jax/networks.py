@@ -5,6 +5,7 @@ the activation is not stated: we use ReLU, with the depth configurable.
 """
 
 from collections.abc import Sequence
+import math
 
 import flax.linen as nn
 import jax
@@ -26,21 +27,21 @@ class MLP(nn.Module):
 
 
 class Encoder(nn.Module):
-  """Maps the concatenated flat inputs to logits of an (N, K) latent."""
+  """Maps the concatenated flat inputs to a latent's parameters [B, *shape]
+  (logits [B, N, K] of a categorical, [B, D, 2] of a Gaussian)."""
   hidden: int
   depth: int
-  size: tuple[int, int]
+  shape: tuple[int, ...]
 
   @nn.compact
   def __call__(self, *inputs: jax.Array) -> jax.Array:
-    n, k = self.size
     h = jnp.concatenate([a.reshape(a.shape[0], -1) for a in inputs], axis=-1)
-    logits = MLP(self.hidden, self.depth, n * k)(h)
-    return logits.reshape(h.shape[0], n, k)  # [B, N, K]
+    out = MLP(self.hidden, self.depth, math.prod(self.shape))(h)
+    return out.reshape(h.shape[0], *self.shape)
 
 
 class Decoder(nn.Module):
-  """Deterministic decoder x(u, z): flat one-hots in, pixels in (0, 1) out."""
+  """Deterministic decoder x(u, z): flattened latent samples in, pixels in (0, 1) out."""
   hidden: int
   depth: int
   features: int

@@ -1,122 +1,174 @@
 """Using a trained Wyner VAE: joint and conditional generation, style transfer.
 
-Generation draws discrete latents as exact one-hots (categorical samples from
-the encoders or the uniform priors), never relaxed samples.
+The procedures are written once, over the caller's encoder and decoder
+callables and latent families (`wyner_jax.Categorical`, `wyner_jax.Gaussian`),
+so they work with any networks:
 
-Every function takes `params` with the groups of `wyner_jax.model.WynerVAE`
-('decoders' and, for conditional generation and style transfer, 'marginal').
+    encode_*(data [B, ...]) -> latent parameters [B, *latent.param_shape]
+    decode_*(local sample, z sample) -> [B, D]
+
+Generation draws exact samples (one-hots for categorical latents, from the
+encoders or the priors), never relaxed ones. These functions are pure and
+trace under `jax.jit` with the callables closed over (see docs/api.md).
+
+The functions after them bind the callables to `wyner_jax.model.WynerVAE` and
+its parameter groups ('decoders' and, for conditional generation and style
+transfer, 'marginal').
 """
 
+from collections.abc import Callable
 import functools
 
 import jax
 import jax.numpy as jnp
 
-from wyner_jax import latents
+from wyner_jax.latents import LatentFamily
 from wyner_jax.model import Params, WynerVAE
 
+Encode = Callable[[jax.Array], jax.Array]
+Decode = Callable[[jax.Array, jax.Array], jax.Array]
 
-@functools.partial(jax.jit, static_argnames=('model', 'num'))
-def joint_samples(model: WynerVAE, params: Params, rng: jax.Array,
-                  num: int) -> tuple[jax.Array, jax.Array]:
-  """Pairs from the priors: z, u, v ~ p; x = x(u, z), y = y(v, z).
+
+def generate_joint(rng: jax.Array, num: int, decode_x: Decode,
+                   decode_y: Decode, z: LatentFamily, u: LatentFamily,
+                   v: LatentFamily) -> tuple[jax.Array, jax.Array]:
+  """Pairs from the priors: z ~ p(z), u ~ p(u), v ~ p(v); x = x(u, z), y = y(v, z).
+
+  Args:
+    rng: PRNG key.
+    num: number of pairs.
+    decode_x, decode_y: x(u, z) and y(v, z).
+    z, u, v: the latent families (their priors are sampled).
 
   Returns:
     x, y: [num, D] each.
   """
   key_z, key_u, key_v = jax.random.split(rng, 3)
-  z = latents.sample_prior(key_z, num, model.z)
-  u = latents.sample_prior(key_u, num, model.u)
-  v = latents.sample_prior(key_v, num, model.v)
-  dec = params['decoders']
-  return model.decode(dec['x'], u, z), model.decode(dec['y'], v, z)
+  z_sample = z.sample_prior(key_z, num)
+  return (decode_x(u.sample_prior(key_u, num), z_sample),
+          decode_y(v.sample_prior(key_v, num), z_sample))
 
 
-def _conditional(model: WynerVAE, params: Params, rng: jax.Array,
-                 condition: jax.Array, num_samples: int, side: str,
-                 z_mode: bool) -> jax.Array:
-  """Shared body of the two conditional directions (`side` is the given one)."""
-  z_encoder, decoder, local_size = (('z_x', 'y', model.v) if side == 'x'
-                                    else ('z_y', 'x', model.u))
-  logits_z = model.encode(params['marginal'][z_encoder], model.z, condition)
-  batch = condition.shape[0]
+def generate_conditional(rng: jax.Array, condition: jax.Array,
+                         num_samples: int, encode_z: Encode, decode: Decode,
+                         z: LatentFamily, local: LatentFamily,
+                         z_mode: bool = False) -> jax.Array:
+  """Samples of one side given the other, e.g. Y ~ p(y|x):
+
+      z ~ q(z|x),  v ~ p(v),  y = y(v, z)
+
+  (for X ~ p(x|y): encode_z = q(z|y), decode = x(u, z), local = u).
+
+  Args:
+    rng: PRNG key.
+    condition: [B, ...] the given side.
+    num_samples: S, samples per condition.
+    encode_z: the step-2 encoder of z from the given side.
+    decode: the decoder of the other side, (local, z) -> [B, D].
+    z, local: latent families of z and of the other side's local latent.
+    z_mode: use the mode of q(z|condition) instead of a sample, so that only
+      the local latent varies (isolates the "style" variability).
+
+  Returns:
+    [B, S, D].
+  """
+  params_z = encode_z(condition)
+  batch = params_z.shape[0]
   key_z, key_local = jax.random.split(rng)
   if z_mode:
     # The mode before repeating: XLA:CPU took minutes to compile an argmax
     # over the repeated [B*S, N, K] logits (measured with K = 20).
-    z = jnp.repeat(latents.mode_one_hot(logits_z), num_samples, axis=0)
+    z_sample = jnp.repeat(z.mode(params_z), num_samples, axis=0)
   else:
-    z = latents.sample_one_hot(key_z, jnp.repeat(logits_z, num_samples, axis=0))
-  local = latents.sample_prior(key_local, batch * num_samples, local_size)
-  out = model.decode(params['decoders'][decoder], local, z)
+    z_sample = z.sample(key_z, jnp.repeat(params_z, num_samples, axis=0))
+  local_sample = local.sample_prior(key_local, batch * num_samples)
+  out = decode(local_sample, z_sample)
   return out.reshape(batch, num_samples, -1)
+
+
+def transfer_style(rng: jax.Array, x_style: jax.Array, y_concept: jax.Array,
+                   encode_u: Encode, encode_z: Encode, decode_x: Decode,
+                   u: LatentFamily, z: LatentFamily, grid: bool = True,
+                   z_mode: bool = False) -> jax.Array:
+  """X with the style of x_style and the concept of y_concept:
+
+      u_i ~ q(u|x_style_i),  z_j ~ q(z|y_concept_j),  X_ij = x(u_i, z_j)
+
+  Args:
+    rng: PRNG key.
+    x_style: [R, ...] style references; y_concept: [C, ...] concept references.
+    encode_u: q(u|x); encode_z: q(z|y); decode_x: x(u, z).
+    u, z: latent families.
+    grid: every style with every concept ([R, C, D]); False pairs them
+      element-wise (R = C, [R, D]), for measuring transfer over many pairs.
+    z_mode: the mode of q(z|y) instead of a sample, so that only the style
+      reference varies.
+
+  Returns:
+    [R, C, D] if `grid`, else [R, D].
+  """
+  if not grid and x_style.shape[0] != y_concept.shape[0]:
+    raise ValueError(f'grid=False pairs styles and concepts element-wise: got '
+                     f'{x_style.shape[0]} styles and {y_concept.shape[0]} '
+                     'concepts; give as many of each')
+  key_u, key_z = jax.random.split(rng)
+  u_sample = u.sample(key_u, encode_u(x_style))
+  params_z = encode_z(y_concept)
+  z_sample = z.mode(params_z) if z_mode else z.sample(key_z, params_z)
+  if not grid:
+    return decode_x(u_sample, z_sample)
+  rows, cols = u_sample.shape[0], z_sample.shape[0]
+  u_grid = jnp.repeat(u_sample, cols, axis=0)  # row-major (i, j) grid
+  z_grid = jnp.tile(z_sample, (rows,) + (1,) * (z_sample.ndim - 1))
+  return decode_x(u_grid, z_grid).reshape(rows, cols, -1)
+
+
+# Bound to WynerVAE: the encoders and decoders are its networks.
+
+
+def _encoder(model: WynerVAE, params: Params, name: str,
+             latent: LatentFamily) -> Encode:
+  return functools.partial(model.encode, params['marginal'][name], latent)
+
+
+def _decoder(model: WynerVAE, params: Params, side: str) -> Decode:
+  return functools.partial(model.decode, params['decoders'][side])
+
+
+@functools.partial(jax.jit, static_argnames=('model', 'num'))
+def joint_samples(model: WynerVAE, params: Params, rng: jax.Array,
+                  num: int) -> tuple[jax.Array, jax.Array]:
+  """`generate_joint` with the model's decoders: x, y [num, D]."""
+  return generate_joint(rng, num, _decoder(model, params, 'x'),
+                        _decoder(model, params, 'y'), model.latent_z,
+                        model.latent_u, model.latent_v)
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
 def y_given_x(model: WynerVAE, params: Params, rng: jax.Array, x: jax.Array,
               num_samples: int, z_mode: bool = False) -> jax.Array:
-  """Y ~ p(y|x): z ~ q(z|x), v ~ p(v), y = y(v, z).
-
-  Args:
-    x: [B, D] conditions.
-    num_samples: samples per condition.
-    z_mode: use the mode of q(z|x) instead of a sample, so that only v varies
-      (isolates the "style" variability).
-
-  Returns:
-    [B, num_samples, D].
-  """
-  return _conditional(model, params, rng, x, num_samples, 'x', z_mode)
+  """Y ~ p(y|x) (`generate_conditional` with q(z|x) and y(v, z)): [B, S, D]."""
+  return generate_conditional(
+      rng, x, num_samples, _encoder(model, params, 'z_x', model.latent_z),
+      _decoder(model, params, 'y'), model.latent_z, model.latent_v, z_mode)
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
 def x_given_y(model: WynerVAE, params: Params, rng: jax.Array, y: jax.Array,
               num_samples: int, z_mode: bool = False) -> jax.Array:
-  """X ~ p(x|y): z ~ q(z|y), u ~ p(u), x = x(u, z); see `y_given_x`."""
-  return _conditional(model, params, rng, y, num_samples, 'y', z_mode)
+  """X ~ p(x|y) (`generate_conditional` with q(z|y) and x(u, z)): [B, S, D]."""
+  return generate_conditional(
+      rng, y, num_samples, _encoder(model, params, 'z_y', model.latent_z),
+      _decoder(model, params, 'x'), model.latent_z, model.latent_u, z_mode)
 
 
-def _style_and_concept(model: WynerVAE, params: Params, rng: jax.Array,
-                       x_style: jax.Array, y_concept: jax.Array,
-                       z_mode: bool) -> tuple[jax.Array, jax.Array]:
-  """u ~ q(u|x_style) and z ~ q(z|y_concept) (or its mode) as one-hots."""
-  key_u, key_z = jax.random.split(rng)
-  marginal = params['marginal']
-  u = latents.sample_one_hot(key_u, model.encode(marginal['u_x'], model.u, x_style))
-  logits_z = model.encode(marginal['z_y'], model.z, y_concept)
-  z = (latents.mode_one_hot(logits_z) if z_mode
-       else latents.sample_one_hot(key_z, logits_z))
-  return u, z
-
-
-@functools.partial(jax.jit, static_argnames=('model',))
+@functools.partial(jax.jit, static_argnames=('model', 'grid', 'z_mode'))
 def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
-                   x_style: jax.Array, y_concept: jax.Array) -> jax.Array:
-  """X_ij = x(u_i, z_j) with u_i ~ q(u|x_style_i) and z_j ~ q(z|y_concept_j).
-
-  Args:
-    x_style: [R, D] style references.
-    y_concept: [C, D] concept references.
-
-  Returns:
-    [R, C, D].
-  """
-  u, z = _style_and_concept(model, params, rng, x_style, y_concept, False)
-  rows, cols = u.shape[0], z.shape[0]
-  u_grid = jnp.repeat(u, cols, axis=0)  # row-major (i, j) grid
-  z_grid = jnp.tile(z, (rows, 1, 1))
-  out = model.decode(params['decoders']['x'], u_grid, z_grid)
-  return out.reshape(rows, cols, -1)
-
-
-@functools.partial(jax.jit, static_argnames=('model', 'z_mode'))
-def style_transfer_pairs(model: WynerVAE, params: Params, rng: jax.Array,
-                         x_style: jax.Array, y_concept: jax.Array,
-                         z_mode: bool = False) -> jax.Array:
-  """X_i = x(u_i, z_i), u_i ~ q(u|x_style_i), z_i ~ q(z|y_concept_i): [B, D].
-
-  The element-wise form of `style_transfer`, for measuring it over many pairs;
-  `z_mode` takes the mode of q(z|y) so that only the style reference varies.
-  """
-  u, z = _style_and_concept(model, params, rng, x_style, y_concept, z_mode)
-  return model.decode(params['decoders']['x'], u, z)
+                   x_style: jax.Array, y_concept: jax.Array, grid: bool = True,
+                   z_mode: bool = False) -> jax.Array:
+  """`transfer_style` with q(u|x), q(z|y) and x(u, z): [R, C, D] or [R, D]."""
+  return transfer_style(
+      rng, x_style, y_concept, _encoder(model, params, 'u_x', model.latent_u),
+      _encoder(model, params, 'z_y', model.latent_z),
+      _decoder(model, params, 'x'), model.latent_u, model.latent_z, grid,
+      z_mode)

@@ -75,8 +75,9 @@ TABLE_COLUMNS = (
 def markdown_table(rows: list[dict]) -> str:
   """The main metrics of a sweep, one row per setting, as a Markdown table."""
   def cell(row, key):
-    if isinstance(key, tuple):
-      return f'{row[key[0]]:.2f} / {row[key[1]]:.2f}'
+    if isinstance(key, tuple):  # value / maximum; Gaussian rates have none
+      maximum = f'{row[key[1]]:.2f}' if key[1] in row else 'none'
+      return f'{row[key[0]]:.2f} / {maximum}'
     return f'{row[key]:.3f}'
   lines = ['| setting | ' + ' | '.join(name for name, _ in TABLE_COLUMNS) + ' |',
            '|---' * (len(TABLE_COLUMNS) + 1) + '|']

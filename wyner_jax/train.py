@@ -54,7 +54,8 @@ def model_from_config(config: ml_collections.ConfigDict,
                       data_dim: int = 784) -> WynerVAE:
   m = config.model
   return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v), hidden=m.hidden,
-                  depth=m.depth, data_dim=data_dim, logit_bound=m.logit_bound)
+                  depth=m.depth, data_dim=data_dim, logit_bound=m.logit_bound,
+                  latent_type=m.latent_type)
 
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float) -> LossFn:
@@ -63,7 +64,8 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float) -> LossFn:
     del frozen
     out = model.joint_forward(params, x, y, rng, tau, hard)
     return losses.joint_loss(out.logits_z, out.logits_u, out.logits_v, x,
-                             out.x_rec, y, out.y_rec, lam, two_eps_sq)
+                             out.x_rec, y, out.y_rec, lam, two_eps_sq,
+                             kl=type(model.latent_z).kl)
   return loss_fn
 
 
@@ -73,7 +75,7 @@ def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float) -> LossFn:
     del lam  # step 2 has no lambda term
     out = model.marginal_forward(params, frozen, x, y, rng, tau, hard)
     return losses.marginal_loss(*out[:4], x, out.x_rec, y, out.y_rec,
-                                two_eps_sq)
+                                two_eps_sq, kl=type(model.latent_z).kl)
   return loss_fn
 
 
