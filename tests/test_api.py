@@ -112,3 +112,105 @@ def test_gaussian_kl_closed_form_and_sample_moments():
                                       jnp.full((200000,), np.log(9.0)))
   assert abs(float(samples.mean()) - 2.0) < 0.03
   assert abs(float(samples.std()) - 3.0) < 0.03
+
+
+# Sampling procedures over caller callables. An "identity" decoder returns its
+# flattened inputs, so the outputs show exactly which latents were drawn.
+
+def identity_decode(local, z):
+  flat = lambda a: a.reshape(a.shape[0], -1)
+  return jnp.concatenate([flat(local), flat(z)], -1)
+
+
+def test_conditional_samples_draw_z_from_the_encoder_and_local_from_the_prior():
+  z, v = wyner_jax.Categorical(1, 3), wyner_jax.Categorical(2, 4)
+  logits = jnp.log(jnp.array([[[0.7, 0.2, 0.1]], [[0.1, 0.1, 0.8]]]))
+  encode_z = lambda condition: logits[condition[:, 0]]  # condition: an index
+  condition = jnp.array([[0], [1]])
+  out = wyner_jax.generate_conditional(jax.random.key(0), condition, 20000,
+                                       encode_z, identity_decode, z, v)
+  assert out.shape == (2, 20000, 8 + 3)
+  z_part, v_part = out[..., 8:], out[..., :8].reshape(2, 20000, 2, 4)
+  # z follows q(z|condition); v is uniform over its 4 classes.
+  np.testing.assert_allclose(z_part.mean(1), jnp.exp(logits[:, 0]), atol=0.015)
+  np.testing.assert_allclose(v_part.mean((0, 1)), 0.25, atol=0.01)
+  # z_mode: every sample of a condition has the mode of q(z|condition).
+  modes = wyner_jax.generate_conditional(jax.random.key(1), condition, 5,
+                                         encode_z, identity_decode, z, v,
+                                         z_mode=True)[..., 8:]
+  np.testing.assert_array_equal(modes[0], jnp.tile(jnp.eye(3)[0], (5, 1)))
+  np.testing.assert_array_equal(modes[1], jnp.tile(jnp.eye(3)[2], (5, 1)))
+
+
+def test_style_transfer_grid_rows_keep_style_columns_keep_concept():
+  u, z = wyner_jax.Gaussian(2), wyner_jax.Categorical(1, 5)
+  encode_u = lambda x: jnp.stack([x[:, :2], jnp.full_like(x[:, :2], -20.0)], -1)
+  encode_z = lambda y: 10.0 * y[:, None, :5]  # nearly deterministic one-hot
+  x_style = jax.random.normal(jax.random.key(2), (3, 4))
+  y_concept = jnp.eye(5)[:4] * 3.0
+  key = jax.random.key(3)
+  grid = wyner_jax.transfer_style(key, x_style, y_concept, encode_u, encode_z,
+                                  identity_decode, u, z)
+  assert grid.shape == (3, 4, 2 + 5)
+  for i in range(3):  # row i: the style of x_style[i] (std e^-10: its mean)
+    np.testing.assert_allclose(grid[i, :, :2], jnp.tile(x_style[i, :2], (4, 1)),
+                               atol=1e-3)
+  for j in range(4):  # column j: the concept of y_concept[j]
+    np.testing.assert_array_equal(grid[:, j, 2:], jnp.tile(jnp.eye(5)[j], (3, 1)))
+  # The element-wise form is the grid's diagonal for the same key.
+  pairs = wyner_jax.transfer_style(key, x_style, y_concept[:3], encode_u,
+                                   encode_z, identity_decode, u, z, grid=False)
+  np.testing.assert_array_equal(pairs, grid[jnp.arange(3), jnp.arange(3)])
+  with pytest.raises(ValueError, match='3 styles and 4 concepts'):
+    wyner_jax.transfer_style(key, x_style, y_concept, encode_u, encode_z,
+                             identity_decode, u, z, grid=False)
+
+
+def test_joint_samples_share_z_and_follow_the_priors():
+  z, u, v = wyner_jax.Gaussian(3), wyner_jax.Gaussian(2), wyner_jax.Gaussian(0)
+  x, y = wyner_jax.generate_joint(jax.random.key(4), 50000, identity_decode,
+                                  identity_decode, z, u, v)
+  assert x.shape == (50000, 5) and y.shape == (50000, 3)
+  np.testing.assert_array_equal(x[:, 2:], y)  # one z for both sides
+  np.testing.assert_allclose(x.mean(0), 0.0, atol=0.02)
+  np.testing.assert_allclose(x.std(0), 1.0, atol=0.02)
+
+
+def test_sampling_procedures_jit_and_vmap():
+  z, local = wyner_jax.Categorical(2, 3), wyner_jax.Gaussian(2)
+  weights = jax.random.normal(jax.random.key(5), (4, 6))
+  encode_z = lambda c: (c @ weights).reshape(-1, 2, 3)
+
+  def conditional(key, condition):
+    return wyner_jax.generate_conditional(key, condition, 3, encode_z,
+                                          identity_decode, z, local)
+
+  keys = jax.random.split(jax.random.key(6), 5)
+  conditions = jax.random.normal(jax.random.key(7), (5, 2, 4))
+  plain = jnp.stack([conditional(k, c) for k, c in zip(keys, conditions)])
+  np.testing.assert_array_equal(jax.jit(jax.vmap(conditional))(keys, conditions),
+                                plain)
+
+
+def test_gaussian_family_in_the_objective_gradients_match_finite_differences():
+  with jax.enable_x64(True):
+    keys = jax.random.split(jax.random.key(8), 7)
+    stats = [jax.random.normal(k, (3, 4, 2), jnp.float64) for k in keys[:3]]
+    x, x_rec, y, y_rec = (jax.random.uniform(k, (3, 5), jnp.float64)
+                          for k in keys[3:])
+    gaussian = wyner_jax.Gaussian(4)
+
+    def joint(sz, su, sv, x_rec, y_rec):
+      return wyner_jax.joint_loss(sz, su, sv, x, x_rec, y, y_rec, 0.7, 0.5,
+                                  kl=gaussian.kl)[0]
+
+    loss = joint(*stats, x_rec, y_rec)
+    by_hand = (1.7 * jnp.mean(wyner_jax.gaussian_kl_to_standard(
+        stats[0][..., 0], stats[0][..., 1]))
+               + sum(jnp.mean(wyner_jax.gaussian_kl_to_standard(
+                   s[..., 0], s[..., 1])) for s in stats[1:])
+               + (jnp.mean(jnp.sum((x - x_rec) ** 2, -1))
+                  + jnp.mean(jnp.sum((y - y_rec) ** 2, -1))) / 0.5)
+    np.testing.assert_allclose(loss, by_hand, rtol=1e-12)
+    jax.test_util.check_grads(joint, (*stats, x_rec, y_rec), order=1,
+                              modes=('rev',))

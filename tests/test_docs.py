@@ -3,6 +3,7 @@
 import os
 import re
 
+import numpy as np
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,4 +27,23 @@ def test_api_examples_run_and_their_losses_fall(index):
   if index == 0:  # step 2 learns too, against the frozen decoders
     marginal = namespace['marginal_losses']
     assert sum(marginal[-20:]) / 20 < 0.7 * sum(marginal[:20]) / 20
-    assert namespace['y_samples'].shape == (8, 16)
+    check_generation(namespace)
+
+
+def nearest(prototypes, images):
+  """Index of the nearest prototype [C, D] of each image [..., D]."""
+  return np.argmin(np.linalg.norm(images[..., None, :] - prototypes, axis=-1), -1)
+
+
+def check_generation(ns):
+  """Y given x shows label(x) + 1 as the toy pairs do (nearest prototype);
+  shapes of the rest."""
+  prototypes, classes = np.asarray(ns['prototypes']), ns['CLASSES']
+  x, y_samples = np.asarray(ns['x']), np.asarray(ns['y_samples'])
+  assert y_samples.shape == (8, 5, 16)
+  label_x = nearest(prototypes[0], x)
+  accuracy = np.mean(nearest(prototypes[1], y_samples)
+                     == (label_x[:, None] + 1) % classes)
+  assert accuracy >= 0.75, accuracy  # chance 0.25; measured 0.85
+  assert ns['grid'].shape == (8, 4, 16)
+  assert ns['x_new'].shape == ns['y_new'].shape == (16, 16)

@@ -12,7 +12,7 @@ import jax
 import numpy as np
 import pytest
 
-from configs import synthetic
+from configs import gaussian, synthetic
 from wyner_jax import checkpoints, config_checks, data, run, sharding, train
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,7 +49,28 @@ BAD_CONFIGS = [
     ('data.pairs_per_class', 0, r'data.pairs_per_class=0 is not allowed'),
     ('lambda_sweep.lams', (0.0, -1.0), r'lambda_sweep.lams=\(0.0, -1.0\) is not allowed'),
     ('lambda_sweep.seeds', (0, 1, 2), r'give one seed per lambda \(2\) or none'),
+    ('model.latent_type', 'normal',
+     r"model.latent_type='normal' is not allowed; allowed: categorical, gaussian"),
 ]
+
+# Gaussian latents are sized in dimensions, (D,).
+BAD_GAUSSIAN_SIZES = [
+    ('model.z', (1, 10), r"model.z=\(1, 10\) is not allowed; use \(D,\): D >= 1 "
+     r"dimensions with latent_type='gaussian'$"),
+    ('model.z', (0,), r'model.z=\(0,\) is not allowed'),
+    ('model.u', (-1,), r'model.u=\(-1,\) is not allowed.*or \(0,\) for none'),
+]
+
+
+@pytest.mark.parametrize('path,value,message', BAD_GAUSSIAN_SIZES,
+                         ids=[f'{p}={v}' for p, v, _ in BAD_GAUSSIAN_SIZES])
+def test_bad_gaussian_sizes_are_named(path, value, message):
+  config = gaussian.get_config('tiny')
+  config.model[path.split('.')[1]] = value
+  with pytest.raises(config_checks.ConfigError, match=message):
+    config_checks.validate(config)
+  config.model[path.split('.')[1]] = (0,) if path != 'model.z' else (3,)
+  config_checks.validate(config)  # a valid size passes
 
 
 @pytest.mark.parametrize('path,value,message', BAD_CONFIGS,

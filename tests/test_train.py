@@ -6,8 +6,8 @@ import numpy as np
 import optax
 import pytest
 
-from configs import synthetic
-from wyner_jax import data, sharding, train
+from configs import gaussian, synthetic
+from wyner_jax import data, latents, sharding, train
 
 
 @pytest.fixture(scope='module')
@@ -52,8 +52,8 @@ def make_step(loss_fn, config, mesh):
                                config.learning_rate)
 
 
-def _joint_training(pairs, num_steps):
-  config = tiny_config()
+def _joint_training(pairs, num_steps, config=None):
+  config = config or tiny_config()
   mesh = sharding.make_mesh()
   model = train.model_from_config(config)
   params = model.init(jax.random.key(0))
@@ -72,19 +72,39 @@ def test_joint_loss_falls_on_a_fixed_batch(pairs):
   assert np.mean(losses[-10:]) < 0.35 * losses[0], (losses[0], losses[-10:])
 
 
-def test_marginal_step_leaves_decoders_bitwise_unchanged_and_learns(pairs):
-  config, mesh, model, params, batch, joint_state, _ = _joint_training(pairs, 300)
+def _marginal_training(trained, num_steps):
+  config, mesh, model, params, batch, joint_state, _ = trained
   decoders = joint_state.params['decoders']
   before = jax.tree.map(np.array, decoders)
   loss_fn = train.marginal_loss_fn(model, False, config.loss.two_eps_sq)
   state = train.init_state(one_model(params['marginal']),
                            optax.adam(config.learning_rate), mesh)
   state, losses = run_steps(make_step(loss_fn, config, mesh), state, decoders,
-                            batch, jax.random.key(1), 200)
+                            batch, jax.random.key(1), num_steps)
   jax.tree.map(np.testing.assert_array_equal, before,
                jax.tree.map(np.array, decoders))
   assert set(state.params) == {'z_x', 'u_x', 'z_y', 'v_y'}  # no decoder inside
+  return losses
+
+
+def test_marginal_step_leaves_decoders_bitwise_unchanged_and_learns(pairs):
+  losses = _marginal_training(_joint_training(pairs, 300), 200)
   assert np.mean(losses[-10:]) < 0.7 * losses[0], (losses[0], losses[-10:])
+
+
+def test_gaussian_latents_train_both_steps(pairs):
+  config = gaussian.get_config('tiny')
+  config.log_every_secs = 1e9
+  trained = _joint_training(pairs, 300, config)
+  joint_losses = trained[-1]
+  assert np.mean(joint_losses[-10:]) < 0.35 * joint_losses[0]
+  latent = trained[2].latent_z
+  assert latent == latents.Gaussian(4)
+  encoded = trained[2].encode(trained[3]['joint']['z'], latent,
+                              trained[4][0][:2], trained[4][1][:2])
+  assert encoded.shape == (2, 4, 2)  # mean and log-variance per dimension
+  marginal_losses = _marginal_training(trained, 200)
+  assert np.mean(marginal_losses[-10:]) < 0.7 * marginal_losses[0]
 
 
 def _train_joint(config, workdir, pairs, mesh):

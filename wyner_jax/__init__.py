@@ -1,10 +1,14 @@
 """wyner_jax: the Wyner VAE (common and local latents for paired data) in JAX.
 
-The public surface for reuse in other JAX projects: latent functions and the
-two objectives as pure functions of arrays (no networks, no global state;
-jit-, grad- and vmap-compatible), the model and the launcher entry point.
+The public surface for reuse in other JAX projects (docs/api.md): latent
+functions and families, the two objectives as pure functions of arrays, and
+the sampling procedures over the caller's encoder and decoder callables (no
+networks, no global state; jit-, grad- and vmap-compatible), and our model.
 """
 
+from wyner_jax.latents import Categorical
+from wyner_jax.latents import Gaussian
+from wyner_jax.latents import LatentFamily
 from wyner_jax.latents import bound_logits
 from wyner_jax.latents import gaussian_kl_to_standard
 from wyner_jax.latents import gaussian_sample
@@ -19,15 +23,23 @@ from wyner_jax.losses import marginal_loss
 from wyner_jax.losses import marginal_side_loss
 from wyner_jax.losses import squared_error
 from wyner_jax.model import WynerVAE
+from wyner_jax.sampling import generate_conditional
+from wyner_jax.sampling import generate_joint
+from wyner_jax.sampling import transfer_style
 
-__version__ = '0.2.0'
+__version__ = '0.3.0'
 
 __all__ = [
+    'Categorical',
+    'Gaussian',
+    'LatentFamily',
     'WynerVAE',
     '__version__',
     'bound_logits',
     'gaussian_kl_to_standard',
     'gaussian_sample',
+    'generate_conditional',
+    'generate_joint',
     'gumbel_softmax',
     'joint_loss',
     'kl_to_uniform',
@@ -38,4 +50,5 @@ __all__ = [
     'sample_prior',
     'squared_error',
     'temperature',
+    'transfer_style',
 ]

@@ -1,0 +1,54 @@
+"""`pip install .` gives a working package: build the wheel from this checkout,
+install it into a fresh virtual environment, import it there, call the loss."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Run inside the new environment, from a directory without the checkout on
+# sys.path, so that only the installed wheel can be imported.
+CHECK = '''
+import jax.numpy as jnp
+import wyner_jax
+logits = jnp.zeros((2, 1, 4))
+data = jnp.ones((2, 3))
+loss, _ = wyner_jax.joint_loss(logits, logits, logits, data, data, data,
+                               jnp.zeros((2, 3)), 1.0, 0.5)
+print(wyner_jax.__file__)
+print(wyner_jax.__version__, float(loss))
+'''
+
+
+def run(*args, **kwargs):
+  return subprocess.run(args, check=True, capture_output=True, text=True,
+                        **kwargs)
+
+
+def test_wheel_installs_into_a_fresh_venv_and_computes_the_loss(tmp_path):
+  wheels = tmp_path / 'wheels'
+  # The same build as `pip install .` (PEP 517, isolated build environment).
+  run(sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w',
+      str(wheels), REPO)
+  (wheel,) = wheels.glob('wyner_jax-*.whl')
+  with zipfile.ZipFile(wheel) as archive:
+    names = archive.namelist()
+  assert 'wyner_jax/__init__.py' in names and 'wyner_jax/losses.py' in names
+  assert not [n for n in names if n.startswith(('tests/', 'experiments/'))]
+
+  # The dependencies come from this interpreter's site-packages; the package
+  # itself only from the wheel (--no-deps, --no-index).
+  venv = tmp_path / 'venv'
+  run(sys.executable, '-m', 'venv', '--system-site-packages', str(venv))
+  python = str(venv / 'bin' / 'python')
+  run(python, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index', str(wheel))
+  env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+  out = run(python, '-c', CHECK, cwd=tmp_path, env=env).stdout.split('\n')
+  assert out[0].startswith(str(venv)), out[0]  # the installed copy, not the checkout
+  import wyner_jax  # pylint: disable=import-outside-toplevel
+  version, loss = out[1].split()
+  assert version == wyner_jax.__version__
+  # KLs at uniform logits are 0; one squared error of 3 ones over 2 eps^2 = 0.5.
+  assert float(loss) == 6.0
