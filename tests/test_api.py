@@ -10,9 +10,12 @@ import pytest
 import wyner_jax
 
 
-def test_every_exported_name_exists():
+def test_every_exported_name_exists_and_documents_its_arguments():
   for name in wyner_jax.__all__:
     assert getattr(wyner_jax, name) is not None, name
+    if name != '__version__':  # Google style: an Args or Attributes section
+      doc = getattr(wyner_jax, name).__doc__
+      assert 'Args:' in doc or 'Attributes:' in doc, name
 
 
 def _joint_args(key, dtype, batch=3, dim=5):

@@ -87,7 +87,14 @@ def bound_logits(logits: jax.Array, bound: float) -> jax.Array:
   """Soft-clips logits to (-bound, bound) with bound * tanh(logits / bound).
 
   Keeps the encoders out of saturation at the paper's small eps (see
-  docs/method_choices.md); bound <= 0 returns the logits unchanged.
+  docs/method_choices.md).
+
+  Args:
+    logits: [...] any shape.
+    bound: b > 0; b <= 0 returns the logits unchanged.
+
+  Returns:
+    [...] like `logits`.
   """
   if bound <= 0:
     return logits
@@ -95,7 +102,15 @@ def bound_logits(logits: jax.Array, bound: float) -> jax.Array:
 
 
 def sample_one_hot(rng: jax.Array, logits: jax.Array) -> jax.Array:
-  """Exact categorical sample as a one-hot: [..., K] -> [..., K]."""
+  """Exact categorical sample as a one-hot (generation, not training).
+
+  Args:
+    rng: PRNG key.
+    logits: [..., K] unnormalised log-probabilities ([B, 0, 0]: no latent).
+
+  Returns:
+    [..., K] float32 one-hots.
+  """
   if logits.size == 0:  # an absent latent: nothing to draw
     return jnp.zeros(logits.shape, jnp.float32)
   index = jax.random.categorical(rng, logits, axis=-1)
@@ -103,7 +118,14 @@ def sample_one_hot(rng: jax.Array, logits: jax.Array) -> jax.Array:
 
 
 def mode_one_hot(logits: jax.Array) -> jax.Array:
-  """One-hot of the most likely class: [..., K] -> [..., K]."""
+  """One-hot of the most likely class.
+
+  Args:
+    logits: [..., K].
+
+  Returns:
+    [..., K] float32 one-hots.
+  """
   if logits.size == 0:
     return jnp.zeros(logits.shape, jnp.float32)
   return jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1],
@@ -111,14 +133,33 @@ def mode_one_hot(logits: jax.Array) -> jax.Array:
 
 
 def sample_prior(rng: jax.Array, batch: int, size: tuple[int, int]) -> jax.Array:
-  """One-hot samples from the uniform prior of an (N, K) latent: [batch, N, K]."""
+  """One-hot samples from the uniform prior of a categorical latent.
+
+  Args:
+    rng: PRNG key.
+    batch: B, number of samples.
+    size: (N, K); (0, 0) for no latent.
+
+  Returns:
+    [B, N, K] float32 one-hots.
+  """
   n, k = size
   return sample_one_hot(rng, jnp.zeros((batch, n, k), jnp.float32))
 
 
 def temperature(step: jax.Array | int, initial: float, minimum: float,
                 decay: float) -> jax.Array:
-  """Annealed temperature tau = max(minimum, initial * exp(-decay * step))."""
+  """Annealed temperature tau = max(minimum, initial * exp(-decay * step)).
+
+  Args:
+    step: training step, may be traced (annealing never recompiles).
+    initial: tau at step 0 (> 0).
+    minimum: the floor the schedule decays to (> 0).
+    decay: rate per step (>= 0).
+
+  Returns:
+    [] float32.
+  """
   step = jnp.asarray(step, jnp.float32)
   return jnp.maximum(minimum, initial * jnp.exp(-decay * step))
 
@@ -160,27 +201,48 @@ def gaussian_kl_to_standard(mean: jax.Array, log_var: jax.Array) -> jax.Array:
 class LatentFamily(Protocol):
   """What the model, the losses and the samplers need of one latent variable.
 
-  `params` are an encoder's output for a batch, [B, *param_shape]; samples are
-  [B, *sample_shape].
+  Implemented by `Categorical` and `Gaussian`; frozen dataclasses, so they are
+  hashable and can be static arguments of `jax.jit`.
+
+  Attributes:
+    param_shape: an encoder's output per example; `params` are
+      [B, *param_shape].
+    sample_shape: one sample; samples are [B, *sample_shape].
+    is_empty: the latent is absent (size (0, 0) or (0,)); its KL is zero.
+    max_rate: the largest KL to the prior in nats, None if unbounded.
   """
   param_shape: tuple[int, ...]
   sample_shape: tuple[int, ...]
   is_empty: bool
-  max_rate: float | None  # the largest KL to the prior, None if unbounded
+  max_rate: float | None
 
-  def kl(self, params: jax.Array) -> jax.Array: ...  # [B] nats, any size
+  def kl(self, params: jax.Array) -> jax.Array:
+    """KL(q || prior) in nats: params [B, *param_shape] -> [B]."""
+
   def relaxed_sample(self, rng: jax.Array, params: jax.Array,
-                     tau: jax.Array | float, hard: bool) -> jax.Array: ...
-  def sample(self, rng: jax.Array, params: jax.Array) -> jax.Array: ...
-  def mode(self, params: jax.Array) -> jax.Array: ...
-  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array: ...
+                     tau: jax.Array | float, hard: bool) -> jax.Array:
+    """A differentiable sample for training: [B, *sample_shape]."""
+
+  def sample(self, rng: jax.Array, params: jax.Array) -> jax.Array:
+    """An exact sample of q for generation: [B, *sample_shape]."""
+
+  def mode(self, params: jax.Array) -> jax.Array:
+    """The most likely value of q: [B, *sample_shape]."""
+
+  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
+    """Samples of the prior: [batch, *sample_shape]."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Categorical:
-  """N independent K-class categoricals with a uniform prior; (0, 0) = none.
+  """N independent K-class categoricals with a uniform prior (`LatentFamily`).
 
-  params: logits [B, N, K]; samples: one-hots [B, N, K] (relaxed in training).
+  params: logits [B, N, K]; samples: one-hots [B, N, K], relaxed with the
+  Gumbel-softmax in training, exact in generation.
+
+  Attributes:
+    n: N >= 1 categoricals (0 with k = 0: no latent).
+    k: K >= 2 classes each.
   """
   n: int
   k: int
@@ -222,12 +284,15 @@ class Categorical:
 
 @dataclasses.dataclass(frozen=True)
 class Gaussian:
-  """`dim` independent dimensions with a standard normal prior; dim 0 = none.
+  """`dim` independent dimensions with a N(0, I) prior (`LatentFamily`).
 
   params: [B, dim, 2], [..., 0] the mean and [..., 1] the log-variance of the
   diagonal Gaussian q; samples: [B, dim]. There is nothing to relax: training
   and generation both draw reparameterized samples (`tau` and `hard` are
   ignored), and the mode is the mean.
+
+  Attributes:
+    dim: D >= 1 dimensions (0: no latent).
   """
   dim: int
 

@@ -24,7 +24,14 @@ KLFn = Callable[[jax.Array], jax.Array]
 
 
 def squared_error(target: jax.Array, reconstruction: jax.Array) -> jax.Array:
-  """Per-example ||target - reconstruction||^2 summed over data dims: [B, ...] -> [B]."""
+  """Per-example squared error ||target - reconstruction||^2.
+
+  Args:
+    target, reconstruction: [B, ...]; summed over every axis after the first.
+
+  Returns:
+    [B], in `compute_dtype(reconstruction)` (float32 for bfloat16 inputs).
+  """
   diff = (target - reconstruction).astype(compute_dtype(reconstruction))
   return jnp.sum(diff.reshape(diff.shape[0], -1) ** 2, axis=-1)
 
@@ -77,7 +84,8 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
   must be frozen by the caller.
 
   Args:
-    logits_z: [B, N, K] of q(z|x); logits_local: [B, N, K] of q(u|x).
+    logits_z: [B, N, K] of q(z|x); logits_local: [B, N, K] of q(u|x) (or
+      whatever `kl` takes).
     target: [B, D]; reconstruction: [B, D] x(u, z) of relaxed samples.
     two_eps_sq: 2 eps^2 > 0.
     kl: KL of one latent to its prior, [B, ...] -> [B] (module docstring).
@@ -97,7 +105,21 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
                   x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
                   two_eps_sq: float,
                   kl: KLFn = kl_to_uniform) -> tuple[jax.Array, Metrics]:
-  """Step-2 objective of both sides: L2 = L2x + L2y (see `marginal_side_loss`).
+  """Step-2 objective of both sides, averaged over the batch:
+
+      L2 = L2x + L2y
+         = KL(q(z|x) || p(z)) + KL(q(u|x) || p(u)) + ||x - x(u,z)||^2 / (2 eps^2)
+         + KL(q(z|y) || p(z)) + KL(q(v|y) || p(v)) + ||y - y(v,z)||^2 / (2 eps^2)
+
+  with z ~ q(z|x) in x(u, z) and z ~ q(z|y) in y(v, z); the decoders must be
+  frozen by the caller.
+
+  Args:
+    logits_z_x, logits_u: [B, N, K] of q(z|x), q(u|x).
+    logits_z_y, logits_v: [B, N, K] of q(z|y), q(v|y) (or whatever `kl` takes).
+    x, y: [B, D] data; x_rec, y_rec: [B, D] decoded relaxed samples.
+    two_eps_sq: 2 eps^2 > 0.
+    kl: KL of one latent to its prior, [B, ...] -> [B] (module docstring).
 
   Returns:
     (loss, metrics) with `loss`, `kl/z` = KL(q(z|x)) + KL(q(z|y)) (the Z
