@@ -12,18 +12,14 @@ speed-up of a sweep over sequential runs is pairs/s(S) / pairs/s(1).
 """
 
 import json
-import statistics
-import time
 
 from absl import app
 from absl import flags
 import jax
-import numpy as np
-import optax
 
+from benchmarks import common
 from configs import synthetic
-from wyner_jax import data, run, sharding, train
-from wyner_jax.lambda_sweep import ModelSpec
+from wyner_jax import data, train
 
 _MODELS = flags.DEFINE_list('models', ['1', '4', '8'], 'Stack sizes S to time.')
 _STEPS = flags.DEFINE_integer('steps', 50, 'Steps per timed repeat.')
@@ -33,53 +29,11 @@ _VARIANT = flags.DEFINE_string('variant', None,
 _OUT = flags.DEFINE_string('out', 'sweep_throughput.json', 'JSON output path.')
 
 
-def time_steps(step_fn, state, frozen, train_data, key_data, lams, steps,
-               repeats):
-  """(compile seconds, median seconds per step, state)."""
-  start = time.perf_counter()
-  state, metrics = step_fn(state, frozen, *train_data, key_data, lams)
-  jax.block_until_ready(metrics)
-  compile_s = time.perf_counter() - start
-  for _ in range(3):  # warm-up
-    state, metrics = step_fn(state, frozen, *train_data, key_data, lams)
-  jax.block_until_ready(metrics)
-  per_step = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    for _ in range(steps):
-      state, metrics = step_fn(state, frozen, *train_data, key_data, lams)
-    jax.block_until_ready(metrics)
-    per_step.append((time.perf_counter() - start) / steps)
-  return compile_s, statistics.median(per_step), state
-
-
 def measure(config, model, train_pairs, num_models, steps, repeats):
-  mesh = sharding.make_mesh()
-  specs = [ModelSpec(lam, seed) for seed, lam in
-           enumerate(np.geomspace(1e3, 1e5, num_models))]
-  keys = [run.RunKeys.from_seed(spec.seed) for spec in specs]
-  initial = [model.init(k.init) for k in keys]
-  train_data = sharding.place((train_pairs.x, train_pairs.y),
-                              sharding.replicated(mesh))
-  stacked = sharding.stacked(mesh)
-  key_data = sharding.place(run.key_data([k.joint for k in keys]), stacked)
-  lams = sharding.place(np.array([s.lam for s in specs], np.float32), stacked)
-  optimizer = optax.adam(config.learning_rate)
   rows = []
-  joint_params = train.stack([{'joint': p['joint'], 'decoders': p['decoders']}
-                              for p in initial])
-  phases = (
-      ('joint', train.joint_loss_fn(model, False, config.loss.two_eps_sq),
-       joint_params, None),
-      ('marginal', train.marginal_loss_fn(model, False, config.loss.two_eps_sq),
-       train.stack([p['marginal'] for p in initial]),
-       sharding.place(joint_params['decoders'], stacked)))
-  for phase, loss_fn, params, frozen in phases:
-    state = train.init_state(params, optimizer, mesh)
-    step_fn = train.make_train_step(loss_fn, optimizer, mesh, config.batch_size,
-                                    config.tau, config.learning_rate)
-    compile_s, step_s, _ = time_steps(step_fn, state, frozen, train_data,
-                                      key_data, lams, steps, repeats)
+  for phase in ('joint', 'marginal'):
+    step = common.JaxPhase(config, model, train_pairs, phase, num_models)
+    compile_s, step_s = common.time_calls(step, steps, repeats)
     rows.append({'phase': phase, 'models': num_models, 'compile_s': compile_s,
                  'step_ms': 1e3 * step_s,
                  'pairs_per_s': num_models * config.batch_size / step_s})

@@ -113,7 +113,7 @@ def launch(workdir, *flags, timeout=120):
 @pytest.mark.parametrize('flags,message', [
     (('--config.model.zz=1',),
      "error: --config.model.zz=1: 'model.zz' is not a config field; fields of "
-     'model: depth, hidden, logit_bound, u, v, z'),
+     'model: depth, hidden, latent_type, logit_bound, u, v, z'),
     (('--config.learning_rate=abc',),
      "error: flag --config.learning_rate=abc: could not convert string to float"),
     (('--config.data.pairs_per_class=401',),
