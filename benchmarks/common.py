@@ -75,3 +75,51 @@ class JaxPhase:
     self.state, metrics = self.step_fn(self.state, self.frozen, *self.data,
                                        self.key_data, self.lams)
     return metrics
+
+
+def dense_layers(model: WynerVAE, phase: str):
+  """(n_in, n_out, weights trained, input gradient needed) of every layer.
+
+  Step 1 trains the joint encoders and decoders; step 2 trains the marginal
+  encoders and back-propagates through the frozen decoders (input gradients
+  only). No gradient is taken with respect to the data, so the first layer
+  of every encoder has none.
+  """
+  def mlp(n_in, n_out, trained, input_grad):
+    widths = [n_in] + [model.hidden] * model.depth + [n_out]
+    return [(a, b, trained, input_grad or i > 0)
+            for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]))]
+
+  flat = lambda size: size[0] * size[1]
+  data_in = 2 * model.data_dim if phase == 'joint' else model.data_dim
+  encoders = ((model.z, model.u, model.v) if phase == 'joint'
+              else (model.z, model.u, model.z, model.v))
+  layers = []
+  for size in encoders:
+    layers += mlp(data_in, flat(size), True, False)
+  for local in (model.u, model.v):
+    layers += mlp(flat(local) + flat(model.z), model.data_dim,
+                  phase == 'joint', True)
+  return layers
+
+
+def step_flops(model: WynerVAE, phase: str, batch: int) -> int:
+  """Matmul FLOPs of one train step: 2 * batch * n_in * n_out per layer for
+  the forward pass, again for the weight gradient of a trained layer and
+  again for the input gradient where one is needed. Elementwise work
+  (activations, Gumbel-softmax, KL, Adam) is not counted."""
+  total = 0
+  for n_in, n_out, trained, input_grad in dense_layers(model, phase):
+    total += 2 * batch * n_in * n_out * (1 + trained + input_grad)
+  return total
+
+
+def dispatch_seconds(step, calls: int = 50) -> float:
+  """Median host time of one step call (the step itself runs asynchronously)."""
+  times = []
+  for _ in range(calls):
+    start = time.perf_counter()
+    out = step()
+    times.append(time.perf_counter() - start)
+    jax.block_until_ready(out)  # so that each call finds an idle device
+  return float(np.median(times))

@@ -11,7 +11,7 @@ way: the first call (compilation) separately, 3 warm-up steps, then the
 median over `--repeats` repeats of `--steps` steps (benchmarks/common.py).
 
 The machine limit: the matmul FLOPs of one step, counted from the layer sizes
-(`step_flops`), divided by the throughput of a large float32 matmul measured
+(`common.step_flops`), divided by the throughput of a large float32 matmul measured
 here; the fraction of that limit each step reaches is printed. Also printed:
 the host time of one JAX step call (Python and dispatch; the step runs
 asynchronously) as a fraction of the step time.
@@ -19,7 +19,6 @@ asynchronously) as a fraction of the step time.
 
 import json
 import os
-import time
 
 from absl import app
 from absl import flags
@@ -45,60 +44,12 @@ _OUT = flags.DEFINE_string('out', 'train_step.json', 'JSON output path.')
 PHASES = ('joint', 'marginal')
 
 
-def dense_layers(model: WynerVAE, phase: str):
-  """(n_in, n_out, weights trained, input gradient needed) of every layer.
-
-  Step 1 trains the joint encoders and decoders; step 2 trains the marginal
-  encoders and back-propagates through the frozen decoders (input gradients
-  only). No gradient is taken with respect to the data, so the first layer
-  of every encoder has none.
-  """
-  def mlp(n_in, n_out, trained, input_grad):
-    widths = [n_in] + [model.hidden] * model.depth + [n_out]
-    return [(a, b, trained, input_grad or i > 0)
-            for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]))]
-
-  flat = lambda size: size[0] * size[1]
-  data_in = 2 * model.data_dim if phase == 'joint' else model.data_dim
-  encoders = ((model.z, model.u, model.v) if phase == 'joint'
-              else (model.z, model.u, model.z, model.v))
-  layers = []
-  for size in encoders:
-    layers += mlp(data_in, flat(size), True, False)
-  for local in (model.u, model.v):
-    layers += mlp(flat(local) + flat(model.z), model.data_dim,
-                  phase == 'joint', True)
-  return layers
-
-
-def step_flops(model: WynerVAE, phase: str, batch: int) -> int:
-  """Matmul FLOPs of one train step: 2 * batch * n_in * n_out per layer for
-  the forward pass, again for the weight gradient of a trained layer and
-  again for the input gradient where one is needed. Elementwise work
-  (activations, Gumbel-softmax, KL, Adam) is not counted."""
-  total = 0
-  for n_in, n_out, trained, input_grad in dense_layers(model, phase):
-    total += 2 * batch * n_in * n_out * (1 + trained + input_grad)
-  return total
-
-
 def matmul_flops_per_s(n: int, steps: int, repeats: int) -> float:
   a = jax.random.normal(jax.random.key(0), (n, n), jnp.float32)
   b = jax.random.normal(jax.random.key(1), (n, n), jnp.float32)
   matmul = jax.jit(jnp.dot)
   _, seconds = common.time_calls(lambda: matmul(a, b), steps, repeats)
   return 2 * n ** 3 / seconds
-
-
-def dispatch_seconds(step, calls: int = 50) -> float:
-  """Median host time of one step call (the step itself runs asynchronously)."""
-  times = []
-  for _ in range(calls):
-    start = time.perf_counter()
-    out = step()
-    times.append(time.perf_counter() - start)
-    jax.block_until_ready(out)  # so that each call finds an idle device
-  return float(np.median(times))
 
 
 def max_difference_to_torch(model: WynerVAE, x: np.ndarray, y: np.ndarray) -> float:
@@ -177,12 +128,12 @@ def main(argv):
   for batch in (int(b) for b in _BATCHES.value):
     config.batch_size = batch
     for phase in PHASES:
-      flops = step_flops(model, phase, batch)
+      flops = common.step_flops(model, phase, batch)
       for framework in _FRAMEWORKS.value:
         if framework == 'jax':
           step = common.JaxPhase(config, model, train_pairs, phase)
           first_s, step_s = common.time_calls(step, _STEPS.value, _REPEATS.value)
-          host_s = dispatch_seconds(step)
+          host_s = common.dispatch_seconds(step)
         elif framework in ('torch', 'torch_compile'):
           first_s, step_s = time_torch(phase, batch, framework == 'torch_compile',
                                        train_pairs, _STEPS.value, _REPEATS.value)
