@@ -2,6 +2,7 @@
 install it into a fresh virtual environment, import it there, call the loss."""
 
 import os
+import site
 import subprocess
 import sys
 import zipfile
@@ -38,11 +39,18 @@ def test_wheel_installs_into_a_fresh_venv_and_computes_the_loss(tmp_path):
   assert 'wyner_jax/__init__.py' in names and 'wyner_jax/losses.py' in names
   assert not [n for n in names if n.startswith(('tests/', 'experiments/'))]
 
-  # The dependencies come from this interpreter's site-packages; the package
-  # itself only from the wheel (--no-deps, --no-index).
+  # The package only from the wheel (--no-deps, --no-index); its dependencies
+  # from the site-packages of the environment running the tests, appended to
+  # the new environment's path by a .pth file (`--system-site-packages` would
+  # give the base interpreter's, which lack them when the tests run in a
+  # venv). Directories added this way have their own .pth files ignored, so
+  # an editable install of the checkout there stays invisible.
   venv = tmp_path / 'venv'
-  run(sys.executable, '-m', 'venv', '--system-site-packages', str(venv))
+  run(sys.executable, '-m', 'venv', str(venv))
   python = str(venv / 'bin' / 'python')
+  purelib = run(python, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  with open(os.path.join(purelib.stdout.strip(), 'outer_env.pth'), 'w') as f:
+    f.write('\n'.join(site.getsitepackages()) + '\n')
   run(python, '-m', 'pip', 'install', '-q', '--no-deps', '--no-index', str(wheel))
   env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
   out = run(python, '-c', CHECK, cwd=tmp_path, env=env).stdout.split('\n')
