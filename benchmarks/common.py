@@ -9,10 +9,21 @@ import jax
 import numpy as np
 import optax
 
-from wyner_jax import run, sharding, train
+from configs import synthetic
+from wyner_jax import data, run, sharding, train
 from wyner_jax.data import PairSet
 from wyner_jax.lambda_sweep import ModelSpec
 from wyner_jax.model import WynerVAE
+
+
+def setup(variant: str | None = None):
+  """(config, model, train pairs) of configs/synthetic.py[:variant], as a run
+  loads them."""
+  config = synthetic.get_config(variant)
+  train_images, test_images = data.load_config_images(config.data)
+  train_pairs, _ = data.split_pairs(train_images, test_images,
+                                    config.data.pairs_per_class, config.data.seed)
+  return config, train.model_from_config(config), train_pairs
 
 
 def time_calls(call: Callable[[], object], steps: int, repeats: int,

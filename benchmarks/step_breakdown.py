@@ -32,8 +32,7 @@ import jax.numpy as jnp
 import optax
 
 from benchmarks import common
-from configs import synthetic
-from wyner_jax import data, train
+from wyner_jax import train
 
 _BATCHES = flags.DEFINE_list('batches', ['64', '256', '1024'], 'Batch sizes.')
 _STEPS = flags.DEFINE_integer('steps', 10, 'Calls per timed repeat.')
@@ -144,11 +143,7 @@ def main(argv):
     torch.set_num_threads(os.cpu_count())
   except ImportError:
     pass
-  config = synthetic.get_config()
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, _ = data.split_pairs(train_images, test_images,
-                                    config.data.pairs_per_class, config.data.seed)
-  model = train.model_from_config(config)
+  config, model, train_pairs = common.setup()
   rows = []
   for batch in (int(b) for b in _BATCHES.value):
     for phase in ('joint', 'marginal'):

@@ -18,8 +18,6 @@ from absl import flags
 import jax
 
 from benchmarks import common
-from configs import synthetic
-from wyner_jax import data, train
 
 _MODELS = flags.DEFINE_list('models', ['1', '4', '8'], 'Stack sizes S to time.')
 _STEPS = flags.DEFINE_integer('steps', 50, 'Steps per timed repeat.')
@@ -42,11 +40,7 @@ def measure(config, model, train_pairs, num_models, steps, repeats):
 
 def main(argv):
   del argv
-  config = synthetic.get_config(_VARIANT.value)
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, _ = data.split_pairs(train_images, test_images,
-                                    config.data.pairs_per_class, config.data.seed)
-  model = train.model_from_config(config)
+  config, model, train_pairs = common.setup(_VARIANT.value)
   rows = []
   for num_models in (int(m) for m in _MODELS.value):
     rows += measure(config, model, train_pairs, num_models, _STEPS.value,

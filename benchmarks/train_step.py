@@ -27,8 +27,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from benchmarks import common
-from configs import synthetic
-from wyner_jax import data, train
 from wyner_jax.model import WynerVAE
 
 _BATCHES = flags.DEFINE_list('batches', ['64', '256', '1024'], 'Batch sizes.')
@@ -110,11 +108,7 @@ def main(argv):
   if {'torch', 'torch_compile'} & set(_FRAMEWORKS.value):
     import torch  # pylint: disable=import-outside-toplevel
     torch.set_num_threads(threads)  # XLA:CPU uses every core as well
-  config = synthetic.get_config()
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, _ = data.split_pairs(train_images, test_images,
-                                    config.data.pairs_per_class, config.data.seed)
-  model = train.model_from_config(config)
+  config, model, train_pairs = common.setup()
   peak = matmul_flops_per_s(_MATMUL.value, 5, _REPEATS.value)
   print(f'devices: {jax.devices()}; {threads} threads; float32 matmul '
         f'{_MATMUL.value}^3: {peak / 1e9:.1f} GFLOP/s')
