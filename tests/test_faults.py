@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from configs import gaussian, synthetic
-from wyner_jax import checkpoints, config_checks, data, run, sharding, train
+from wyner_jax import (checkpoints, config_checks, data, preemption, run,
+                       sharding, train)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -219,6 +220,28 @@ def test_non_finite_term_is_named_for_its_model():
                      match=r'marginal step 9 \(model lam10_seed0\): non-finite '
                      r'loss, kl/u \(tau=0.7, lr=0.001\)'):
     train.check_finite(metrics, 'marginal', 9, ['lam0_seed0', 'lam10_seed0'])
+
+
+def test_signal_after_the_save_decision_still_saves_the_reported_step(
+    tmp_path, pairs, monkeypatch):
+  # The signal lands while step 3 is logged, after that step decided not to
+  # save: training must go on to a step that saves, and report that one.
+  log_progress = train._log_progress
+
+  def log_then_signal(phase, step, *args):
+    log_progress(phase, step, *args)
+    if step == 3:
+      os.kill(os.getpid(), signal.SIGTERM)
+
+  monkeypatch.setattr(train, '_log_progress', log_then_signal)
+  config = tiny(**{'joint.num_steps': 50, 'checkpoint_every': 1000})
+  config.log_every_secs = 0.0  # log every step
+  with pytest.raises(preemption.Preempted,
+                     match=r'SIGTERM: stopped joint at step (\d+)') as stopped:
+    train_joint(config, tmp_path, pairs)
+  step = int(str(stopped.value).split('at step ')[1].split()[0])
+  saved = [p.name for p in (tmp_path / 'checkpoints' / 'joint').iterdir()]
+  assert saved == [str(step)] and step > 3
 
 
 def test_sigterm_saves_the_current_step_and_exits_non_zero(tmp_path):

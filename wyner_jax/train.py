@@ -242,9 +242,12 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
         start_step, start_time = step, time.time()
         last_log = start_time
       now = time.time()
+      # Read the flag once: a signal arriving later in this iteration must not
+      # stop it unsaved; it stops the next one, which saves.
+      signum = stop.signum
       should_log = now - last_log >= log_every_secs or step == num_steps
       should_save = (step % checkpoint_every == 0 or step == num_steps
-                     or stop.signum is not None)
+                     or signum is not None)
       if should_log or should_save:
         metrics = sharding.to_host(device_metrics)
         check_finite(metrics, phase, step, labels)
@@ -255,10 +258,10 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
       if should_save:
         checkpoints.save(step, state,
                          {k: v.tolist() for k, v in metrics.items()})
-      if stop.signum is not None:
-        name = signal.Signals(stop.signum).name
+      if signum is not None:
+        name = signal.Signals(signum).name
         raise preemption.Preempted(
-            stop.signum, f'{name}: stopped {phase} at step {step} of '
+            signum, f'{name}: stopped {phase} at step {step} of '
             f'{num_steps} and saved it in {checkpoints.directory}; run the '
             'same command to resume')
   return state, metrics
