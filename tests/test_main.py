@@ -169,8 +169,6 @@ def test_killed_and_restarted_run_equals_uninterrupted(first_run, tmp_path):
        lambda: saved_steps(killed, 'joint')[-1:] >= [10]),
       ('during a checkpoint save (Orbax temporary directory present)',
        lambda: saving(killed)),
-      (f'at a random moment ({delay:.1f} s after start)',
-       lambda: time.time() - start[-1] > delay),
       ('between the two steps (joint finished, marginal has no checkpoint)',
        lambda: saved_steps(killed, 'joint')[-1:] == [STEPS]
        and not saved_steps(killed, 'marginal')),
@@ -179,6 +177,10 @@ def test_killed_and_restarted_run_equals_uninterrupted(first_run, tmp_path):
       ('during evaluation (0.5 s after the last marginal save)',
        lambda: _after(lambda: saved_steps(killed, 'marginal')[-1:] == [STEPS],
                       0.5)),
+      # Last: earlier, a fast restart (warm compilation cache) could pass the
+      # window of a later kill point before this one fires.
+      (f'at a random moment ({delay:.1f} s after start)',
+       lambda: time.time() - start[-1] > delay),
   ]
   hit = []
   for name, condition in kill_points:
