@@ -25,7 +25,6 @@ import jax
 import numpy as np
 
 from benchmarks import common
-from wyner_jax import sharding
 
 _BATCHES = flags.DEFINE_list('batches', ['64', '256', '1024'], 'Batch sizes.')
 _MODELS = flags.DEFINE_integer('models', 1, 'Models in the stack (S).')
@@ -46,7 +45,7 @@ def copied_bytes(hlo_text: str) -> int:
 
 def measure(config, model, train_pairs, phase_name, num_models, rounds, steps):
   phase = common.JaxPhase(config, model, train_pairs, phase_name, num_models)
-  stacked = sharding.stacked(sharding.make_mesh())
+  stacked = phase.lams.sharding  # the stacked-model sharding of the state
   variants = {
       'donated': phase.step_fn,
       # The same traced function, compiled without donation.
@@ -83,8 +82,8 @@ def main(argv):
   print('| step | batch | undonated ms | donated ms | speed-up | copied MB '
         '(undonated / donated) | temp MB (undonated / donated) |')
   print('|---|---|---|---|---|---|---|')
+  config, model, train_pairs = common.setup()
   for batch in _BATCHES.value:
-    config, model, train_pairs = common.setup()
     config.batch_size = int(batch)
     for phase_name in ('joint', 'marginal'):
       row = measure(config, model, train_pairs, phase_name, _MODELS.value,
