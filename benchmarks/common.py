@@ -10,9 +10,9 @@ import numpy as np
 import optax
 
 from configs import synthetic
-from wyner_jax import data, run, sharding, train
-from wyner_jax.data import PairSet
-from wyner_jax.lambda_sweep import ModelSpec
+from experiments import data, run
+from experiments.data import PairSet
+from wyner_jax import sharding, stack, train
 from wyner_jax.model import WynerVAE
 
 
@@ -56,35 +56,33 @@ class JaxPhase:
   def __init__(self, config, model: WynerVAE, train_pairs: PairSet, phase: str,
                num_models: int = 1):
     mesh = sharding.make_mesh()
-    specs = [ModelSpec(lam, seed) for seed, lam in
+    specs = [stack.ModelSpec(lam, seed) for seed, lam in
              enumerate(np.geomspace(1e3, 1e5, num_models))]
     keys = [run.RunKeys.from_seed(spec.seed) for spec in specs]
     initial = [model.init(k.init) for k in keys]
-    stacked = sharding.stacked(mesh)
+    self.stacked = sharding.stacked(mesh)
     self.data = sharding.place((train_pairs.x, train_pairs.y),
                                sharding.replicated(mesh))
-    self.key_data = sharding.place(run.key_data([k.joint for k in keys]), stacked)
-    self.lams = sharding.place(np.array([s.lam for s in specs], np.float32),
-                               stacked)
     optimizer = optax.adam(config.learning_rate)
     hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-    joint_params = train.stack([{'joint': p['joint'], 'decoders': p['decoders']}
+    joint_params = stack.stack([{'joint': p['joint'], 'decoders': p['decoders']}
                                 for p in initial])
     if phase == 'joint':
       loss_fn, params, self.frozen = (
           train.joint_loss_fn(model, hard, two_eps_sq), joint_params, None)
     else:
       loss_fn, params = (train.marginal_loss_fn(model, hard, two_eps_sq),
-                         train.stack([p['marginal'] for p in initial]))
-      self.frozen = sharding.place(joint_params['decoders'], stacked)
-    self.state = train.init_state(params, optimizer, mesh)
+                         stack.stack([p['marginal'] for p in initial]))
+      self.frozen = sharding.place(joint_params['decoders'], self.stacked)
+    self.state = train.init_state(params, specs,
+                                  run.key_data([k.joint for k in keys]),
+                                  optimizer, mesh)
     self.step_fn = train.make_train_step(loss_fn, optimizer, mesh,
                                          config.batch_size, config.tau,
                                          config.learning_rate)
 
   def __call__(self):
-    self.state, metrics = self.step_fn(self.state, self.frozen, *self.data,
-                                       self.key_data, self.lams)
+    self.state, metrics = self.step_fn(self.state, self.frozen, *self.data)
     return metrics
 
 

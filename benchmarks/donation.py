@@ -45,15 +45,14 @@ def copied_bytes(hlo_text: str) -> int:
 
 def measure(config, model, train_pairs, phase_name, num_models, rounds, steps):
   phase = common.JaxPhase(config, model, train_pairs, phase_name, num_models)
-  stacked = phase.lams.sharding  # the stacked-model sharding of the state
+  stacked = phase.stacked  # the stacked-model sharding of the state
   variants = {
       'donated': phase.step_fn,
       # The same traced function, compiled without donation.
       'undonated': jax.jit(phase.step_fn.__wrapped__,
                            out_shardings=(stacked, stacked)),
   }
-  args = lambda: (phase.state, phase.frozen, *phase.data, phase.key_data,
-                  phase.lams)
+  args = lambda: (phase.state, phase.frozen, *phase.data)
   row = {'phase': phase_name, 'batch': config.batch_size, 'models': num_models}
   for name, step in variants.items():
     compiled = step.lower(*args()).compile()

@@ -32,6 +32,7 @@ import jax.numpy as jnp
 import optax
 
 from benchmarks import common
+from wyner_jax import stack
 from wyner_jax import train
 
 _BATCHES = flags.DEFINE_list('batches', ['64', '256', '1024'], 'Batch sizes.')
@@ -90,8 +91,9 @@ def breakdown(config, model, train_pairs, phase, batch, steps, repeats):
   step = common.JaxPhase(config, model, train_pairs, phase)
   loss_fn = (train.joint_loss_fn if phase == 'joint' else train.marginal_loss_fn)(
       model, config.tau.hard, config.loss.two_eps_sq)
-  params = train.unstack(step.state.params, 0)
-  frozen = None if step.frozen is None else train.unstack(step.frozen, 0)
+  (first,) = stack.members(step.state)
+  params = first.state.params
+  frozen = None if step.frozen is None else stack.unstack(step.frozen)[0]
   x, y = (jnp.asarray(a[:batch]) for a in (train_pairs.x, train_pairs.y))
   rng, tau, lam = jax.random.key(1), jnp.float32(0.7), jnp.float32(0.0)
 

@@ -58,7 +58,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.marginal = ml_collections.ConfigDict()
   config.marginal.num_steps = 2000
 
-  # Models trained together in one program (wyner_jax/lambda_sweep.py): one
+  # Models trained together in one program (experiments/lambda_sweep.py): one
   # lambda and/or seed per model; both empty = one model (loss.lam, seed).
   config.lambda_sweep = ml_collections.ConfigDict()
   config.lambda_sweep.lams = ()

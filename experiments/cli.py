@@ -19,16 +19,8 @@ from absl import flags
 from absl import logging
 import jax
 
-from wyner_jax.checkpoints import CheckpointError
-from wyner_jax.config_checks import ConfigError
-from wyner_jax.data import DataError
+from wyner_jax.errors import WynerError
 from wyner_jax.preemption import Preempted
-from wyner_jax.sharding import MeshError
-
-# Errors in what the user gave (config, data, workdir, devices) or in how
-# training went numerically: one readable line, no traceback.
-USER_ERRORS = (ConfigError, DataError, MeshError, CheckpointError,
-               FloatingPointError)
 
 _DEBUG = flags.DEFINE_bool('debug', False,
                            'Show the Python traceback of user errors.')
@@ -112,7 +104,9 @@ def run_cli(argv, job) -> None:
                jax.process_count(), jax.devices())
   try:
     job()
-  except USER_ERRORS as e:
+  # Errors in what the user gave (config, data, workdir, checkpoints,
+  # devices) or in how training went numerically: one line, no traceback.
+  except WynerError as e:
     if _DEBUG.value:
       raise
     logging.error('%s', e)

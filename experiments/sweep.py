@@ -10,7 +10,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from wyner_jax import sweep
+from experiments import size_sweep
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Sweep config, e.g. configs/sweep_z.py.', lock_config=True)
@@ -20,4 +20,4 @@ flags.mark_flags_as_required(['config'])
 
 
 if __name__ == '__main__':
-  cli.main(lambda: sweep.run_sweep(_CONFIG.value, _WORKDIR.value))
+  cli.main(lambda: size_sweep.run_sweep(_CONFIG.value, _WORKDIR.value))

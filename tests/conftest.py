@@ -14,3 +14,29 @@ os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 os.environ.setdefault('JAX_COMPILATION_CACHE_DIR',
                       tempfile.mkdtemp(prefix='wyner_jax_tests_xla_cache_'))
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
+
+import subprocess  # pylint: disable=wrong-import-position
+import sys  # pylint: disable=wrong-import-position
+
+import pytest  # pylint: disable=wrong-import-position
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def launch(module, *flags, devices=1, timeout=300):
+  """`python -m MODULE FLAGS...` from the repository root on `devices` CPU devices."""
+  env = {**os.environ, 'JAX_PLATFORMS': 'cpu', 'XLA_FLAGS': (
+      f'--xla_force_host_platform_device_count={devices}' if devices > 1 else '')}
+  return subprocess.run([sys.executable, '-m', module, *flags], cwd=REPO,
+                        env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def tiny_run(tmp_path_factory):
+  """One launcher run of configs/synthetic.py:tiny, shared by every test that
+  only reads its result (or copies its workdir): (workdir, completed process)."""
+  workdir = tmp_path_factory.mktemp('tiny')
+  result = launch('experiments.main', '--config=configs/synthetic.py:tiny',
+                  f'--workdir={workdir}')
+  assert result.returncode == 0, result.stderr[-3000:]
+  return workdir, result

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from wyner_jax import data
+from experiments import data
 
 
 @pytest.fixture(scope='module')

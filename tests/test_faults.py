@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from configs import gaussian, synthetic
-from wyner_jax import (checkpoints, config_checks, data, preemption, run,
-                       sharding, train)
+from experiments import config_checks, data, run
+from wyner_jax import checkpoints, errors, preemption, sharding, stack, train
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -145,7 +145,7 @@ def pairs():
   return data.make_pairs(train_images, 40, seed=0)
 
 
-def train_joint(config, workdir, pairs):
+def train_joint(config, workdir, pairs, record=None):
   """The joint step of one model; returns its final stacked state."""
   model = train.model_from_config(config)
   params = model.init(jax.random.key(0))
@@ -153,21 +153,24 @@ def train_joint(config, workdir, pairs):
   dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
   state, _ = train.train_phase(
       'joint', config, train.joint_loss_fn(model, False, config.loss.two_eps_sq),
-      train.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
-      None, dataset, run.key_data([jax.random.key(2)]),
-      np.zeros(1, np.float32), mesh, str(workdir))
+      stack.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
+      None, dataset, [stack.ModelSpec(0.0, 0)], run.key_data([jax.random.key(2)]),
+      mesh, str(workdir), record or run.training_records(config, 784)['joint'])
   return state
 
 
 def test_checkpoints_of_another_model_shape_are_refused(tmp_path, pairs):
+  # A record without the model's sizes (another project's, say): the saved
+  # shapes still refuse a different model.
+  record = checkpoints.TrainingRecord({}, {}, 784)
   config = tiny(**{'joint.num_steps': 2, 'checkpoint_every': 2})
-  train_joint(config, tmp_path, pairs)
+  train_joint(config, tmp_path, pairs, record)
   config.model.z = (1, 20)
   with pytest.raises(checkpoints.CheckpointError,
                      match=r'holds checkpoints of a different model: params/.* '
                      r'has shape \(1, 20, 64\) there, \(1, 30, 64\) in this '
-                     r'config.*Use a new --workdir'):
-    train_joint(config, tmp_path, pairs)
+                     r'config.*use a new --workdir'):
+    train_joint(config, tmp_path, pairs, record)
   saved = sorted(p.name for p in (tmp_path / 'checkpoints' / 'joint').iterdir())
   assert saved == ['2']  # nothing overwritten
 
@@ -205,7 +208,7 @@ def test_non_finite_loss_stops_naming_step_terms_tau_lr_and_saves_nothing(
     tmp_path, pairs):
   config = tiny(**{'joint.num_steps': 3, 'checkpoint_every': 1,
                    'loss.two_eps_sq': 1e-45})  # 1 / 2eps^2 overflows float32
-  with pytest.raises(FloatingPointError,
+  with pytest.raises(errors.NonFiniteError,
                      match=r'joint step 1: non-finite loss, grad_norm \(tau=1.0, '
                      r'lr=0.001.*\); nothing was saved'):
     train_joint(config, tmp_path, pairs)
@@ -216,10 +219,12 @@ def test_non_finite_term_is_named_for_its_model():
   metrics = {'loss': np.array([1.0, np.nan]), 'kl/u': np.array([0.5, np.nan]),
              'rec/x': np.array([3.0, 3.0]), 'tau': np.array([0.7, 0.7]),
              'lr': np.array([1e-3, 1e-3])}
-  with pytest.raises(FloatingPointError,
+  models = [stack.Member('lam0_seed0', 0.0, 0, {k: v[0] for k, v in metrics.items()}),
+            stack.Member('lam10_seed0', 10.0, 0, {k: v[1] for k, v in metrics.items()})]
+  with pytest.raises(errors.NonFiniteError,
                      match=r'marginal step 9 \(model lam10_seed0\): non-finite '
                      r'loss, kl/u \(tau=0.7, lr=0.001\)'):
-    train.check_finite(metrics, 'marginal', 9, ['lam0_seed0', 'lam10_seed0'])
+    train.check_finite(models, 'marginal', 9)
 
 
 def test_signal_after_the_save_decision_still_saves_the_reported_step(

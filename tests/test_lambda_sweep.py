@@ -2,19 +2,16 @@
 clear divisibility errors, the rate falls with lambda, end to end outputs."""
 
 import json
-import os
-import subprocess
-import sys
 
 import jax
 import numpy as np
 import pytest
 
 from configs import lambda_sweep as lambda_sweep_config
-from wyner_jax import data, evaluate, run, sharding, train
-from wyner_jax.lambda_sweep import ModelSpec
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conftest import launch
+from experiments import data, heldout, lambda_sweep, run
+from wyner_jax import errors, loading, sampling, sharding, train
+from wyner_jax.stack import ModelSpec
 
 
 @pytest.fixture(scope='module')
@@ -42,20 +39,24 @@ def test_sweep_models_equal_separate_runs_on_both_meshes(train_pairs, tmp_path):
            for i, spec in enumerate(specs)]
   for sweep_devices in (4, 1):  # meshes 4 x 2 and 1 x 8
     mesh = sharding.make_mesh(sweep_devices)
-    params, metrics = run.train_models(config, model, specs, train_pairs, mesh,
-                                       str(tmp_path / f'sweep{sweep_devices}'))
+    swept = run.train_models(config, model, specs, train_pairs, mesh,
+                             str(tmp_path / f'sweep{sweep_devices}'))
+    assert [m.name for m in swept] == [s.name for s in specs]
     # The stacked checkpoints resume like a single run: restored, not retrained.
-    again, _ = run.train_models(config, model, specs, train_pairs, mesh,
-                                str(tmp_path / f'sweep{sweep_devices}'))
-    jax.tree.map(np.testing.assert_array_equal, again, params)
-    for i, (alone_params, alone_metrics) in enumerate(alone):
-      np.testing.assert_allclose(metrics['joint']['loss'][i],
-                                 alone_metrics['joint']['loss'][0], rtol=1e-5)
-      np.testing.assert_allclose(metrics['marginal']['loss'][i],
-                                 alone_metrics['marginal']['loss'][0], rtol=1e-5)
+    again = run.train_models(config, model, specs, train_pairs, mesh,
+                             str(tmp_path / f'sweep{sweep_devices}'), may_train=False)
+    jax.tree.map(np.testing.assert_array_equal, [m.state for m in again],
+                 [m.state for m in swept])
+    for member, (alone_member,) in zip(swept, alone):
+      assert (member.name, member.lam, member.seed) == (
+          alone_member.name, alone_member.lam, alone_member.seed)
+      for phase in ('joint', 'marginal'):
+        np.testing.assert_allclose(member.state['train_metrics'][phase]['loss'],
+                                   alone_member.state['train_metrics'][phase]['loss'],
+                                   rtol=1e-5)
       jax.tree.map(
           lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6),
-          train.unstack(params, i), train.unstack(alone_params, 0))
+          member.state['params'], alone_member.state['params'])
 
 
 def test_models_not_divisible_by_sweep_devices_is_a_clear_error():
@@ -72,13 +73,9 @@ def test_models_not_divisible_by_sweep_devices_is_a_clear_error():
 
 
 def test_launcher_reports_divisibility_without_traceback(tmp_path):
-  env = {**os.environ, 'JAX_PLATFORMS': 'cpu',
-         'XLA_FLAGS': '--xla_force_host_platform_device_count=8'}
-  result = subprocess.run(
-      [sys.executable, '-m', 'experiments.main',
-       '--config=configs/lambda_sweep.py:tiny', f'--workdir={tmp_path}',
-       '--config.lambda_sweep.sweep_devices=8'],
-      cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+  result = launch('experiments.main', '--config=configs/lambda_sweep.py:tiny',
+                  f'--workdir={tmp_path}', '--config.lambda_sweep.sweep_devices=8',
+                  devices=8)
   assert result.returncode != 0
   assert 'error: 4 models cannot be split over 8 sweep devices' in result.stderr
   assert 'Traceback' not in result.stderr
@@ -89,28 +86,22 @@ def test_rate_is_non_increasing_in_lambda(train_pairs, tmp_path):
   config.marginal.num_steps = 0
   model = train.model_from_config(config)
   specs = [ModelSpec(lam, 0) for lam in config.lambda_sweep.lams]
-  params, _ = run.train_models(config, model, specs, train_pairs,
-                               sharding.make_mesh(1), str(tmp_path))
+  trained = run.train_models(config, model, specs, train_pairs,
+                             sharding.make_mesh(1), str(tmp_path))
   _, test_images = data.load_embedded(test_per_class=100)
   test_pairs = data.make_pairs(test_images, 100, seed=1)
   loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
-  rates = [evaluate.evaluate_loss(
-      loss_fn, train.unstack({k: params[k] for k in ('joint', 'decoders')}, i),
-      None, test_pairs, jax.random.key(0), 0.5, spec.lam)['kl/z']
-           for i, spec in enumerate(specs)]
+  rates = [heldout.evaluate_loss(
+      loss_fn, {k: m.state['params'][k] for k in ('joint', 'decoders')},
+      None, test_pairs, jax.random.key(0), 0.5, m.lam)['kl/z'] for m in trained]
   assert np.all(np.diff(rates) <= 1e-3), list(zip(config.lambda_sweep.lams, rates))
   assert rates[0] > 1.0 and rates[-1] < 0.05, rates  # max rate: log 10 = 2.30
 
 
 def test_sweep_config_end_to_end(tmp_path):
-  env = {**os.environ, 'JAX_PLATFORMS': 'cpu',
-         'XLA_FLAGS': '--xla_force_host_platform_device_count=2'}
-  command = [sys.executable, '-m', 'experiments.main',
-             '--config=configs/lambda_sweep.py:tiny', f'--workdir={tmp_path}',
-             '--config.lambda_sweep.sweep_devices=2',
-             '--config.lambda_sweep.lams=(0.,1e6)']
-  result = subprocess.run(command, cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=600)
+  result = launch('experiments.main', '--config=configs/lambda_sweep.py:tiny',
+                  f'--workdir={tmp_path}', '--config.lambda_sweep.sweep_devices=2',
+                  '--config.lambda_sweep.lams=(0.,1e6)', devices=2, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   rows = json.loads((tmp_path / 'results.json').read_text())
   assert [row['lam'] for row in rows] == [0.0, 1e6]
@@ -121,3 +112,26 @@ def test_sweep_config_end_to_end(tmp_path):
   assert rows[0]['eval/accuracy_y_given_x'] == single['eval/accuracy_y_given_x']
   assert (tmp_path / 'lambda_sweep.png').read_bytes()[:4] == b'\x89PNG'
   assert (tmp_path / 'results.md').read_text().count('\n') == 2 + len(rows)
+
+  # One model of the sweep read back alone samples as it does inside the stack.
+  config = tiny_config(steps=40)
+  config.lambda_sweep.lams = (0.0, 1e6)
+  model = train.model_from_config(config)
+  train_images, test_images = data.load_config_images(config.data)
+  train_pairs, test_pairs = data.split_pairs(
+      train_images, test_images, config.data.pairs_per_class, config.data.seed)
+  stacked = run.train_models(config, model, lambda_sweep.model_specs(config),
+                             train_pairs, sharding.make_mesh(2, jax.devices()[:2]),
+                             str(tmp_path), may_train=False)
+  alone = loading.load_model(str(tmp_path), 'lam1e+06_seed0')
+  assert (alone.name, alone.lam, alone.seed) == ('lam1e+06_seed0', 1e6, 0)
+  assert alone.model == model and alone.config.lambda_sweep.lams == [0.0, 1e6]
+  rng, x = jax.random.key(5), test_pairs.x[:6]
+  np.testing.assert_array_equal(
+      sampling.y_given_x(alone.model, alone.params, rng, x, 3),
+      sampling.y_given_x(model, stacked[1].state['params'], rng, x, 3))
+  with pytest.raises(errors.WynerError, match=r"no model 'lam5_seed0' in .*; it "
+                     r'holds lam0_seed0, lam1e\+06_seed0'):
+    loading.load_model(str(tmp_path), 'lam5_seed0')
+  with pytest.raises(errors.WynerError, match=r'holds 2 models; name one of'):
+    loading.load_model(str(tmp_path))

@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conftest import REPO, launch
 OUTPUTS = ('config.json', 'metrics.json', 'train_log.jsonl',
            'figures/conditional_generation.png', 'figures/style_transfer.png',
            'figures/joint_samples.png')
@@ -26,23 +27,12 @@ REQUIRED_METRICS = [f'{phase}/{key}' for phase in ('joint', 'marginal') for key 
 
 
 def run_main(workdir, *flags):
-  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
-  return subprocess.run(
-      [sys.executable, '-m', 'experiments.main',
-       '--config=configs/synthetic.py:tiny', f'--workdir={workdir}', *flags],
-      cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+  return launch('experiments.main', '--config=configs/synthetic.py:tiny',
+                f'--workdir={workdir}', *flags)
 
 
-@pytest.fixture(scope='module')
-def first_run(tmp_path_factory):
-  workdir = tmp_path_factory.mktemp('tiny')
-  result = run_main(workdir)
-  assert result.returncode == 0, result.stderr[-3000:]
-  return workdir, result
-
-
-def test_tiny_run_writes_every_output(first_run):
-  workdir, _ = first_run
+def test_tiny_run_writes_every_output(tiny_run):
+  workdir, _ = tiny_run
   for name in OUTPUTS:
     assert (workdir / name).stat().st_size > 0, name
   for name in OUTPUTS[3:]:
@@ -56,8 +46,9 @@ def test_tiny_run_writes_every_output(first_run):
     assert (workdir / 'checkpoints' / phase / '40').is_dir()
 
 
-def test_rerun_resumes_instead_of_retraining(first_run):
-  workdir, _ = first_run
+def test_rerun_resumes_instead_of_retraining(tiny_run, tmp_path):
+  workdir = tmp_path / 'tiny'
+  shutil.copytree(tiny_run[0], workdir)
   before = json.loads((workdir / 'metrics.json').read_text())
   result = run_main(workdir)
   assert result.returncode == 0, result.stderr[-3000:]
@@ -79,9 +70,9 @@ def free_port() -> int:
     return s.getsockname()[1]
 
 
-def test_two_processes_match_one_process(first_run, tmp_path):
+def test_two_processes_match_one_process(tiny_run, tmp_path):
   """jax.distributed on localhost: 2 processes x 2 CPU devices, one data mesh."""
-  workdir, _ = first_run
+  workdir, _ = tiny_run
   env = {**os.environ, 'JAX_PLATFORMS': 'cpu',
          'XLA_FLAGS': '--xla_force_host_platform_device_count=2'}
   port = free_port()
@@ -153,11 +144,11 @@ def final_params(workdir: pathlib.Path, phase: str):
         workdir / 'checkpoints' / phase / str(STEPS) / 'state')['params']
 
 
-def test_killed_and_restarted_run_equals_uninterrupted(first_run, tmp_path):
+def test_killed_and_restarted_run_equals_uninterrupted(tiny_run, tmp_path):
   """SIGKILL at several points, then the same command again: the result
-  equals a run that was never killed (first_run): final parameters bitwise,
+  equals a run that was never killed (tiny_run): final parameters bitwise,
   metrics.json equal."""
-  reference, _ = first_run
+  reference, _ = tiny_run
   env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
   killed = tmp_path / 'killed'
   cmd = command(killed, reference / 'classifier')

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from wyner_jax import classifier, data, metrics
+from experiments import classifier, data, metrics
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -9,7 +9,8 @@ import optax
 import pytest
 
 from configs import gaussian, synthetic
-from wyner_jax import data, latents, sharding, train
+from experiments import data
+from wyner_jax import checkpoints, latents, sharding, stack, train
 
 
 @pytest.fixture(scope='module')
@@ -32,20 +33,23 @@ def fixed_batch(pairs, size, mesh):
                         sharding.replicated(mesh))
 
 
-def run_steps(step_fn, state, frozen, batch, key, num):
-  """`num` steps of a one-model stack with lambda 0; the losses as floats."""
-  stacked = sharding.stacked(state.step.sharding.mesh)
-  key_data = sharding.place(jax.random.key_data(key)[None], stacked)
-  lams = sharding.place(np.zeros(1, np.float32), stacked)
+def init_state(trees, config, mesh, key_seed=1):
+  """The step-0 state of a stack of models with lambda 0 and seeds 0, 1, ..."""
+  specs = [stack.ModelSpec(0.0, i) for i in range(len(trees))]
+  keys = np.stack([jax.random.key_data(jax.random.key(key_seed + i))
+                   for i in range(len(trees))])
+  return train.init_state(stack.stack(trees), specs, keys,
+                          optax.adam(config.learning_rate), mesh)
+
+
+def run_steps(step_fn, state, frozen, batch, num):
+  """`num` steps of a one-model stack; the losses as floats."""
   losses = []
   for _ in range(num):
-    state, metrics = step_fn(state, frozen, *batch, key_data, lams)
-    losses.append(float(metrics['loss'][0]))
+    state, metrics = step_fn(state, frozen, *batch)
+    (model,) = stack.members(state, metrics)
+    losses.append(float(model.state['loss']))
   return state, losses
-
-
-def one_model(tree):
-  return train.stack([tree])
 
 
 def make_step(loss_fn, config, mesh):
@@ -60,12 +64,11 @@ def _joint_training(pairs, num_steps, config=None):
   model = train.model_from_config(config)
   params = model.init(jax.random.key(0))
   loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
-  state = train.init_state(one_model({'joint': params['joint'],
-                                      'decoders': params['decoders']}),
-                           optax.adam(config.learning_rate), mesh)
+  state = init_state([{'joint': params['joint'],
+                        'decoders': params['decoders']}], config, mesh)
   batch = fixed_batch(pairs, config.batch_size, mesh)
   state, losses = run_steps(make_step(loss_fn, config, mesh), state, None,
-                            batch, jax.random.key(1), num_steps)
+                            batch, num_steps)
   return config, mesh, model, params, batch, state, losses
 
 
@@ -79,10 +82,9 @@ def _marginal_training(trained, num_steps):
   decoders = joint_state.params['decoders']
   before = jax.tree.map(np.array, decoders)
   loss_fn = train.marginal_loss_fn(model, False, config.loss.two_eps_sq)
-  state = train.init_state(one_model(params['marginal']),
-                           optax.adam(config.learning_rate), mesh)
+  state = init_state([params['marginal']], config, mesh)
   state, losses = run_steps(make_step(loss_fn, config, mesh), state, decoders,
-                            batch, jax.random.key(1), num_steps)
+                            batch, num_steps)
   jax.tree.map(np.testing.assert_array_equal, before,
                jax.tree.map(np.array, decoders))
   assert set(state.params) == {'z_x', 'u_x', 'z_y', 'v_y'}  # no decoder inside
@@ -114,11 +116,13 @@ def _train_joint(config, workdir, pairs, mesh):
   params = model.init(jax.random.key(0))
   loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
   dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
+  record = checkpoints.TrainingRecord({'learning_rate': config.learning_rate},
+                                      {}, 784)
   state, _ = train.train_phase(
       'joint', config, loss_fn,
-      one_model({'joint': params['joint'], 'decoders': params['decoders']}),
-      None, dataset, jax.random.key_data(jax.random.key(2))[None],
-      np.zeros(1, np.float32), mesh, str(workdir))
+      stack.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
+      None, dataset, [stack.ModelSpec(0.0, 0)],
+      jax.random.key_data(jax.random.key(2))[None], mesh, str(workdir), record)
   return state
 
 
@@ -132,7 +136,8 @@ def test_resumed_run_equals_uninterrupted_bitwise(pairs, tmp_path):
   _train_joint(short, tmp_path / 'resumed', pairs, mesh)
   resumed = _train_joint(full, tmp_path / 'resumed', pairs, mesh)
   uninterrupted = _train_joint(full, tmp_path / 'straight', pairs, mesh)
-  assert int(resumed.step[0]) == int(uninterrupted.step[0]) == 2 * steps
+  assert (stack.current_step(resumed) == stack.current_step(uninterrupted)
+          == 2 * steps)
   jax.tree.map(np.testing.assert_array_equal,
                jax.tree.map(np.array, resumed),
                jax.tree.map(np.array, uninterrupted))
@@ -147,12 +152,11 @@ def test_eight_devices_match_one_device(pairs):
   results = []
   for devices in (jax.devices()[:1], jax.devices()):
     mesh = sharding.make_mesh(devices=devices)
-    state = train.init_state(one_model({'joint': params['joint'],
-                                        'decoders': params['decoders']}),
-                             optax.adam(config.learning_rate), mesh)
+    state = init_state([{'joint': params['joint'],
+                          'decoders': params['decoders']}], config, mesh, 3)
     dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
     state, losses = run_steps(make_step(loss_fn, config, mesh), state, None,
-                              dataset, jax.random.key(3), 5)
+                              dataset, 5)
     results.append((state, losses))
   (state_1, losses_1), (state_8, losses_8) = results
   np.testing.assert_allclose(losses_8, losses_1, rtol=1e-5)
@@ -178,23 +182,18 @@ def test_train_step_updates_the_donated_state_in_place(pairs, num_models):
   mesh = sharding.make_mesh(num_models, jax.devices()[:num_models])
   model = train.model_from_config(config)
   params = [model.init(jax.random.key(i)) for i in range(num_models)]
-  state = train.init_state(train.stack([p['marginal'] for p in params]),
-                           optax.adam(config.learning_rate), mesh)
-  frozen = sharding.place(train.stack([p['decoders'] for p in params]),
+  state = init_state([p['marginal'] for p in params], config, mesh)
+  frozen = sharding.place(stack.stack([p['decoders'] for p in params]),
                           sharding.stacked(mesh))
   data_set = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
-  key_data = sharding.place(
-      np.stack([jax.random.key_data(jax.random.key(i)) for i in range(num_models)]),
-      sharding.stacked(mesh))
-  lams = sharding.place(np.zeros(num_models, np.float32), sharding.stacked(mesh))
   step = make_step(train.marginal_loss_fn(model, False, config.loss.two_eps_sq),
                    config, mesh)
-  compiled = step.lower(state, frozen, *data_set, key_data, lams).compile()
+  compiled = step.lower(state, frozen, *data_set).compile()
   bytes_per_device = sum(leaf.addressable_shards[0].data.nbytes
                          for leaf in jax.tree.leaves(state))
   assert compiled.memory_analysis().alias_size_in_bytes == bytes_per_device
   copied = re.findall(r'copy\(%state_opt_state\S*?_(mu|nu)_', compiled.as_text())
   assert not copied, f'{len(copied)} Adam moments copied before their update'
-  new_state, _ = step(state, frozen, *data_set, key_data, lams)
+  new_state, _ = step(state, frozen, *data_set)
   assert all(leaf.is_deleted() for leaf in jax.tree.leaves(state))
   assert not any(leaf.is_deleted() for leaf in jax.tree.leaves(new_state))

@@ -1,26 +1,80 @@
 """Orbax checkpoints, one CheckpointManager per training step.
 
-WORKDIR/checkpoints/joint/ and WORKDIR/checkpoints/marginal/ each hold
-`state` (the TrainState pytree) and `train_metrics` (JSON: the train metrics
-of the saved step; not `metrics`, a name Orbax reserves and parses when it
-opens the directory), written together and atomically by Orbax (a step
-directory is renamed into place only when complete), so a step resumes, or is
-skipped when finished, independently of the other.
+WORKDIR/checkpoints/joint/ and WORKDIR/checkpoints/marginal/ each hold, per
+saved step, `state` (the stacked TrainState pytree), `train_metrics` (JSON:
+the train metrics of the saved step; not `metrics`, a name Orbax reserves and
+parses when it opens the directory) and `record` (JSON: what was trained, see
+`TrainingRecord`), written together and atomically by Orbax (a step directory
+is renamed into place only when complete), so a step resumes, or is skipped
+when finished, independently of the other.
 
-Resuming (`restore_latest`) refuses checkpoints of another model shape with a
-message, and falls back from a damaged checkpoint to the newest intact one.
+Resuming refuses checkpoints trained with other settings (`check_resumable`,
+one line naming the field and both values) or of another model shape, and
+falls back from a damaged checkpoint to the newest intact one.
 """
 
+import json
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 from absl import logging
 import jax
 import orbax.checkpoint as ocp
 
 
-class CheckpointError(Exception):
+from wyner_jax.errors import WynerError
+
+RECORD = 'record'
+AFRESH = ('use a new --workdir, or delete {} to train afresh')
+
+
+class CheckpointError(WynerError):
   """The checkpoints in a directory cannot be used for this run; says why and what to do."""
+
+
+class TrainingRecord(NamedTuple):
+  """What a phase's checkpoints were trained with, saved with every step.
+
+  Attributes:
+    fields: {config path: value} of every setting that determines what is
+      trained (the caller chooses them: model, loss, optimizer, temperature
+      schedule, data, each model's lambda and seed, ...). Resuming requires
+      them equal; settings that do not change the result (step counts,
+      logging, evaluation) stay out of it.
+    config: the whole config of the run that wrote the step (for reading a
+      trained model back; not compared).
+    data_dim: flattened size of one data example.
+  """
+  fields: dict[str, Any]
+  config: dict[str, Any]
+  data_dim: int
+
+  def to_json(self) -> dict[str, Any]:
+    # Through JSON once, so that tuples compare equal to the saved lists.
+    return json.loads(json.dumps(self._asdict()))
+
+
+def _item_handlers() -> dict[str, Any]:
+  return {'state': ocp.StandardCheckpointHandler(),
+          'train_metrics': ocp.JsonCheckpointHandler(),
+          RECORD: ocp.JsonCheckpointHandler()}
+
+
+def _afresh(directory: str) -> str:
+  return AFRESH.format(os.path.dirname(directory.rstrip('/')) or directory)
+
+
+def record_mismatch(saved: dict[str, Any], expected: dict[str, Any]) -> str | None:
+  """'FIELD is NEW in this config but SAVED in the checkpoints', or None when equal."""
+  for name in sorted(set(saved) | set(expected)):
+    if name not in saved:
+      return f'{name} is {expected[name]!r} in this config but not set in the checkpoints'
+    if name not in expected:
+      return f'{name} is not set in this config but {saved[name]!r} in the checkpoints'
+    if saved[name] != expected[name]:
+      return (f'{name} is {expected[name]!r} in this config but '
+              f'{saved[name]!r} in the checkpoints')
+  return None
 
 
 def _key_name(key) -> str:
@@ -54,10 +108,13 @@ def shape_mismatch(saved: dict, expected: dict) -> str | None:
 class PhaseCheckpoints:
   """Saves and restores the train state of one training step (phase)."""
 
-  def __init__(self, directory: str, max_to_keep: int = 2):
+  def __init__(self, directory: str, record: TrainingRecord | None,
+               max_to_keep: int = 2):
+    """record: saved with every step and required of restored ones; None to read only."""
     self.directory = os.path.abspath(directory)
+    self.record = record
     self._manager = ocp.CheckpointManager(
-        self.directory,
+        self.directory, item_handlers=_item_handlers(),
         options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep,
                                              create=True))
 
@@ -67,7 +124,8 @@ class PhaseCheckpoints:
       return  # Orbax would return False silently; the state there is the same.
     self._manager.save(step, args=ocp.args.Composite(
         state=ocp.args.StandardSave(state),
-        train_metrics=ocp.args.JsonSave(metrics)))
+        train_metrics=ocp.args.JsonSave(metrics),
+        record=ocp.args.JsonSave(self.record.to_json())))
     self._manager.wait_until_finished()
 
   def restore(self, step: int, like: Any) -> tuple[Any, dict]:
@@ -78,10 +136,9 @@ class PhaseCheckpoints:
         train_metrics=ocp.args.JsonRestore()))
     return restored.state, dict(restored.train_metrics)
 
-  def _saved_shapes(self, step: int) -> dict[str, tuple[int, ...]]:
-    path = os.path.join(self.directory, str(step), 'state')
-    with ocp.StandardCheckpointer() as checkpointer:
-      return leaf_shapes(checkpointer.metadata(path).item_metadata.tree)
+  def saved_shapes(self, step: int) -> dict[str, tuple[int, ...]]:
+    """{'params/joint/z/...': shape} of the state saved at `step`."""
+    return leaf_shapes(self._manager.item_metadata(step)['state'].tree)
 
   def restore_latest(self, like: Any) -> tuple[int, Any, dict] | None:
     """(step, state, metrics) of the newest intact checkpoint, None if there is none.
@@ -99,16 +156,19 @@ class PhaseCheckpoints:
       # Orbax raises many error types for unreadable files (truncated,
       # missing, bad JSON); any of them means "damaged", so try an older step.
       try:
-        mismatch = shape_mismatch(self._saved_shapes(step), expected)
+        check_record(self.directory, step, read_record(self.directory, step),
+                     self.record)
+        mismatch = shape_mismatch(self.saved_shapes(step), expected)
+      except CheckpointError:
+        raise
       except Exception as e:  # pylint: disable=broad-except
         damaged.append((step, e))
         continue
       if mismatch:
         raise CheckpointError(
             f'{self.directory} holds checkpoints of a different model: '
-            f'{mismatch} (model sizes or the number of models changed?). Use '
-            'a new --workdir, or delete its checkpoints/ directory to start '
-            'afresh.')
+            f'{mismatch} (model sizes or the number of models changed?); '
+            f'{_afresh(self.directory)}')
       try:
         state, metrics = self.restore(step, like)
       except Exception as e:  # pylint: disable=broad-except
@@ -128,3 +188,83 @@ class PhaseCheckpoints:
 
   def close(self) -> None:
     self._manager.close()
+
+  def __enter__(self) -> 'PhaseCheckpoints':
+    return self
+
+  def __exit__(self, *exc_info) -> None:
+    self.close()
+
+
+def saved_steps(directory: str) -> list[int]:
+  """The completed steps saved in `directory`, newest first ([] if none)."""
+  if not os.path.isdir(directory):
+    return []
+  return sorted((int(name) for name in os.listdir(directory) if name.isdigit()),
+                reverse=True)
+
+
+class _NoRecord(Exception):
+  """A step saved without a record (wyner_jax 0.3.0 and earlier)."""
+
+
+def read_record(directory: str, step: int) -> dict[str, Any]:
+  """The TrainingRecord (as saved, a dict) of one step.
+
+  Raises:
+    _NoRecord: the step was saved without one.
+    Exception: of Orbax's many types when the record is damaged.
+  """
+  if not os.path.isdir(os.path.join(directory, str(step), RECORD)):
+    raise _NoRecord()
+  with ocp.CheckpointManager(directory, item_handlers=_item_handlers()) as manager:
+    restored = manager.restore(step, args=ocp.args.Composite(
+        **{RECORD: ocp.args.JsonRestore()}))
+  return dict(restored[RECORD])
+
+
+def check_record(directory: str, step: int, saved: dict[str, Any],
+                 record: TrainingRecord) -> None:
+  """Raises CheckpointError unless step `step` was trained as `record` says."""
+  mismatch = record_mismatch(saved['fields'], record.to_json()['fields'])
+  if mismatch:
+    raise CheckpointError(
+        f'{mismatch} (step {step} of {directory}); {_afresh(directory)}')
+
+
+def check_resumable(directory: str, record: TrainingRecord,
+                    num_steps: int) -> int | None:
+  """Checks, reading only, that the checkpoints in `directory` can be resumed
+  (or used as finished) by a run with `record` and `num_steps` steps.
+
+  Run it for every phase before any work, so that a refused run changes
+  nothing on disk. Damaged steps are skipped here (resuming falls back from
+  them).
+
+  Returns:
+    The newest saved step whose record was read, None if there is none.
+
+  Raises:
+    CheckpointError: a setting in the record differs (naming the field, the
+      new and the saved value), the checkpoints are of wyner_jax 0.3.0 or
+      earlier (no record), or they went past `num_steps`.
+  """
+  for step in saved_steps(directory):
+    try:
+      saved = read_record(directory, step)
+    except _NoRecord:
+      raise CheckpointError(
+          f'{directory} holds checkpoints without a record of what they '
+          'trained (written by wyner_jax 0.3.0 or earlier), so they cannot be '
+          f'checked against this config; {_afresh(directory)}') from None
+    except Exception:  # pylint: disable=broad-except
+      continue  # damaged: resuming falls back to an older step
+    check_record(directory, step, saved, record)
+    if step > num_steps:
+      phase = os.path.basename(directory.rstrip('/'))
+      raise CheckpointError(
+          f'{phase}.num_steps={num_steps} is below step {step} saved in '
+          f'{directory}: those models trained longer than this config says; '
+          f'set {phase}.num_steps >= {step}, or {_afresh(directory)}')
+    return step
+  return None

@@ -18,10 +18,12 @@ from jax.experimental import multihost_utils
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec as P
 import numpy as np
 
+from wyner_jax.errors import WynerError
+
 AXES = ('sweep', 'data')
 
 
-class MeshError(ValueError):
+class MeshError(WynerError, ValueError):
   """The models or the batch cannot be split evenly over the devices."""
 
 
@@ -77,5 +79,10 @@ def place(tree, sharding: NamedSharding):
 
 
 def to_host(tree):
-  """Numpy copies of global arrays, complete on every process."""
-  return multihost_utils.process_allgather(tree, tiled=True)
+  """Numpy copies of global arrays, complete on every process (host arrays
+  are returned as they are: gathering them would concatenate the processes')."""
+  def get(leaf):
+    if isinstance(leaf, jax.Array):
+      return np.asarray(multihost_utils.process_allgather(leaf, tiled=True))
+    return np.asarray(leaf)
+  return jax.tree.map(get, tree)

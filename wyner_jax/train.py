@@ -2,7 +2,8 @@
 
 Everything trains a stack of S models at once (S = 1 for a single run): the
 state has a leading model axis and the step is vmapped over it (see
-`make_train_step`); the models differ in lambda and seed only.
+`make_train_step`); the models differ in lambda and seed only, and each
+model's lambda, seed and key are leaves of its state (`wyner_jax.stack`).
 
 Step 1 ('joint') trains the joint encoders and both decoders on pairs; step 2
 ('marginal') trains only the marginal encoders. The decoders are not part of
@@ -33,7 +34,9 @@ from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax import preemption
 from wyner_jax import sharding
-from wyner_jax.checkpoints import PhaseCheckpoints
+from wyner_jax import stack
+from wyner_jax.checkpoints import CheckpointError, PhaseCheckpoints, TrainingRecord
+from wyner_jax.errors import NonFiniteError
 from wyner_jax.model import Params, WynerVAE
 
 PHASES = ('joint', 'marginal')
@@ -45,9 +48,14 @@ LossFn = Callable[..., tuple[jax.Array, dict[str, jax.Array]]]
 
 
 class TrainState(NamedTuple):
+  """The state of one model in one phase; a stack of S models holds each
+  field with a leading [S] axis (`wyner_jax.stack`)."""
   step: jax.Array  # [] int32, number of updates applied
   params: Params  # the parameters this phase trains
   opt_state: optax.OptState
+  lam: jax.Array  # [] float32, the model's lambda
+  seed: jax.Array  # [] int32, the model's seed (for its name)
+  key: jax.Array  # [2] uint32 `jax.random.key_data` of the phase's key
 
 
 def model_from_config(config: ml_collections.ConfigDict,
@@ -96,22 +104,21 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
   """Compiles one update of a stack of S models.
 
   Returns:
-    step(state, frozen, data_x, data_y, key_data, lam) -> (state, metrics):
-    state, frozen, key_data ([S, 2] uint32, `jax.random.key_data`) and lam
-    ([S]) have a leading model axis; data_x [N, Dx] and data_y [N, Dy] are
-    the whole (replicated) training set, and every metric is [S].
+    step(state, frozen, data_x, data_y) -> (state, metrics): state and
+    frozen have a leading model axis [S]; data_x [N, Dx] and data_y [N, Dy]
+    are the whole (replicated) training set, and every metric is [S].
 
   Each model is `jax.vmap`ped over the leading axis, which the mesh splits
   over 'sweep'; each model's batch is gathered inside the step (no host copy
   per step) and split over 'data'. A model's update is the one it would get
-  trained alone: models share only the data set. `lam` is traced: changing
-  it never recompiles. `state` is donated: after the call only the returned
-  state is valid.
+  trained alone: models share only the data set. Its lambda and key are
+  leaves of its state, so they are traced: changing them never recompiles.
+  `state` is donated: after the call only the returned state is valid.
   """
   batch_spec = sharding.batch_sharded(mesh)
 
-  def model_gradients(state, frozen, data_x, data_y, key_data, lam):
-    data_key, noise_key = jax.random.split(jax.random.wrap_key_data(key_data))
+  def model_gradients(state, frozen, data_x, data_y):
+    data_key, noise_key = jax.random.split(jax.random.wrap_key_data(state.key))
     index = batch_indices(data_key, state.step, data_x.shape[0], batch_size)
     x = jax.lax.with_sharding_constraint(data_x[index], batch_spec)
     y = jax.lax.with_sharding_constraint(data_y[index], batch_spec)
@@ -119,7 +126,7 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
                               tau_config.minimum, tau_config.decay)
     rng = jax.random.fold_in(noise_key, state.step)
     (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-        state.params, frozen, x, y, rng, tau, lam)
+        state.params, frozen, x, y, rng, tau, state.lam)
     metrics = {**metrics, 'tau': tau, 'lr': jnp.float32(learning_rate),
                'grad_norm': optax.tree.norm(grads)}
     return grads, metrics
@@ -127,23 +134,23 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
   def apply_gradients(state, grads):
     updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    return TrainState(state.step + 1, params, opt_state)
+    return state._replace(step=state.step + 1, params=params,
+                          opt_state=opt_state)
 
   # spmd_axis_name puts the model axis on 'sweep' in every sharding inside.
-  stacked_gradients = jax.vmap(model_gradients, in_axes=(0, 0, None, None, 0, 0),
+  stacked_gradients = jax.vmap(model_gradients, in_axes=(0, 0, None, None),
                                spmd_axis_name='sweep')
   stacked_apply = jax.vmap(apply_gradients, spmd_axis_name='sweep')
 
-  def step(state, frozen, data_x, data_y, key_data, lam):
-    if lam.shape[0] > 1:
-      grads, metrics = stacked_gradients(state, frozen, data_x, data_y,
-                                         key_data, lam)
+  def step(state, frozen, data_x, data_y):
+    if state.lam.shape[0] > 1:
+      grads, metrics = stacked_gradients(state, frozen, data_x, data_y)
     else:
       # One model: take its gradient unbatched. The vmap over one model ran
       # the default model's step 20% slower on XLA:CPU (41 vs 34.5 ms).
       first = lambda tree: jax.tree.map(lambda leaf: leaf[0], tree)
       grads, metrics = model_gradients(first(state), first(frozen), data_x,
-                                       data_y, key_data[0], lam[0])
+                                       data_y)
       grads, metrics = jax.tree.map(lambda leaf: leaf[None], (grads, metrics))
     # The update runs on the stacked arrays, as stored: updating unstacked
     # views made XLA:CPU recompute the new moments inside the parameter
@@ -158,35 +165,42 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
   return jax.jit(step, out_shardings=(stacked, stacked), donate_argnums=(0,))
 
 
-def stack(trees: list[Any]) -> Any:
-  """One tree with a leading model axis from S trees of the same structure."""
-  return jax.tree.map(lambda *leaves: np.stack(leaves), *trees)
-
-
-def unstack(tree: Any, index: int) -> Any:
-  """Model `index` of a stacked tree."""
-  return jax.tree.map(lambda leaf: leaf[index], tree)
-
-
-def init_state(params: Params, optimizer: optax.GradientTransformation,
+def init_state(params: Params, specs: list[stack.ModelSpec],
+               keys: np.ndarray, optimizer: optax.GradientTransformation,
                mesh: jax.sharding.Mesh) -> TrainState:
-  """The step-0 state of stacked `params` (leading model axis), on the mesh."""
+  """The step-0 state of a stack of models, on the mesh.
+
+  Args:
+    params: the phase's initial parameters, stacked [S, ...].
+    specs: lambda and seed of each model.
+    keys: [S, 2] `jax.random.key_data` of each model's key for this phase
+      (its batches and latent noise are functions of it and the step).
+  """
   def init(p):
-    return TrainState(jnp.zeros((), jnp.int32), p, optimizer.init(p))
-  return sharding.place(jax.vmap(init)(params), sharding.stacked(mesh))
+    return optimizer.init(p)
+  state = TrainState(
+      step=np.zeros(len(specs), np.int32), params=params,
+      opt_state=jax.vmap(init)(params),
+      lam=np.array([spec.lam for spec in specs], np.float32),
+      seed=np.array([spec.seed for spec in specs], np.int32),
+      key=np.asarray(keys, np.uint32))
+  return sharding.place(state, sharding.stacked(mesh))
 
 
-def check_finite(metrics: dict[str, np.ndarray], phase: str, step: int,
-                 labels: list[str]) -> None:
-  """Raises FloatingPointError naming the model, the bad terms, tau and the learning rate."""
-  for i, label in enumerate(labels):
-    values = {k: float(v[i]) for k, v in metrics.items()}
+def check_finite(models: list[stack.Member], phase: str, step: int) -> None:
+  """Raises NonFiniteError naming the model, the bad terms, tau and the learning rate.
+
+  Args:
+    models: `stack.members(state, metrics)`: each model's metrics of the step.
+  """
+  for member in models:
+    values = {k: float(v) for k, v in member.state.items()}
     if all(math.isfinite(v) for v in values.values()):
       continue
     bad = [k for k in ('loss',) + TERMS
            if k in values and not math.isfinite(values[k])]
-    model = f' (model {label})' if len(labels) > 1 else ''
-    raise FloatingPointError(
+    model = f' (model {member.name})' if len(models) > 1 else ''
+    raise NonFiniteError(
         f'{phase} step {step}{model}: non-finite {", ".join(bad)} '
         f'(tau={values.get("tau")}, lr={values.get("lr")}); nothing was saved '
         'for this step. Try a smaller learning rate, a larger tau.minimum or a '
@@ -199,47 +213,41 @@ def _format_duration(seconds: float) -> str:
 
 
 def _log_progress(phase: str, step: int, num_steps: int, rate: float,
-                  metrics: dict[str, np.ndarray], labels: list[str],
-                  log_path: str | None) -> None:
+                  models: list[stack.Member], log_path: str | None) -> None:
   eta = _format_duration((num_steps - step) / max(rate, 1e-9))
-  for i, label in enumerate(labels):
-    values = {k: float(v[i]) for k, v in metrics.items()}
+  for member in models:
+    values = {k: float(v) for k, v in member.state.items()}
     terms = ' '.join(f'{k} {values[k]:.4g}' for k in
                      ('loss', 'kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'tau'))
-    model = f' [{label}]' if len(labels) > 1 else ''
+    model = f' [{member.name}]' if len(models) > 1 else ''
     logging.info('%s step %d/%d%s  %s | %.1f steps/s, ETA %s', phase, step,
                  num_steps, model, terms, rate, eta)
     if log_path and jax.process_index() == 0:
       with open(log_path, 'a') as f:
-        f.write(json.dumps({'phase': phase, 'step': step, 'model': label,
+        f.write(json.dumps({'phase': phase, 'step': step, 'model': member.name,
                             'steps_per_sec': rate,
                             **{f'train/{k}': v for k, v in values.items()}})
                 + '\n')
 
 
 def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
-              data: tuple[jax.Array, jax.Array], key_data: jax.Array,
-              lams: jax.Array, num_steps: int, checkpoints: PhaseCheckpoints,
-              checkpoint_every: int, log_every_secs: float,
-              log_path: str | None,
-              labels: list[str]) -> tuple[TrainState, dict[str, np.ndarray]]:
-  """Runs `step_fn` from state.step to num_steps, logging and checkpointing.
-
-  Args:
-    key_data, lams: [S] per-model key data and lambda, placed on the mesh.
-    labels: one name per model for logs and errors.
+              data: tuple[jax.Array, jax.Array], num_steps: int,
+              checkpoints: PhaseCheckpoints, checkpoint_every: int,
+              log_every_secs: float, log_path: str | None
+              ) -> tuple[TrainState, dict[str, np.ndarray]]:
+  """Runs `step_fn` from the state's step to num_steps, logging and checkpointing.
 
   Returns:
-    The final state and the (host) metrics of the last step, each [S].
+    The final stacked state and the (host) metrics of the last step, each [S].
   """
-  step = int(sharding.to_host(state.step)[0])
+  step = stack.current_step(state)
   metrics: dict[str, np.ndarray] = {}
   start_step, start_time = step, time.time()
   last_log, timing_started = start_time, False
   in_flight = None
   with preemption.stop_on_signals() as stop:
     while step < num_steps:
-      state, device_metrics = step_fn(state, frozen, *data, key_data, lams)
+      state, device_metrics = step_fn(state, frozen, *data)
       step += 1
       # At most two steps in flight: an unbounded queue of steps with
       # collectives deadlocks XLA:CPU's device threads (seen with 8 simulated
@@ -263,11 +271,12 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
                      or signum is not None)
       if should_log or should_save:
         metrics = sharding.to_host(device_metrics)
-        check_finite(metrics, phase, step, labels)
+        check_finite(stack.members(state, metrics), phase, step)
       if should_log:
         last_log = now
         rate = (step - start_step) / max(now - start_time, 1e-9)
-        _log_progress(phase, step, num_steps, rate, metrics, labels, log_path)
+        _log_progress(phase, step, num_steps, rate,
+                      stack.members(state, metrics), log_path)
       if should_save:
         checkpoints.save(step, state,
                          {k: v.tolist() for k, v in metrics.items()})
@@ -282,10 +291,11 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
 
 def train_phase(phase: str, config: ml_collections.ConfigDict,
                 loss_fn: LossFn, params: Params, frozen: Any,
-                data: tuple[jax.Array, jax.Array], key_data: np.ndarray,
-                lams: np.ndarray, mesh: jax.sharding.Mesh, workdir: str,
-                log_path: str | None = None,
-                labels: list[str] | None = None
+                data: tuple[jax.Array, jax.Array],
+                specs: list[stack.ModelSpec], keys: np.ndarray,
+                mesh: jax.sharding.Mesh, workdir: str,
+                record: TrainingRecord, log_path: str | None = None,
+                may_train: bool = True
                 ) -> tuple[TrainState, dict[str, np.ndarray]]:
   """Trains one phase of a stack of S models, resuming from (or skipping to)
   its last checkpoint.
@@ -296,18 +306,20 @@ def train_phase(phase: str, config: ml_collections.ConfigDict,
     params: initial parameters of the phase, stacked [S, ...] (used when
       nothing is saved).
     frozen: the constant argument of `loss_fn`, stacked, or None.
-    key_data: [S, 2] `jax.random.key_data` of each model's phase key.
-    lams: [S] lambda of each model.
-    labels: one name per model (default: its index).
+    specs: lambda and seed of each model.
+    keys: [S, 2] `jax.random.key_data` of each model's phase key.
+    record: what this phase trains, saved with every checkpoint; saved
+      checkpoints with another record are refused (CheckpointError).
+    may_train: False: only restore; a phase short of num_steps is an error.
 
   Returns:
     The final stacked state and the train metrics of its last step, each [S].
   """
   num_steps = config[phase].num_steps
-  labels = labels or [str(i) for i in range(len(lams))]
   optimizer = optax.adam(config.learning_rate)
-  state = init_state(params, optimizer, mesh)
-  checkpoints = PhaseCheckpoints(os.path.join(workdir, 'checkpoints', phase))
+  state = init_state(params, specs, keys, optimizer, mesh)
+  checkpoints = PhaseCheckpoints(os.path.join(workdir, 'checkpoints', phase),
+                                 record)
   try:
     metrics: dict[str, np.ndarray] = {}
     latest = None
@@ -319,15 +331,16 @@ def train_phase(phase: str, config: ml_collections.ConfigDict,
                    checkpoints.directory,
                    ' (finished, skipping)' if latest >= num_steps else '')
     if latest is None or latest < num_steps:
+      if not may_train:
+        raise CheckpointError(
+            f'{phase} is trained to step {latest or 0} of {num_steps} in '
+            f'{checkpoints.directory}; run experiments.main with this workdir '
+            'to finish training first')
       step_fn = make_train_step(loss_fn, optimizer, mesh, config.batch_size,
                                 config.tau, config.learning_rate)
-      stacked = sharding.stacked(mesh)
       state, metrics = run_phase(
-          phase, step_fn, state, frozen, data,
-          sharding.place(key_data, stacked),
-          sharding.place(np.asarray(lams, np.float32), stacked), num_steps,
-          checkpoints, config.checkpoint_every, config.log_every_secs,
-          log_path, labels)
+          phase, step_fn, state, frozen, data, num_steps, checkpoints,
+          config.checkpoint_every, config.log_every_secs, log_path)
     return state, metrics
   finally:
     checkpoints.close()

@@ -3,7 +3,7 @@
 import jax
 import jax.numpy as jnp
 
-from wyner_jax.data import PairSet
+from experiments.data import PairSet
 
 EVAL_CHUNK = 1000  # pairs per jitted call; bounds memory on big test sets
 

@@ -10,21 +10,11 @@ With both lists empty the run trains a single model.
 
 import json
 import os
-from typing import NamedTuple
 
 import ml_collections
 
-from wyner_jax import plots
-
-
-class ModelSpec(NamedTuple):
-  """What differs between the models of one run."""
-  lam: float
-  seed: int
-
-  @property
-  def name(self) -> str:
-    return f'lam{self.lam:g}_seed{self.seed}'
+from experiments import plots
+from wyner_jax.stack import ModelSpec
 
 
 def is_sweep(config: ml_collections.ConfigDict) -> bool:

@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from wyner_jax.errors import WynerError
+
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28)
 SOURCES = ('embedded', 'tfds')
@@ -46,7 +48,7 @@ class PairSet(NamedTuple):
     return (self.label_x + 1) % NUM_CLASSES
 
 
-class DataError(ValueError):
+class DataError(WynerError, ValueError):
   """The requested data cannot be had; the message says how to get it."""
 
 

@@ -5,9 +5,9 @@ import os
 import jax
 import numpy as np
 
-from wyner_jax import plots
+from experiments import plots
 from wyner_jax import sampling
-from wyner_jax.data import NUM_CLASSES, PairSet
+from experiments.data import NUM_CLASSES, PairSet
 from wyner_jax.model import Params, WynerVAE
 
 SAMPLES_PER_CONDITION = 8

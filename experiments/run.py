@@ -1,6 +1,9 @@
 """A run from a config: data, both training steps of a stack of models,
 evaluation and the files a researcher reads.
 
+Rerunning into a workdir resumes it only with the config that trained its
+checkpoints (`check_checkpoints`, before anything is written).
+
 A single run (config.lambda_sweep empty) writes WORKDIR/metrics.json and
 WORKDIR/figures/. A lambda sweep writes the same per model in
 WORKDIR/models/<lam.._seed..>/ and the sweep's WORKDIR/results.json,
@@ -21,16 +24,18 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from wyner_jax import classifier
-from wyner_jax import config_checks
-from wyner_jax import data
-from wyner_jax import evaluate
-from wyner_jax import lambda_sweep
+from experiments import classifier
+from experiments import config_checks
+from experiments import data
+from experiments import heldout
+from experiments import lambda_sweep
+from experiments import report
+from experiments.metrics import label_metrics
+from wyner_jax import checkpoints
 from wyner_jax import latents
-from wyner_jax import report
 from wyner_jax import sharding
+from wyner_jax import stack
 from wyner_jax import train
-from wyner_jax.metrics import label_metrics
 from wyner_jax.model import Params, WynerVAE
 
 
@@ -54,54 +59,80 @@ class RunResult(NamedTuple):
   model: WynerVAE
   params: Params  # all groups: 'joint', 'decoders', 'marginal'
   test_pairs: data.PairSet
-  spec: lambda_sweep.ModelSpec
+  name: str  # 'lam0_seed0'
+  lam: float
+  seed: int
 
 
 def key_data(keys: list[jax.Array]) -> np.ndarray:
-  """[S, 2] uint32 raw data of S keys: the per-model key argument of the step."""
+  """[S, 2] uint32 raw data of S keys: each model's key leaf of its state."""
   return np.stack([np.asarray(jax.random.key_data(k)) for k in keys])
 
 
+def training_records(config: ml_collections.ConfigDict, data_dim: int
+                     ) -> dict[str, checkpoints.TrainingRecord]:
+  """Per phase, what its checkpoints record: the training fields and the config."""
+  whole = json.loads(config.to_json())
+  return {phase: checkpoints.TrainingRecord(
+      config_checks.training_fields(config, phase), whole, data_dim)
+          for phase in train.PHASES}
+
+
+def check_checkpoints(config: ml_collections.ConfigDict, data_dim: int,
+                      workdir: str) -> None:
+  """Refuses (CheckpointError) a workdir whose checkpoints another config
+  trained; reads only, so a refused run leaves every file as it was."""
+  for phase, record in training_records(config, data_dim).items():
+    checkpoints.check_resumable(os.path.join(workdir, 'checkpoints', phase),
+                                record, config[phase].num_steps)
+
+
 def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
-                 specs: list[lambda_sweep.ModelSpec], train_pairs: data.PairSet,
+                 specs: list[stack.ModelSpec], train_pairs: data.PairSet,
                  mesh: jax.sharding.Mesh, workdir: str,
-                 log_path: str | None = None
-                 ) -> tuple[Params, dict[str, dict[str, np.ndarray]]]:
+                 log_path: str | None = None,
+                 may_train: bool = True) -> list[stack.Member]:
   """Both training steps of a stack of models, resuming from WORKDIR/checkpoints.
 
+  Args:
+    may_train: False: restore finished checkpoints only (evaluation).
+
   Returns:
-    The trained parameters of all groups ('joint', 'decoders', 'marginal') as
-    host arrays with a leading model axis, and per phase the train metrics of
-    its last step ([S] each).
+    Each model (name, lambda, seed) with, as its `state`, host arrays
+    {'params': {'joint', 'decoders', 'marginal'}, 'train_metrics':
+    {'joint': {...}, 'marginal': {...}}} (the train metrics of each phase's
+    last step).
   """
   keys = [RunKeys.from_seed(spec.seed) for spec in specs]
   initial = [model.init(k.init) for k in keys]
   train_data = sharding.place((train_pairs.x, train_pairs.y),
                               sharding.replicated(mesh))
+  records = training_records(config, train_pairs.x.shape[1])
   hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-  lams = np.array([spec.lam for spec in specs], np.float32)
-  labels = [spec.name for spec in specs]
   joint_state, joint_train = train.train_phase(
       'joint', config, train.joint_loss_fn(model, hard, two_eps_sq),
-      train.stack([{'joint': p['joint'], 'decoders': p['decoders']}
+      stack.stack([{'joint': p['joint'], 'decoders': p['decoders']}
                    for p in initial]),
-      None, train_data, key_data([k.joint for k in keys]), lams, mesh,
-      workdir, log_path, labels)
+      None, train_data, specs, key_data([k.joint for k in keys]), mesh,
+      workdir, records['joint'], log_path, may_train)
   marginal_state, marginal_train = train.train_phase(
       'marginal', config, train.marginal_loss_fn(model, hard, two_eps_sq),
-      train.stack([p['marginal'] for p in initial]),
-      joint_state.params['decoders'], train_data,
-      key_data([k.marginal for k in keys]), lams, mesh, workdir, log_path,
-      labels)
-  params = sharding.to_host({**joint_state.params,
-                             'marginal': marginal_state.params})
-  return params, {'joint': joint_train, 'marginal': marginal_train}
+      stack.stack([p['marginal'] for p in initial]),
+      joint_state.params['decoders'], train_data, specs,
+      key_data([k.marginal for k in keys]), mesh, workdir,
+      records['marginal'], log_path, may_train)
+  return stack.members(marginal_state, {
+      'params': {**joint_state.params, 'marginal': marginal_state.params},
+      'train_metrics': {'joint': joint_train, 'marginal': marginal_train}})
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict,
-                       workdir: str) -> list[RunResult]:
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
+                       may_train: bool = True) -> list[RunResult]:
   """Trains every model of `config` (resuming or skipping finished steps),
   evaluates each on the test pairs and writes the outputs.
+
+  Args:
+    may_train: False: evaluate finished checkpoints only (experiments.evaluate).
 
   Returns:
     One RunResult per model, in the order of `lambda_sweep.model_specs`.
@@ -111,11 +142,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
   mesh = sharding.make_mesh(config.lambda_sweep.sweep_devices)
   sharding.check_divisible(len(specs), config.batch_size, mesh)
   config_checks.check_workdir(workdir)
-  writes = jax.process_index() == 0
-  if writes:
-    with open(os.path.join(workdir, 'config.json'), 'w') as f:
-      f.write(config.to_json(indent=2))
-
   train_images, test_images = data.load_config_images(config.data)
   train_pairs, test_pairs = data.split_pairs(
       train_images, test_images, config.data.pairs_per_class, config.data.seed)
@@ -123,14 +149,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
     raise config_checks.ConfigError(
         f'batch_size={config.batch_size} is larger than the {len(train_pairs.x)} '
         'train pairs; use a smaller batch or more data.pairs_per_class')
+  # Before anything is written: a config that did not train these
+  # checkpoints must not report their results.
+  check_checkpoints(config, train_pairs.x.shape[1], workdir)
+  writes = jax.process_index() == 0
+  if writes and may_train:
+    with open(os.path.join(workdir, 'config.json'), 'w') as f:
+      f.write(config.to_json(indent=2))
   logging.info('data: %d train pairs, %d test pairs (%s); %d model(s); mesh %s',
                len(train_pairs.x), len(test_pairs.x), config.data.source,
                len(specs), dict(mesh.shape))
   model = train.model_from_config(config, data_dim=train_pairs.x.shape[1])
-  keys = [RunKeys.from_seed(spec.seed) for spec in specs]
-  all_params, train_metrics = train_models(
-      config, model, specs, train_pairs, mesh, workdir,
-      os.path.join(workdir, 'train_log.jsonl'))
+  trained = train_models(config, model, specs, train_pairs, mesh, workdir,
+                         os.path.join(workdir, 'train_log.jsonl'), may_train)
 
   steps = config.eval.classifier_steps
   digit_classifier = classifier.load_or_train(
@@ -140,24 +171,26 @@ def train_and_evaluate(config: ml_collections.ConfigDict,
 
   sweep = lambda_sweep.is_sweep(config)
   results = []
-  for i, (spec, model_keys) in enumerate(zip(specs, keys)):
-    params = jax.tree.map(jnp.asarray, train.unstack(all_params, i))
-    out_dir = os.path.join(workdir, 'models', spec.name) if sweep else workdir
-    metrics = _evaluate_model(config, model, params, spec, model_keys,
-                              {p: {k: float(v[i]) for k, v in m.items()}
-                               for p, m in train_metrics.items()},
+  for member in trained:
+    params = jax.tree.map(jnp.asarray, member.state['params'])
+    out_dir = os.path.join(workdir, 'models', member.name) if sweep else workdir
+    train_metrics = {phase: {k: float(v) for k, v in values.items()}
+                     for phase, values in member.state['train_metrics'].items()}
+    metrics = _evaluate_model(config, model, params, member,
+                              RunKeys.from_seed(member.seed), train_metrics,
                               digit_classifier, train_pairs, test_pairs,
                               out_dir, writes)
-    results.append(RunResult(metrics, model, params, test_pairs, spec))
+    results.append(RunResult(metrics, model, params, test_pairs, member.name,
+                             member.lam, member.seed))
   if sweep and writes:
-    rows = [{'lam': r.spec.lam, 'seed': r.spec.seed, 'name': r.spec.name,
-             **r.metrics} for r in results]
+    rows = [{'lam': r.lam, 'seed': r.seed, 'name': r.name, **r.metrics}
+            for r in results]
     paths = lambda_sweep.write_results(workdir, rows)
     logging.info('wrote %s', ', '.join(paths))
   return results
 
 
-def _evaluate_model(config, model, params, spec, keys, train_metrics,
+def _evaluate_model(config, model, params, member, keys, train_metrics,
                     digit_classifier, train_pairs, test_pairs, out_dir,
                     writes) -> dict[str, float]:
   """Held-out objectives, label metrics and figures of one trained model."""
@@ -168,10 +201,10 @@ def _evaluate_model(config, model, params, spec, keys, train_metrics,
   hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
   joint_params = {'joint': params['joint'], 'decoders': params['decoders']}
   eval_metrics = {
-      'joint': evaluate.evaluate_loss(
+      'joint': heldout.evaluate_loss(
           train.joint_loss_fn(model, hard, two_eps_sq), joint_params, None,
-          test_pairs, keys.eval, final_tau('joint'), spec.lam),
-      'marginal': evaluate.evaluate_loss(
+          test_pairs, keys.eval, final_tau('joint'), member.lam),
+      'marginal': heldout.evaluate_loss(
           train.marginal_loss_fn(model, hard, two_eps_sq), params['marginal'],
           params['decoders'], test_pairs, keys.eval, final_tau('marginal'), 0.0)}
   metrics = {}
@@ -188,6 +221,6 @@ def _evaluate_model(config, model, params, spec, keys, train_metrics,
                                    os.path.join(out_dir, 'figures'))
     with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
       json.dump(metrics, f, indent=2, sort_keys=True)
-    logging.info('%s: wrote %s and %s', spec.name,
+    logging.info('%s: wrote %s and %s', member.name,
                  os.path.join(out_dir, 'metrics.json'), ', '.join(figures))
   return metrics

@@ -18,13 +18,13 @@ import jax
 import ml_collections
 import numpy as np
 
-from wyner_jax import plots
+from experiments import plots
 from wyner_jax import sampling
-from wyner_jax import config_checks
-from wyner_jax import lambda_sweep
-from wyner_jax import run
-from wyner_jax.config_checks import ConfigError
-from wyner_jax.report import one_per_digit
+from experiments import config_checks
+from experiments import lambda_sweep
+from experiments import run
+from experiments.config_checks import ConfigError
+from experiments.report import one_per_digit
 
 CONDITION_DIGITS = (2, 7)  # the two inputs shown per setting
 SAMPLES_SHOWN = 6

@@ -42,8 +42,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from wyner_jax import sampling
-from wyner_jax.classifier import TrainedClassifier, features, predict
-from wyner_jax.data import NUM_CLASSES, PairSet
+from experiments.classifier import TrainedClassifier, features, predict
+from experiments.data import NUM_CLASSES, PairSet
 from wyner_jax.model import Params, WynerVAE
 
 SAMPLES_PER_CONDITION = 4

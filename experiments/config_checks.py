@@ -1,16 +1,19 @@
 """Up-front validation of a run's config and workdir: one readable error per
-bad field, naming the field, its value and what is allowed."""
+bad field, naming the field, its value and what is allowed; and which fields
+determine what a run trains (its checkpoints record them, resuming requires
+them unchanged)."""
 
 import numbers
 import os
 
 import ml_collections
 
+from experiments.data import SOURCES
 from wyner_jax import latents
-from wyner_jax.data import SOURCES
+from wyner_jax.errors import WynerError
 
 
-class ConfigError(ValueError):
+class ConfigError(WynerError, ValueError):
   """A config field holds a value that is not allowed; the message says which."""
 
 
@@ -27,8 +30,57 @@ KNOWN_FIELDS = frozenset({
     'lambda_sweep.lams', 'lambda_sweep.seeds', 'lambda_sweep.sweep_devices',
     'batch_size', 'learning_rate', 'checkpoint_every', 'log_every_secs',
     'eval.classifier_steps', 'eval.classifier_dir',
-    'sweep.fields', 'sweep.settings',  # latent-size sweeps (wyner_jax/sweep.py)
+    'sweep.fields', 'sweep.settings',  # latent-size sweeps (experiments/size_sweep.py)
 })
+
+
+# The fields that determine what a run trains, besides each model's lambda and
+# seed (`training_fields`). A workdir's checkpoints record their values; a
+# rerun into it with another value is refused. Every other field may change
+# between runs of one workdir: the step counts (training continues), logging,
+# checkpoint frequency, evaluation, the data's location, the mesh.
+TRAINING_FIELDS = (
+    'data.source', 'data.seed', 'data.pairs_per_class',
+    'data.embedded_test_per_class', 'data.tfds_name',
+    'model.latent_type', 'model.z', 'model.u', 'model.v', 'model.hidden',
+    'model.depth', 'model.logit_bound',
+    'loss.two_eps_sq',
+    'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
+    'batch_size', 'learning_rate',
+)
+MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
+RESUMABLE_FIELDS = (
+    'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
+    'log_every_secs', 'eval.classifier_steps', 'eval.classifier_dir',
+    'data.tfds_dir', 'lambda_sweep.sweep_devices',
+    'sweep.fields', 'sweep.settings',  # a latent-size sweep sets model.* per run
+)
+
+
+def get_field(config: ml_collections.ConfigDict, path: str):
+  node = config
+  for name in path.split('.'):
+    node = node[name]
+  return node
+
+
+def training_fields(config: ml_collections.ConfigDict, phase: str) -> dict:
+  """{path: value} of what `phase` of this config trains.
+
+  Each model's lambda and seed come from `lambda_sweep.lams` / `.seeds` when
+  given, else from `loss.lam` / `seed`; the field that sets them is recorded.
+  The marginal step also records `joint.num_steps`: its encoders were
+  trained against the decoders of that joint step.
+  """
+  fields = {path: get_field(config, path) for path in TRAINING_FIELDS}
+  sweep = config.lambda_sweep
+  fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
+                else {'loss.lam': config.loss.lam})
+  fields.update({'lambda_sweep.seeds': tuple(sweep.seeds)} if sweep.seeds
+                else {'seed': config.seed})
+  if phase == 'marginal':
+    fields['joint.num_steps'] = config.joint.num_steps
+  return fields
 
 
 def field_paths(config: ml_collections.ConfigDict, prefix: str = '') -> list[str]:

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from wyner_jax.data import NUM_CLASSES, ImageSet
+from experiments.data import NUM_CLASSES, ImageSet
 
 
 class DigitClassifier(nn.Module):

@@ -7,7 +7,7 @@ matplotlib.use('Agg')  # files only; no display on servers
 import matplotlib.pyplot as plt
 import numpy as np
 
-from wyner_jax.data import IMAGE_SHAPE
+from experiments.data import IMAGE_SHAPE
 
 
 def tile(images: np.ndarray, pad: int = 2) -> np.ndarray:

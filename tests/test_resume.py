@@ -1,0 +1,159 @@
+"""A workdir remembers what it trained: a rerun with another training setting
+is refused before anything changes on disk; settings that do not change the
+result may differ; `experiments.evaluate` recomputes the outputs alone."""
+
+import json
+import logging
+import pathlib
+import shutil
+
+import jax
+import numpy as np
+import pytest
+
+from configs import synthetic
+from conftest import launch
+from experiments import config_checks, data, run
+from wyner_jax import checkpoints, sharding, stack, train
+
+
+def snapshot(workdir: pathlib.Path) -> dict[str, bytes]:
+  return {str(p.relative_to(workdir)): p.read_bytes()
+          for p in sorted(workdir.rglob('*')) if p.is_file()}
+
+
+def tiny(**fields):
+  config = synthetic.get_config('tiny')
+  config.log_every_secs = 1e9  # quiet
+  for path, value in fields.items():
+    node = config
+    *parents, leaf = path.split('.')
+    for name in parents:
+      node = node[name]
+    node[leaf] = value
+  return config
+
+
+@pytest.fixture(scope='module')
+def workdir(tiny_run, tmp_path_factory):
+  """A copy of the shared tiny run (40 + 40 steps) and its files' bytes."""
+  copy = tmp_path_factory.mktemp('resume') / 'tiny'
+  shutil.copytree(tiny_run[0], copy)
+  return copy, snapshot(copy)
+
+
+# (field, new value, how the message shows the new and the saved value)
+CHANGED = [
+    ('loss.lam', 100000.0, '100000.0', '0.0'),
+    ('seed', 1, '1', '0'),
+    ('learning_rate', 3e-4, '0.0003', '0.001'),
+    ('tau.initial', 2.0, '2.0', '1.0'),
+    ('tau.decay', 1e-3, '0.001', '0.0005'),
+    ('loss.two_eps_sq', 1e-2, '0.01', '0.0001'),
+    ('data.seed', 3, '3', '0'),
+    ('data.pairs_per_class', 32, '32', '64'),
+    ('model.z', (1, 20), '[1, 20]', '[1, 10]'),
+    ('model.u', (2, 10), '[2, 10]', '[1, 10]'),
+]
+
+
+@pytest.mark.parametrize('field,value,new,saved', CHANGED,
+                         ids=[c[0] for c in CHANGED])
+def test_a_changed_training_field_is_refused_naming_it(workdir, field, value,
+                                                       new, saved):
+  path, before = workdir
+  with pytest.raises(checkpoints.CheckpointError) as refused:
+    run.train_and_evaluate(tiny(**{field: value}), str(path))
+  message = str(refused.value)
+  assert message == (
+      f'{field} is {new} in this config but {saved} in the checkpoints (step 40 '
+      f'of {path}/checkpoints/joint); use a new --workdir, or delete '
+      f'{path}/checkpoints to train afresh')
+  assert snapshot(path) == before  # no checkpoint or output file touched
+
+
+def test_launcher_refuses_in_one_line_and_accepts_config_with_a_space(workdir):
+  path, before = workdir
+  result = launch('experiments.main', '--config', 'configs/synthetic.py:tiny',
+                  f'--workdir={path}', '--config.loss.lam=100000')
+  assert result.returncode != 0
+  assert ('error: loss.lam is 100000.0 in this config but 0.0 in the checkpoints'
+          in result.stderr)
+  assert 'Traceback' not in result.stderr
+  assert snapshot(path) == before
+
+
+def test_settings_that_do_not_change_the_result_may_differ(workdir):
+  path, _ = workdir
+  config = tiny(**{'joint.num_steps': 60, 'marginal.num_steps': 80,
+                   'checkpoint_every': 7, 'log_every_secs': 3.0,
+                   'eval.classifier_steps': 10, 'lambda_sweep.sweep_devices': 2})
+  # The marginal step's encoders were fitted to the decoders of joint step 40.
+  with pytest.raises(checkpoints.CheckpointError,
+                     match=r'^joint.num_steps is 60 in this config but 40 in the '
+                     r'checkpoints \(step 40 of .*/checkpoints/marginal\)'):
+    run.check_checkpoints(config, 784, str(path))
+  config.joint.num_steps = 40
+  run.check_checkpoints(config, 784, str(path))  # allowed
+
+
+def test_every_config_field_is_either_recorded_or_free_to_change():
+  recorded = set(config_checks.TRAINING_FIELDS) | set(config_checks.MODEL_FIELDS)
+  free = set(config_checks.RESUMABLE_FIELDS)
+  assert not recorded & free
+  assert recorded | free == set(config_checks.KNOWN_FIELDS)
+
+
+def test_fewer_steps_than_saved_is_refused(workdir):
+  path, before = workdir
+  with pytest.raises(checkpoints.CheckpointError,
+                     match=r'^joint.num_steps=20 is below step 40 saved in '
+                     r'.*/checkpoints/joint: those models trained longer'):
+    run.train_and_evaluate(tiny(**{'joint.num_steps': 20}), str(path))
+  assert snapshot(path) == before
+
+
+def test_checkpoints_without_a_record_are_refused(workdir, tmp_path):
+  old = tmp_path / 'old'  # as wyner_jax 0.3.0 wrote them: no record
+  shutil.copytree(workdir[0], old)
+  for record in old.glob('checkpoints/*/*/record'):
+    shutil.rmtree(record)
+  before = snapshot(old)
+  with pytest.raises(checkpoints.CheckpointError,
+                     match=r'holds checkpoints without a record of what they '
+                     r'trained \(written by wyner_jax 0.3.0 or earlier\)'):
+    run.train_and_evaluate(tiny(), str(old))
+  assert snapshot(old) == before
+
+
+def test_more_joint_steps_continue_from_the_saved_step(workdir, tmp_path, caplog):
+  longer = tmp_path / 'longer'
+  shutil.copytree(workdir[0], longer, ignore=shutil.ignore_patterns('marginal'))
+  config = tiny(**{'joint.num_steps': 50, 'marginal.num_steps': 0})
+  train_images, test_images = data.load_config_images(config.data)
+  train_pairs, _ = data.split_pairs(train_images, test_images,
+                                    config.data.pairs_per_class, config.data.seed)
+  model = train.model_from_config(config)
+  mesh = sharding.make_mesh(1, jax.devices()[:1])  # as the launcher run: 1 device
+  specs = [stack.ModelSpec(0.0, 0)]
+  with caplog.at_level(logging.INFO):
+    (continued,) = run.train_models(config, model, specs, train_pairs, mesh,
+                                    str(longer))
+  assert 'joint: restored step 40' in caplog.text
+  assert checkpoints.saved_steps(str(longer / 'checkpoints' / 'joint'))[0] == 50
+  (straight,) = run.train_models(config, model, specs, train_pairs, mesh,
+                                 str(tmp_path / 'straight'))
+  for group in ('joint', 'decoders'):  # bitwise: 40 + 10 steps = 50 steps
+    jax.tree.map(np.testing.assert_array_equal, continued.state['params'][group],
+                 straight.state['params'][group])
+
+
+def test_evaluate_recomputes_the_outputs_from_the_checkpoints(workdir, tmp_path):
+  copy = tmp_path / 'evaluated'
+  shutil.copytree(workdir[0], copy)
+  for name in ('metrics.json', 'figures/style_transfer.png'):
+    (copy / name).unlink()
+  result = launch('experiments.evaluate', f'--workdir={copy}')
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert 'joint step' not in result.stderr  # nothing trained
+  assert snapshot(copy) == workdir[1]  # metrics.json and figures, bytewise

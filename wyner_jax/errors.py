@@ -1,0 +1,16 @@
+"""The one base class of every error wyner_jax raises about what it was given.
+
+Launchers catch `WynerError` alone and print its message as one line: the
+message names the bad value and what to do. The subclasses say which part of
+the input was wrong; they also derive from the matching built-in type
+(ValueError, FloatingPointError) so that existing `except` clauses still hold.
+"""
+
+
+class WynerError(Exception):
+  """Input (config, data, checkpoints, devices) or training that cannot go on;
+  the message says why and what to do."""
+
+
+class NonFiniteError(WynerError, FloatingPointError):
+  """The loss or a gradient became NaN or infinite; nothing was saved for that step."""
