@@ -4,7 +4,8 @@ A sweep config is a run config plus `config.sweep`:
   fields: config paths set together to each value, e.g. ('model.u', 'model.v');
   settings: the values, e.g. ((0, 0), (1, 10), (2, 10)).
 Each setting trains in WORKDIR/<name>/ (resuming like a single run), all
-settings share one judging classifier (WORKDIR/classifier/), and the sweep
+settings share one judging classifier (eval.classifier_dir, by default
+WORKDIR/classifier/), and the sweep
 writes WORKDIR/results.json (and results.md, its main columns as a table),
 WORKDIR/samples.png and WORKDIR/metrics.png.
 """
@@ -105,7 +106,9 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   rows, panels = [], []
   for i, value in enumerate(values):
     run_config = setting_config(config, value)
-    run_config.eval.classifier_dir = os.path.join(workdir, 'classifier')
+    # One judging classifier for every setting (the config's cache if given).
+    run_config.eval.classifier_dir = (config.eval.classifier_dir
+                                      or os.path.join(workdir, 'classifier'))
     run_dir = os.path.join(workdir, setting_dirname(fields, value))
     logging.info('sweep setting %d/%d: %s -> %s', i + 1, len(values),
                  setting_label(fields, value), run_dir)

@@ -15,8 +15,12 @@ os.environ.setdefault('JAX_COMPILATION_CACHE_DIR',
                       tempfile.mkdtemp(prefix='wyner_jax_tests_xla_cache_'))
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
 
+import atexit  # pylint: disable=wrong-import-position
+import pathlib  # pylint: disable=wrong-import-position
+import signal  # pylint: disable=wrong-import-position
 import subprocess  # pylint: disable=wrong-import-position
 import sys  # pylint: disable=wrong-import-position
+import time  # pylint: disable=wrong-import-position
 
 import pytest  # pylint: disable=wrong-import-position
 
@@ -31,12 +35,40 @@ def launch(module, *flags, devices=1, timeout=300):
                         env=env, capture_output=True, text=True, timeout=timeout)
 
 
+TINY_RUN_ENV = 'WYNER_JAX_TESTS_TINY_RUN'
+
+
+def _start_tiny_run() -> None:
+  """Starts the shared tiny run in the background as soon as the session
+  starts (it overlaps the tests that do not need it); pytest-xdist workers
+  inherit its directory through the environment and wait for it."""
+  root = tempfile.mkdtemp(prefix='wyner_jax_tests_tiny_run_')
+  os.environ[TINY_RUN_ENV] = root
+  env = {**os.environ, 'JAX_PLATFORMS': 'cpu', 'XLA_FLAGS': ''}
+  # The exit status is written last: its file says the run is over.
+  command = (f'"{sys.executable}" -m experiments.main '
+             f'--config=configs/synthetic.py:tiny --workdir="{root}/workdir" '
+             f'2> "{root}/stderr"; echo $? > "{root}/status"')
+  process = subprocess.Popen(['sh', '-c', command], cwd=REPO, env=env,
+                             stdout=subprocess.DEVNULL, start_new_session=True)
+  # A session that ends first (a few tests selected) stops it.
+  atexit.register(lambda: process.poll() is None
+                  and os.killpg(process.pid, signal.SIGTERM))
+
+
+if TINY_RUN_ENV not in os.environ:  # the controller (or a serial run)
+  _start_tiny_run()
+
+
 @pytest.fixture(scope='session')
-def tiny_run(tmp_path_factory):
+def tiny_run():
   """One launcher run of configs/synthetic.py:tiny, shared by every test that
-  only reads its result (or copies its workdir): (workdir, completed process)."""
-  workdir = tmp_path_factory.mktemp('tiny')
-  result = launch('experiments.main', '--config=configs/synthetic.py:tiny',
-                  f'--workdir={workdir}')
-  assert result.returncode == 0, result.stderr[-3000:]
-  return workdir, result
+  only reads its result (or copies its workdir): (workdir, its stderr)."""
+  root = pathlib.Path(os.environ[TINY_RUN_ENV])
+  deadline = time.time() + 600
+  while not (root / 'status').exists() or not (root / 'status').read_text():
+    assert time.time() < deadline, 'the shared tiny run did not finish in 600 s'
+    time.sleep(0.2)
+  stderr = (root / 'stderr').read_text()
+  assert (root / 'status').read_text().strip() == '0', stderr[-3000:]
+  return root / 'workdir', stderr

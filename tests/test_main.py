@@ -26,6 +26,7 @@ REQUIRED_METRICS = [f'{phase}/{key}' for phase in ('joint', 'marginal') for key 
                      'eval/kl/v', 'eval/rec/x', 'eval/rec/y')]
 
 
+
 def run_main(workdir, *flags):
   return launch('experiments.main', '--config=configs/synthetic.py:tiny',
                 f'--workdir={workdir}', *flags)

@@ -1,16 +1,12 @@
 """The label metrics on constructed inputs with known answers."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from conftest import launch
 from experiments import classifier, data, metrics
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope='module')
@@ -68,12 +64,11 @@ def test_perfectly_coherent_pairs_have_coherence_one(judged):
   assert metrics.joint_coherence(trained, test.images, shuffled) < 0.2
 
 
-def test_tiny_sweep_writes_a_row_per_setting(tmp_path):
-  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
-  result = subprocess.run(
-      [sys.executable, '-m', 'experiments.sweep',
-       '--config=configs/sweep_uv.py:tiny', f'--workdir={tmp_path}'],
-      cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
+def test_tiny_sweep_writes_a_row_per_setting(tiny_run, tmp_path):
+  result = launch('experiments.sweep', '--config=configs/sweep_uv.py:tiny',
+                  f'--workdir={tmp_path}',
+                  f'--config.eval.classifier_dir={tiny_run[0] / "classifier"}',
+                  timeout=400)
   assert result.returncode == 0, result.stderr[-3000:]
   rows = json.loads((tmp_path / 'results.json').read_text())
   assert [row['setting'] for row in rows] == ['|U|=|V|=(0, 0)', '|U|=|V|=(1, 10)']

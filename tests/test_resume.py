@@ -17,6 +17,7 @@ from experiments import config_checks, data, run
 from wyner_jax import checkpoints, sharding, stack, train
 
 
+
 def snapshot(workdir: pathlib.Path) -> dict[str, bytes]:
   return {str(p.relative_to(workdir)): p.read_bytes()
           for p in sorted(workdir.rglob('*')) if p.is_file()}

@@ -72,8 +72,14 @@ def _joint_training(pairs, num_steps, config=None):
   return config, mesh, model, params, batch, state, losses
 
 
-def test_joint_loss_falls_on_a_fixed_batch(pairs):
-  *_, losses = _joint_training(pairs, 300)
+@pytest.fixture(scope='module')
+def joint_trained(pairs):
+  """300 joint steps of the tiny model on one fixed batch."""
+  return _joint_training(pairs, 300)
+
+
+def test_joint_loss_falls_on_a_fixed_batch(joint_trained):
+  *_, losses = joint_trained
   assert np.mean(losses[-10:]) < 0.35 * losses[0], (losses[0], losses[-10:])
 
 
@@ -91,8 +97,8 @@ def _marginal_training(trained, num_steps):
   return losses
 
 
-def test_marginal_step_leaves_decoders_bitwise_unchanged_and_learns(pairs):
-  losses = _marginal_training(_joint_training(pairs, 300), 200)
+def test_marginal_step_leaves_decoders_bitwise_unchanged_and_learns(joint_trained):
+  losses = _marginal_training(joint_trained, 200)
   assert np.mean(losses[-10:]) < 0.7 * losses[0], (losses[0], losses[-10:])
 
 
