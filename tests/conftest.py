@@ -24,7 +24,22 @@ import time  # pylint: disable=wrong-import-position
 
 import pytest  # pylint: disable=wrong-import-position
 
+from configs import synthetic  # pylint: disable=wrong-import-position
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def tiny(**fields):
+  """configs/synthetic.py:tiny, quiet, with {'a.b': value} fields set."""
+  config = synthetic.get_config('tiny')
+  config.log_every_secs = 1e9
+  for path, value in fields.items():
+    node = config
+    *parents, leaf = path.split('.')
+    for name in parents:
+      node = node[name]
+    node[leaf] = value
+  return config
 
 
 def launch(module, *flags, devices=1, timeout=300):

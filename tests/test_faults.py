@@ -12,24 +12,10 @@ import jax
 import numpy as np
 import pytest
 
-from configs import gaussian, synthetic
+from configs import gaussian
+from conftest import REPO, launch, tiny
 from experiments import config_checks, data, run
 from wyner_jax import checkpoints, errors, preemption, sharding, stack, train
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def tiny(**fields):
-  config = synthetic.get_config('tiny')
-  config.log_every_secs = 1e9  # quiet
-  for path, value in fields.items():
-    node = config
-    *parents, leaf = path.split('.')
-    for name in parents:
-      node = node[name]
-    node[leaf] = value
-  return config
-
 
 BAD_CONFIGS = [
     ('model.z', (0, 10), r'model.z=\(0, 10\) is not allowed; use \(N, K\): N >= 1'),
@@ -103,12 +89,9 @@ def test_workdir_that_is_a_file_or_unwritable(tmp_path):
     config_checks.check_workdir(str(afile / 'sub'))
 
 
-def launch(workdir, *flags, timeout=120):
-  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
-  return subprocess.run(
-      [sys.executable, '-m', 'experiments.main',
-       '--config=configs/synthetic.py:tiny', f'--workdir={workdir}', *flags],
-      cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+def launch_tiny(workdir, *flags):
+  return launch('experiments.main', '--config=configs/synthetic.py:tiny',
+                f'--workdir={workdir}', *flags, timeout=120)
 
 
 @pytest.mark.parametrize('flags,message', [
@@ -119,7 +102,7 @@ def launch(workdir, *flags, timeout=120):
      "error: flag --config.learning_rate=abc: could not convert string to float"),
 ], ids=['unknown field', 'bad value'])
 def test_launcher_user_errors_are_one_line(tmp_path, flags, message):
-  result = launch(tmp_path / 'w', *flags)
+  result = launch_tiny(tmp_path / 'w', *flags)
   assert result.returncode != 0
   assert message in result.stderr
   assert 'Traceback' not in result.stderr
@@ -138,10 +121,10 @@ def test_every_user_error_is_one_wyner_error_the_launcher_catches(tmp_path):
 def test_debug_flag_shows_the_traceback(tmp_path):
   afile = tmp_path / 'afile'
   afile.write_text('x')
-  result = launch(afile)
+  result = launch_tiny(afile)
   assert result.returncode != 0 and 'Traceback' not in result.stderr
   assert f'error: --workdir={afile} is a file' in result.stderr
-  result = launch(afile, '--debug')
+  result = launch_tiny(afile, '--debug')
   assert result.returncode != 0
   assert 'Traceback' in result.stderr and 'ConfigError' in result.stderr
 

@@ -1,7 +1,10 @@
 """`pip install .` gives a working package: build the wheel from this checkout,
-install it into a fresh virtual environment, import it there, call the loss."""
+install it into a fresh virtual environment, import it there, call the loss;
+the library never imports the application beside its launchers."""
 
+import ast
 import os
+import pathlib
 import site
 import subprocess
 import sys
@@ -60,3 +63,17 @@ def test_wheel_installs_into_a_fresh_venv_and_computes_the_loss(tmp_path):
   assert version == wyner_jax.__version__
   # KLs at uniform logits are 0; one squared error of 3 ones over 2 eps^2 = 0.5.
   assert float(loss) == 6.0
+
+
+def test_the_library_imports_nothing_of_the_experiments():
+  library = pathlib.Path(REPO) / 'wyner_jax'
+  for path in library.glob('*.py'):
+    for node in ast.walk(ast.parse(path.read_text())):
+      if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+      elif isinstance(node, ast.ImportFrom):
+        names = [node.module or '']
+      else:
+        continue
+      assert not [n for n in names if n.split('.')[0] in ('experiments', 'configs')], (
+          path.name, names)

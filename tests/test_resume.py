@@ -11,8 +11,7 @@ import jax
 import numpy as np
 import pytest
 
-from configs import synthetic
-from conftest import launch
+from conftest import launch, tiny
 from experiments import config_checks, data, run
 from wyner_jax import checkpoints, sharding, stack, train
 
@@ -21,18 +20,6 @@ from wyner_jax import checkpoints, sharding, stack, train
 def snapshot(workdir: pathlib.Path) -> dict[str, bytes]:
   return {str(p.relative_to(workdir)): p.read_bytes()
           for p in sorted(workdir.rglob('*')) if p.is_file()}
-
-
-def tiny(**fields):
-  config = synthetic.get_config('tiny')
-  config.log_every_secs = 1e9  # quiet
-  for path, value in fields.items():
-    node = config
-    *parents, leaf = path.split('.')
-    for name in parents:
-      node = node[name]
-    node[leaf] = value
-  return config
 
 
 @pytest.fixture(scope='module')

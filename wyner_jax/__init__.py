@@ -3,9 +3,16 @@
 The public surface for reuse in other JAX projects (docs/api.md): latent
 functions and families, the two objectives as pure functions of arrays, and
 the sampling procedures over the caller's encoder and decoder callables (no
-networks, no global state; jit-, grad- and vmap-compatible), and our model.
+networks, no global state; jit-, grad- and vmap-compatible), our model, and
+`WynerError`, the base class of every error raised about bad input.
+
+Also reusable, imported by name: `wyner_jax.train` (train state, the
+vmapped train step, the loop of one phase), `wyner_jax.stack` (the stack of
+models a run trains), `wyner_jax.checkpoints`, `wyner_jax.sharding` and
+`wyner_jax.loading.load_model` (one trained model of a workdir).
 """
 
+from wyner_jax.errors import WynerError
 from wyner_jax.latents import Categorical
 from wyner_jax.latents import Gaussian
 from wyner_jax.latents import LatentFamily
@@ -27,12 +34,13 @@ from wyner_jax.sampling import generate_conditional
 from wyner_jax.sampling import generate_joint
 from wyner_jax.sampling import transfer_style
 
-__version__ = '0.3.0'
+__version__ = '0.4.0'
 
 __all__ = [
     'Categorical',
     'Gaussian',
     'LatentFamily',
+    'WynerError',
     'WynerVAE',
     '__version__',
     'bound_logits',

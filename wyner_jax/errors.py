@@ -8,8 +8,12 @@ the input was wrong; they also derive from the matching built-in type
 
 
 class WynerError(Exception):
-  """Input (config, data, checkpoints, devices) or training that cannot go on;
-  the message says why and what to do."""
+  """Input (config, data, checkpoints, devices) or training that cannot go on.
+
+  Attributes:
+    args: (message,): one line naming the bad value, what is allowed and
+      what to do.
+  """
 
 
 class NonFiniteError(WynerError, FloatingPointError):

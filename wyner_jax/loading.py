@@ -17,6 +17,7 @@ import numpy as np
 import optax
 
 from wyner_jax import checkpoints
+from wyner_jax import sharding
 from wyner_jax import stack
 from wyner_jax import train
 from wyner_jax.errors import WynerError
@@ -62,8 +63,7 @@ def _restore_members(directory: str, model: WynerVAE, config, record: dict,
     phase_params = ({'joint': params['joint'], 'decoders': params['decoders']}
                     if phase == 'joint' else params['marginal'])
     specs = [stack.ModelSpec(0.0, 0)] * num_models
-    mesh = jax.sharding.Mesh(np.array(jax.local_devices()[:1]).reshape(1, 1),
-                             ('sweep', 'data'))
+    mesh = sharding.make_mesh(1, jax.local_devices()[:1])
     like = train.init_state(stack.stack([phase_params] * num_models), specs,
                             np.zeros((num_models, 2), np.uint32),
                             optax.adam(config.learning_rate), mesh)
