@@ -51,9 +51,19 @@ def _initialize_distributed() -> None:
   jax.distributed.initialize(*given)
 
 
+def config_file_argument(argv: list[str]) -> str:
+  """PATH[:ARG] of `--config=PATH[:ARG]` or `--config PATH[:ARG]` in `argv`."""
+  for i, arg in enumerate(argv):
+    if arg.startswith('--config='):
+      return arg.split('=', 1)[1]
+    if arg == '--config' and i + 1 < len(argv):
+      return argv[i + 1]
+  raise app.UsageError('give the config file: --config=PATH[:VARIANT]')
+
+
 def _load_config_file(argv: list[str]):
-  """The config named by --config=PATH[:ARG] in `argv`, loaded without overrides."""
-  spec = next(a.split('=', 1)[1] for a in argv if a.startswith('--config='))
+  """The config named by --config in `argv`, loaded without overrides."""
+  spec = config_file_argument(argv)
   path, _, arg = spec.partition(':')
   module_spec = importlib.util.spec_from_file_location('_config_file', path)
   module = importlib.util.module_from_spec(module_spec)

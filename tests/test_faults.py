@@ -14,7 +14,7 @@ import pytest
 
 from configs import gaussian
 from conftest import REPO, launch, tiny
-from experiments import config_checks, data, run
+from experiments import cli, config_checks, data, run
 from wyner_jax import checkpoints, errors, preemption, sharding, stack, train
 
 BAD_CONFIGS = [
@@ -92,6 +92,12 @@ def test_workdir_that_is_a_file_or_unwritable(tmp_path):
 def launch_tiny(workdir, *flags):
   return launch('experiments.main', '--config=configs/synthetic.py:tiny',
                 f'--workdir={workdir}', *flags, timeout=120)
+
+
+def test_config_file_is_found_with_equals_or_a_space():
+  assert cli.config_file_argument(['main', '--config=configs/a.py:tiny']) == 'configs/a.py:tiny'
+  assert cli.config_file_argument(['main', '--workdir=w', '--config', 'configs/a.py',
+                                   '--config.seed=1']) == 'configs/a.py'
 
 
 @pytest.mark.parametrize('flags,message', [
