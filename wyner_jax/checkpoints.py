@@ -21,11 +21,9 @@ from absl import logging
 import jax
 import orbax.checkpoint as ocp
 
-
 from wyner_jax.errors import WynerError
 
-RECORD = 'record'
-AFRESH = ('use a new --workdir, or delete {} to train afresh')
+RECORD = 'record'  # the item of a saved step that holds its TrainingRecord
 
 
 class CheckpointError(WynerError):
@@ -61,7 +59,9 @@ def _item_handlers() -> dict[str, Any]:
 
 
 def _afresh(directory: str) -> str:
-  return AFRESH.format(os.path.dirname(directory.rstrip('/')) or directory)
+  """What to do instead, for a phase directory WORKDIR/checkpoints/<phase>."""
+  checkpoints_dir = os.path.dirname(directory.rstrip('/')) or directory
+  return f'use a new --workdir, or delete {checkpoints_dir} to train afresh'
 
 
 def record_mismatch(saved: dict[str, Any], expected: dict[str, Any]) -> str | None:
