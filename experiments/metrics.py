@@ -39,7 +39,6 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from wyner_jax import sampling
 from experiments.classifier import TrainedClassifier, features, predict
@@ -199,6 +198,9 @@ def latent_probe_accuracy(model: WynerVAE, params: Params, train: PairSet,
     z_params = model.encode(params['marginal']['z_x'], latent, jnp.asarray(x))
     return np.asarray(latent.sample(key, z_params)).reshape(len(x), -1)
 
+  # Imported here: scikit-learn takes 1 s to import, and every launcher
+  # start (a refused rerun too) would pay it.
+  from sklearn.linear_model import LogisticRegression  # pylint: disable=import-outside-toplevel
   probe = LogisticRegression(max_iter=1000)
   probe.fit(codes(key_train, train.x), train.label_x)
   return float(probe.score(codes(key_test, test.x), test.label_x))

@@ -1,11 +1,18 @@
-"""Eight simulated CPU devices for every test, set before JAX starts, and one
-XLA compilation cache for the whole session."""
+"""Eight simulated CPU devices for every test, set before JAX starts, one XLA
+compilation cache for the whole session, the shared tiny run, and how the
+tests start the launchers (unoptimized code generation: they mostly compile)."""
 
 import os
 import tempfile
 
 os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
                            ' --xla_force_host_platform_device_count=8')
+# The launcher subprocesses spend most of their time compiling small
+# programs: with LLVM at -O0 a cold tiny run took 17 s instead of 29 s (user
+# CPU 20 s instead of 42 s). It changes float rounding, so a test compares a
+# launcher run only with other launcher runs; in-process tests, which run
+# more steps, keep the default optimization.
+FAST_COMPILE = '--xla_backend_optimization_level=0'
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 
 # The launcher subprocesses of many tests compile the same programs again; a
@@ -42,12 +49,17 @@ def tiny(**fields):
   return config
 
 
+def env(devices: int = 1) -> dict[str, str]:
+  """The environment of a launcher subprocess on `devices` CPU devices."""
+  return {**os.environ, 'JAX_PLATFORMS': 'cpu', 'XLA_FLAGS': (
+      f'{FAST_COMPILE} --xla_force_host_platform_device_count={devices}')}
+
+
 def launch(module, *flags, devices=1, timeout=300):
   """`python -m MODULE FLAGS...` from the repository root on `devices` CPU devices."""
-  env = {**os.environ, 'JAX_PLATFORMS': 'cpu', 'XLA_FLAGS': (
-      f'--xla_force_host_platform_device_count={devices}' if devices > 1 else '')}
   return subprocess.run([sys.executable, '-m', module, *flags], cwd=REPO,
-                        env=env, capture_output=True, text=True, timeout=timeout)
+                        env=env(devices), capture_output=True, text=True,
+                        timeout=timeout)
 
 
 TINY_RUN_ENV = 'WYNER_JAX_TESTS_TINY_RUN'
@@ -59,12 +71,11 @@ def _start_tiny_run() -> None:
   inherit its directory through the environment and wait for it."""
   root = tempfile.mkdtemp(prefix='wyner_jax_tests_tiny_run_')
   os.environ[TINY_RUN_ENV] = root
-  env = {**os.environ, 'JAX_PLATFORMS': 'cpu', 'XLA_FLAGS': ''}
   # The exit status is written last: its file says the run is over.
   command = (f'"{sys.executable}" -m experiments.main '
              f'--config=configs/synthetic.py:tiny --workdir="{root}/workdir" '
              f'2> "{root}/stderr"; echo $? > "{root}/status"')
-  process = subprocess.Popen(['sh', '-c', command], cwd=REPO, env=env,
+  process = subprocess.Popen(['sh', '-c', command], cwd=REPO, env=env(),
                              stdout=subprocess.DEVNULL, start_new_session=True)
   # A session that ends first (a few tests selected) stops it.
   atexit.register(lambda: process.poll() is None

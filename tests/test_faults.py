@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from configs import gaussian
-from conftest import REPO, launch, tiny
+from conftest import REPO, env, launch, tiny
 from experiments import cli, config_checks, data, run
 from wyner_jax import checkpoints, errors, preemption, sharding, stack, train
 
@@ -246,12 +246,11 @@ def test_signal_after_the_save_decision_still_saves_the_reported_step(
 
 
 def test_sigterm_saves_the_current_step_and_exits_non_zero(tmp_path):
-  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
   process = subprocess.Popen(
       [sys.executable, '-m', 'experiments.main',
        '--config=configs/synthetic.py:tiny', f'--workdir={tmp_path}',
        '--config.joint.num_steps=100000', '--config.checkpoint_every=100000'],
-      cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+      cwd=REPO, env=env(), stderr=subprocess.PIPE, text=True)
   deadline = time.time() + 120
   for line in process.stderr:  # wait until training runs
     if 'joint: first step (compile) took' in line or time.time() > deadline:

@@ -18,6 +18,7 @@ import orbax.checkpoint as ocp
 import pytest
 
 from conftest import REPO, launch
+from conftest import env as launcher_env
 OUTPUTS = ('config.json', 'metrics.json', 'train_log.jsonl',
            'figures/conditional_generation.png', 'figures/style_transfer.png',
            'figures/joint_samples.png')
@@ -74,8 +75,7 @@ def free_port() -> int:
 def test_two_processes_match_one_process(tiny_run, tmp_path):
   """jax.distributed on localhost: 2 processes x 2 CPU devices, one data mesh."""
   workdir, _ = tiny_run
-  env = {**os.environ, 'JAX_PLATFORMS': 'cpu',
-         'XLA_FLAGS': '--xla_force_host_platform_device_count=2'}
+  env = launcher_env(devices=2)
   port = free_port()
   processes = [subprocess.Popen(
       [sys.executable, '-m', 'experiments.main',
@@ -150,7 +150,7 @@ def test_killed_and_restarted_run_equals_uninterrupted(tiny_run, tmp_path):
   equals a run that was never killed (tiny_run): final parameters bitwise,
   metrics.json equal."""
   reference, _ = tiny_run
-  env = {**os.environ, 'XLA_FLAGS': '', 'JAX_PLATFORMS': 'cpu'}
+  env = launcher_env()
   killed = tmp_path / 'killed'
   cmd = command(killed, reference / 'classifier')
   rng = random.Random(0)
