@@ -2,7 +2,6 @@
 resume, overrides, two processes, SIGKILL at any moment."""
 
 import json
-import os
 import pathlib
 import random
 import shutil

@@ -2,7 +2,6 @@
 is refused before anything changes on disk; settings that do not change the
 result may differ; `experiments.evaluate` recomputes the outputs alone."""
 
-import json
 import logging
 import os
 import pathlib

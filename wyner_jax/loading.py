@@ -54,7 +54,7 @@ def _finished_record(directory: str) -> tuple[int, dict[str, Any]]:
                    'train the workdir with experiments.main (wyner_jax >= 0.4)')
 
 
-def _restore_members(directory: str, model: WynerVAE, config, record: dict,
+def _restore_members(directory: str, model: WynerVAE, learning_rate: float,
                      step: int, phase: str) -> list[stack.Member]:
   """Every model of a phase's checkpoint: its host params and train metrics."""
   with checkpoints.PhaseCheckpoints(directory, None) as phase_checkpoints:
@@ -66,7 +66,7 @@ def _restore_members(directory: str, model: WynerVAE, config, record: dict,
     mesh = sharding.make_mesh(1, jax.local_devices()[:1])
     like = train.init_state(stack.stack([phase_params] * num_models), specs,
                             np.zeros((num_models, 2), np.uint32),
-                            optax.adam(config.learning_rate), mesh)
+                            optax.adam(learning_rate), mesh)
     state, metrics = phase_checkpoints.restore(step, like)
   return stack.members(state, {'params': state.params,
                                'train_metrics': {k: np.asarray(v)
@@ -95,7 +95,8 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
     step, record = _finished_record(directory)
     config = ml_collections.ConfigDict(record['config'])
     model = train.model_from_config(config, record['data_dim'])
-    members = _restore_members(directory, model, config, record, step, phase)
+    members = _restore_members(directory, model, config.learning_rate, step,
+                               phase)
     names = [m.name for m in members]
     if name is None and len(members) > 1:
       raise WynerError(f'{workdir} holds {len(members)} models; name one of '
