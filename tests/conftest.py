@@ -55,6 +55,12 @@ def env(devices: int = 1) -> dict[str, str]:
       f'{FAST_COMPILE} --xla_force_host_platform_device_count={devices}')}
 
 
+def launch_tiny(workdir, *flags, timeout=300):
+  """The launcher on configs/synthetic.py:tiny into `workdir`, with `flags`."""
+  return launch('experiments.main', '--config=configs/synthetic.py:tiny',
+                f'--workdir={workdir}', *flags, timeout=timeout)
+
+
 def launch(module, *flags, devices=1, timeout=300):
   """`python -m MODULE FLAGS...` from the repository root on `devices` CPU devices."""
   return subprocess.run([sys.executable, '-m', module, *flags], cwd=REPO,

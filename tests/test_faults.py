@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from configs import gaussian
-from conftest import REPO, env, launch, tiny
+from conftest import REPO, env, launch_tiny, tiny
 from experiments import cli, config_checks, data, run
 from wyner_jax import checkpoints, errors, preemption, sharding, stack, train
 
@@ -87,11 +87,6 @@ def test_workdir_that_is_a_file_or_unwritable(tmp_path):
   with pytest.raises(config_checks.ConfigError,
                      match=r'is not writable \(Not a directory\)'):
     config_checks.check_workdir(str(afile / 'sub'))
-
-
-def launch_tiny(workdir, *flags):
-  return launch('experiments.main', '--config=configs/synthetic.py:tiny',
-                f'--workdir={workdir}', *flags, timeout=120)
 
 
 def test_config_file_is_found_with_equals_or_a_space():

@@ -16,7 +16,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from conftest import REPO, launch
+from conftest import REPO, launch_tiny
 from conftest import env as launcher_env
 OUTPUTS = ('config.json', 'metrics.json', 'train_log.jsonl',
            'figures/conditional_generation.png', 'figures/style_transfer.png',
@@ -25,11 +25,6 @@ REQUIRED_METRICS = [f'{phase}/{key}' for phase in ('joint', 'marginal') for key 
                     ('train/loss', 'eval/loss', 'eval/kl/z', 'eval/kl/u',
                      'eval/kl/v', 'eval/rec/x', 'eval/rec/y')]
 
-
-
-def run_main(workdir, *flags):
-  return launch('experiments.main', '--config=configs/synthetic.py:tiny',
-                f'--workdir={workdir}', *flags)
 
 
 def test_tiny_run_writes_every_output(tiny_run):
@@ -51,7 +46,7 @@ def test_rerun_resumes_instead_of_retraining(tiny_run, tmp_path):
   workdir = tmp_path / 'tiny'
   shutil.copytree(tiny_run[0], workdir)
   before = json.loads((workdir / 'metrics.json').read_text())
-  result = run_main(workdir)
+  result = launch_tiny(workdir)
   assert result.returncode == 0, result.stderr[-3000:]
   assert 'joint: restored step 40' in result.stderr
   assert 'marginal: restored step 40' in result.stderr
@@ -60,7 +55,7 @@ def test_rerun_resumes_instead_of_retraining(tiny_run, tmp_path):
 
 
 def test_command_line_overrides_reach_the_run(tmp_path):
-  result = run_main(tmp_path, '--config.model.z=(1,1)')
+  result = launch_tiny(tmp_path, '--config.model.z=(1,1)')
   assert result.returncode != 0
   assert 'model.z=(1, 1) is not allowed' in result.stderr
 

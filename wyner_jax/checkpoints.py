@@ -156,7 +156,8 @@ class PhaseCheckpoints:
       # Orbax raises many error types for unreadable files (truncated,
       # missing, bad JSON); any of them means "damaged", so try an older step.
       try:
-        check_record(self.directory, step, read_record(self.directory, step),
+        check_record(self.directory, step,
+                     _restore_record(self._manager, self.directory, step),
                      self.record)
         mismatch = shape_mismatch(self.saved_shapes(step), expected)
       except CheckpointError:
@@ -208,6 +209,15 @@ class _NoRecord(Exception):
   """A step saved without a record (wyner_jax 0.3.0 and earlier)."""
 
 
+def _restore_record(manager: ocp.CheckpointManager, directory: str,
+                    step: int) -> dict[str, Any]:
+  if not os.path.isdir(os.path.join(directory, str(step), RECORD)):
+    raise _NoRecord()
+  restored = manager.restore(step, args=ocp.args.Composite(
+      **{RECORD: ocp.args.JsonRestore()}))
+  return dict(restored[RECORD])
+
+
 def read_record(directory: str, step: int) -> dict[str, Any]:
   """The TrainingRecord (as saved, a dict) of one step.
 
@@ -215,12 +225,8 @@ def read_record(directory: str, step: int) -> dict[str, Any]:
     _NoRecord: the step was saved without one.
     Exception: of Orbax's many types when the record is damaged.
   """
-  if not os.path.isdir(os.path.join(directory, str(step), RECORD)):
-    raise _NoRecord()
   with ocp.CheckpointManager(directory, item_handlers=_item_handlers()) as manager:
-    restored = manager.restore(step, args=ocp.args.Composite(
-        **{RECORD: ocp.args.JsonRestore()}))
-  return dict(restored[RECORD])
+    return _restore_record(manager, directory, step)
 
 
 def check_record(directory: str, step: int, saved: dict[str, Any],
@@ -233,16 +239,13 @@ def check_record(directory: str, step: int, saved: dict[str, Any],
 
 
 def check_resumable(directory: str, record: TrainingRecord,
-                    num_steps: int) -> int | None:
+                    num_steps: int) -> None:
   """Checks, reading only, that the checkpoints in `directory` can be resumed
   (or used as finished) by a run with `record` and `num_steps` steps.
 
   Run it for every phase before any work, so that a refused run changes
   nothing on disk. Damaged steps are skipped here (resuming falls back from
-  them).
-
-  Returns:
-    The newest saved step whose record was read, None if there is none.
+  them); the newest readable step decides.
 
   Raises:
     CheckpointError: a setting in the record differs (naming the field, the
@@ -266,5 +269,4 @@ def check_resumable(directory: str, record: TrainingRecord,
           f'{phase}.num_steps={num_steps} is below step {step} saved in '
           f'{directory}: those models trained longer than this config says; '
           f'set {phase}.num_steps >= {step}, or {_afresh(directory)}')
-    return step
-  return None
+    return

@@ -176,11 +176,9 @@ def init_state(params: Params, specs: list[stack.ModelSpec],
     keys: [S, 2] `jax.random.key_data` of each model's key for this phase
       (its batches and latent noise are functions of it and the step).
   """
-  def init(p):
-    return optimizer.init(p)
   state = TrainState(
       step=np.zeros(len(specs), np.int32), params=params,
-      opt_state=jax.vmap(init)(params),
+      opt_state=jax.vmap(optimizer.init)(params),
       lam=np.array([spec.lam for spec in specs], np.float32),
       seed=np.array([spec.seed for spec in specs], np.int32),
       key=np.asarray(keys, np.uint32))
@@ -271,12 +269,12 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
                      or signum is not None)
       if should_log or should_save:
         metrics = sharding.to_host(device_metrics)
-        check_finite(stack.members(state, metrics), phase, step)
+        models = stack.members(state, metrics)
+        check_finite(models, phase, step)
       if should_log:
         last_log = now
         rate = (step - start_step) / max(now - start_time, 1e-9)
-        _log_progress(phase, step, num_steps, rate,
-                      stack.members(state, metrics), log_path)
+        _log_progress(phase, step, num_steps, rate, models, log_path)
       if should_save:
         checkpoints.save(step, state,
                          {k: v.tolist() for k, v in metrics.items()})
