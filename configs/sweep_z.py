@@ -2,7 +2,7 @@
 
   python -m experiments.sweep --config=configs/sweep_z.py --workdir=/tmp/sweep_z
 
-Variant `:tiny` (two settings, the tiny model) is for tests.
+Variant `:tiny` (two settings, two seeds, the tiny model) is for tests.
 """
 
 from configs import synthetic
@@ -14,6 +14,8 @@ def get_config(arg: str | None = None):
   config.sweep = synthetic.ml_collections.ConfigDict()
   config.sweep.fields = ('model.z',)
   config.sweep.settings = ((1, 10), (1, 20), (1, 50), (1, 100), (30, 10))
+  config.sweep.seeds = (0, 1, 2)  # stacked models of one program per setting
   if arg == 'tiny':
     config.sweep.settings = ((1, 10), (2, 10))
+    config.sweep.seeds = (0, 1)
   return config

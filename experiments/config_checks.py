@@ -30,7 +30,8 @@ KNOWN_FIELDS = frozenset({
     'lambda_sweep.lams', 'lambda_sweep.seeds', 'lambda_sweep.sweep_devices',
     'batch_size', 'learning_rate', 'checkpoint_every', 'log_every_secs',
     'eval.classifier_steps', 'eval.classifier_dir',
-    'sweep.fields', 'sweep.settings',  # latent-size sweeps (experiments/size_sweep.py)
+    # latent-size sweeps (experiments/size_sweep.py)
+    'sweep.fields', 'sweep.settings', 'sweep.seeds',
 })
 
 
@@ -53,7 +54,8 @@ RESUMABLE_FIELDS = (
     'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
     'log_every_secs', 'eval.classifier_steps', 'eval.classifier_dir',
     'data.tfds_dir', 'lambda_sweep.sweep_devices',
-    'sweep.fields', 'sweep.settings',  # a latent-size sweep sets model.* per run
+    # a latent-size sweep sets model.* and lambda_sweep.seeds per run
+    'sweep.fields', 'sweep.settings', 'sweep.seeds',
 )
 
 

@@ -14,6 +14,7 @@ import os
 import ml_collections
 
 from experiments import plots
+from experiments import seeds
 from wyner_jax.stack import ModelSpec
 
 
@@ -46,23 +47,39 @@ TABLE_COLUMNS = (
 )
 
 
-def markdown_table(rows: list[dict]) -> str:
-  """One row per model: lambda, seed and the main metrics (rates in nats)."""
-  lines = ['| λ | seed | ' + ' | '.join(n for n, _ in TABLE_COLUMNS) + ' |',
+def by_lambda(rows: list[dict]) -> list[dict]:
+  """One results.json entry per lambda (in order of first appearance): every
+  seed's row (`experiments.seeds`) and their mean and std."""
+  lams = list(dict.fromkeys(row['lam'] for row in rows))
+  return [seeds.setting_entry([row for row in rows if row['lam'] == lam], lam=lam)
+          for lam in lams]
+
+
+def markdown_table(entries: list[dict]) -> str:
+  """One row per lambda: its seeds and the main metrics as mean ± std over
+  them (rates in nats)."""
+  lines = ['| λ | seeds | ' + ' | '.join(n for n, _ in TABLE_COLUMNS) + ' |',
            '|---' * (len(TABLE_COLUMNS) + 2) + '|']
-  for row in rows:
-    cells = ' | '.join(f'{row[key]:.3f}' for _, key in TABLE_COLUMNS)
-    lines.append(f'| {row["lam"]:g} | {row["seed"]} | {cells} |')
+  for entry in entries:
+    cells = ' | '.join(seeds.mean_std(entry, key) for _, key in TABLE_COLUMNS)
+    names = ', '.join(str(row['seed']) for row in entry['seeds'])
+    lines.append(f'| {entry["lam"]:g} | {names} | {cells} |')
   return '\n'.join(lines) + '\n'
 
 
 def write_results(workdir: str, rows: list[dict]) -> list[str]:
-  """Writes results.json (all metrics per model), results.md and lambda_sweep.png."""
+  """Writes results.json (per lambda: every seed's metrics, mean and std),
+  results.md and lambda_sweep.png.
+
+  Args:
+    rows: one per model: 'lam', 'seed', 'name' and its metrics.
+  """
   paths = [os.path.join(workdir, name) for name in
            ('results.json', 'results.md', 'lambda_sweep.png')]
+  entries = by_lambda(rows)
   with open(paths[0], 'w') as f:
-    json.dump(rows, f, indent=2)
+    json.dump(entries, f, indent=2)
   with open(paths[1], 'w') as f:
-    f.write(markdown_table(rows))
-  plots.lambda_sweep(paths[2], rows)
+    f.write(markdown_table(entries))
+  plots.lambda_sweep(paths[2], entries)
   return paths

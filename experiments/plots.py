@@ -95,32 +95,43 @@ def sweep_samples(path: str, labels: list[str],
   _save(fig, path)
 
 
-def sweep_metrics(path: str, rows: list[dict]) -> None:
-  """Accuracies and variabilities against the setting (one line per metric)."""
-  labels = [row['setting'] for row in rows]
+def _error_bars(ax, positions, entries: list[dict], key: str, **style) -> None:
+  """Mean over seeds with a ± std bar (no bar for a single seed)."""
+  ax.errorbar(positions, [e['mean'][key] for e in entries],
+              yerr=[e['std'][key] for e in entries], capsize=3,
+              label=key.removeprefix('eval/'), **style)
+
+
+def sweep_metrics(path: str, entries: list[dict]) -> None:
+  """Accuracies, variabilities and style-transfer correlations against the
+  setting: mean over seeds ± std, one line per metric."""
+  labels = [entry['setting'] for entry in entries]
   groups = (
       ('accuracy', ('eval/accuracy_y_given_x', 'eval/accuracy_x_given_y',
                     'eval/style_transfer_accuracy', 'eval/latent_probe_accuracy',
                     'eval/joint_coherence')),
       ('variability (1 = real data)', ('eval/variability_y_given_x',
                                        'eval/style_variability_y_given_x',
-                                       'eval/style_transfer_variability')))
-  fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+                                       'eval/style_transfer_variability')),
+      ('style transfer: correlation\nwith the style reference',
+       ('eval/style_transfer_slant_corr', 'eval/style_transfer_thickness_corr')))
+  fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
   for ax, (ylabel, keys) in zip(axes, groups):
     for key in keys:
-      ax.plot(range(len(rows)), [row[key] for row in rows], marker='o',
-              label=key.removeprefix('eval/'))
-    ax.set_xticks(range(len(rows)), labels, rotation=20, fontsize=8)
+      _error_bars(ax, range(len(entries)), entries, key, marker='o')
+    ax.set_xticks(range(len(entries)), labels, rotation=20, fontsize=8)
     ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
+  axes[0].set_ylim(bottom=0)
+  axes[1].set_ylim(bottom=0)
   _save(fig, path)
 
 
-def lambda_sweep(path: str, rows: list[dict]) -> None:
-  """Rate, reconstruction error and accuracies against lambda (one marker per model)."""
-  lams = [row['lam'] for row in rows]
+def lambda_sweep(path: str, entries: list[dict]) -> None:
+  """Rate, reconstruction error and accuracies against lambda: mean over
+  seeds ± std per lambda."""
+  lams = [entry['lam'] for entry in entries]
   groups = (
       ('rate E[KL(q(z|x,y) || p(z))] (nats)', ('joint/eval/kl/z',)),
       ('reconstruction error (squared)', ('joint/eval/rec/x', 'joint/eval/rec/y')),
@@ -130,7 +141,7 @@ def lambda_sweep(path: str, rows: list[dict]) -> None:
   fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
   for ax, (ylabel, keys) in zip(axes, groups):
     for key in keys:
-      ax.plot(lams, [row[key] for row in rows], 'o', label=key)
+      _error_bars(ax, lams, entries, key, fmt='o')
     # symlog keeps lambda = 0 on a log-like axis.
     ax.set_xscale('symlog', linthresh=min(positive) if positive else 1.0)
     ax.set_xlabel('λ')

@@ -2,12 +2,15 @@
 
 A sweep config is a run config plus `config.sweep`:
   fields: config paths set together to each value, e.g. ('model.u', 'model.v');
-  settings: the values, e.g. ((0, 0), (1, 10), (2, 10)).
+  settings: the values, e.g. ((0, 0), (1, 10), (2, 10));
+  seeds: the seeds trained per setting, as the stacked models of one program
+    (lambda_sweep.seeds of each setting's run), e.g. (0, 1, 2).
 Each setting trains in WORKDIR/<name>/ (resuming like a single run), all
 settings share one judging classifier (eval.classifier_dir, by default
-WORKDIR/classifier/), and the sweep
-writes WORKDIR/results.json (and results.md, its main columns as a table),
-WORKDIR/samples.png and WORKDIR/metrics.png.
+WORKDIR/classifier/), and the sweep writes WORKDIR/results.json (per setting:
+every seed's metrics, their mean and std, `experiments.seeds`), results.md
+(the main columns as mean ± std), WORKDIR/samples.png (the first seed's
+samples) and WORKDIR/metrics.png (means with ± std bars).
 """
 
 import json
@@ -24,6 +27,7 @@ from wyner_jax import sampling
 from experiments import config_checks
 from experiments import lambda_sweep
 from experiments import run
+from experiments import seeds
 from experiments.config_checks import ConfigError
 from experiments.report import one_per_digit
 
@@ -43,8 +47,10 @@ def setting_dirname(fields, value) -> str:
 
 def setting_config(config: ml_collections.ConfigDict, value
                    ) -> ml_collections.ConfigDict:
-  """A copy of `config` with every field of config.sweep.fields set to `value`."""
+  """A copy of `config` with every field of config.sweep.fields set to `value`
+  and one model per seed of config.sweep.seeds."""
   out = ml_collections.ConfigDict(config.to_dict())
+  out.lambda_sweep.seeds = tuple(config.sweep.seeds)
   for path in config.sweep.fields:
     node = out
     *parents, leaf = path.split('.')
@@ -64,7 +70,12 @@ TABLE_COLUMNS = (
     ('style var. X given y', 'eval/style_variability_x_given_y'),
     ('style transfer acc.', 'eval/style_transfer_accuracy'),
     ('style transfer var.', 'eval/style_transfer_variability'),
+    ('style transfer slant corr.', 'eval/style_transfer_slant_corr'),
+    ('style transfer thickness corr.', 'eval/style_transfer_thickness_corr'),
     ('joint coherence', 'eval/joint_coherence'),
+    ('FD Y given x', 'eval/fd_y_given_x'),
+    ('FD joint y', 'eval/fd_joint_y'),
+    ('FD real', 'eval/fd_real'),
     ('probe acc.', 'eval/latent_probe_accuracy'),
     ('Z enc., V random', 'eval/accuracy_z_encoded_v_random'),
     ('Z random, V enc.', 'eval/accuracy_z_random_v_encoded'),
@@ -73,19 +84,22 @@ TABLE_COLUMNS = (
 )
 
 
-def markdown_table(rows: list[dict]) -> str:
-  """The main metrics of a sweep, one row per setting, as a Markdown table."""
-  def cell(row, key):
+def markdown_table(entries: list[dict]) -> str:
+  """The main metrics of a sweep, one row per setting, as mean ± std over its
+  seeds in a Markdown table."""
+  def cell(entry, key):
     if isinstance(key, tuple):  # value / maximum; Gaussian rates have none
-      maximum = f'{row[key[1]]:.2f}' if key[1] in row else 'none'
-      return f'{row[key[0]]:.2f} / {maximum}'
-    return f'{row[key]:.3f}'
-  lines = ['| setting | ' + ' | '.join(name for name, _ in TABLE_COLUMNS) + ' |',
-           '|---' * (len(TABLE_COLUMNS) + 1) + '|']
-  for row in rows:
-    setting = row['setting'].replace('|', r'\|')  # literal bars in a cell
-    lines.append(f'| {setting} | ' + ' | '.join(
-        cell(row, key) for _, key in TABLE_COLUMNS) + ' |')
+      maximum = (f"{entry['mean'][key[1]]:.2f}" if key[1] in entry['mean']
+                 else 'none')
+      return f'{seeds.mean_std(entry, key[0], digits=2)} / {maximum}'
+    return seeds.mean_std(entry, key)
+  lines = ['| setting | seeds | ' + ' | '.join(name for name, _ in TABLE_COLUMNS)
+           + ' |', '|---' * (len(TABLE_COLUMNS) + 2) + '|']
+  for entry in entries:
+    setting = entry['setting'].replace('|', r'\|')  # literal bars in a cell
+    names = ', '.join(str(row['seed']) for row in entry['seeds'])
+    lines.append(f'| {setting} | {names} | ' + ' | '.join(
+        cell(entry, key) for _, key in TABLE_COLUMNS) + ' |')
   return '\n'.join(lines) + '\n'
 
 
@@ -93,15 +107,19 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   """Trains and evaluates every setting; writes results.json and the figures.
 
   Returns:
-    One row per setting: `setting`, `workdir`, `wall_time_s` (of this
-    invocation: small when the setting was already trained) and every metric.
+    One entry per setting (`experiments.seeds`): `setting`, `workdir`,
+    `wall_time_s` (of this invocation: small when the setting was already
+    trained), `seeds` (every seed's metrics), `mean` and `std`.
   """
   fields, values = tuple(config.sweep.fields), list(config.sweep.settings)
   if not fields or not values:
     raise ConfigError('sweep.fields and sweep.settings must both be non-empty')
+  if not config.sweep.seeds:
+    raise ConfigError('sweep.seeds must name at least one seed, e.g. (0, 1, 2)')
   if lambda_sweep.is_sweep(config):
-    raise ConfigError('a latent-size sweep trains one model per setting; leave '
-                      'lambda_sweep.lams and lambda_sweep.seeds empty')
+    raise ConfigError('a latent-size sweep takes its seeds from sweep.seeds and '
+                      'lambda from loss.lam; leave lambda_sweep.lams and '
+                      'lambda_sweep.seeds empty')
   config_checks.check_workdir(workdir)
   rows, panels = [], []
   for i, value in enumerate(values):
@@ -113,10 +131,12 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
     logging.info('sweep setting %d/%d: %s -> %s', i + 1, len(values),
                  setting_label(fields, value), run_dir)
     start = time.time()
-    result, = run.train_and_evaluate(run_config, run_dir)
-    rows.append({'setting': setting_label(fields, value), 'workdir': run_dir,
-                 'wall_time_s': time.time() - start, **result.metrics})
-    panels.append(_panel(result, jax.random.key(config.seed)))
+    results = run.train_and_evaluate(run_config, run_dir)
+    rows.append(seeds.setting_entry(
+        [{'seed': r.seed, **r.metrics} for r in results],
+        setting=setting_label(fields, value), workdir=run_dir,
+        wall_time_s=time.time() - start))
+    panels.append(_panel(results[0], jax.random.key(config.seed)))
   with open(os.path.join(workdir, 'results.json'), 'w') as f:
     json.dump(rows, f, indent=2)
   with open(os.path.join(workdir, 'results.md'), 'w') as f:

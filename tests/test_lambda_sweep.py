@@ -104,15 +104,19 @@ def test_sweep_config_end_to_end(tiny_run, tmp_path):
                   f'--config.eval.classifier_dir={tiny_run[0] / "classifier"}',
                   devices=2, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
-  rows = json.loads((tmp_path / 'results.json').read_text())
-  assert [row['lam'] for row in rows] == [0.0, 1e6]
-  assert rows[1]['joint/eval/kl/z'] < rows[0]['joint/eval/kl/z']
+  entries = json.loads((tmp_path / 'results.json').read_text())
+  assert [e['lam'] for e in entries] == [0.0, 1e6]
+  assert [[row['seed'] for row in e['seeds']] for e in entries] == [[0], [0]]
+  assert entries[1]['mean']['joint/eval/kl/z'] < entries[0]['mean']['joint/eval/kl/z']
   single = json.loads((tmp_path / 'models' / 'lam0_seed0' / 'metrics.json')
                       .read_text())
-  assert set(single) <= set(rows[0])  # every metric of a single run, per row
-  assert rows[0]['eval/accuracy_y_given_x'] == single['eval/accuracy_y_given_x']
+  row = entries[0]['seeds'][0]
+  assert set(single) <= set(row)  # every metric of a single run, per model
+  assert row['eval/accuracy_y_given_x'] == single['eval/accuracy_y_given_x']
+  assert entries[0]['mean']['eval/accuracy_y_given_x'] == row['eval/accuracy_y_given_x']
+  assert entries[0]['std']['eval/accuracy_y_given_x'] == 0.0  # one seed
   assert (tmp_path / 'lambda_sweep.png').read_bytes()[:4] == b'\x89PNG'
-  assert (tmp_path / 'results.md').read_text().count('\n') == 2 + len(rows)
+  assert (tmp_path / 'results.md').read_text().count('\n') == 2 + len(entries)
 
   # One model of the sweep read back alone samples as it does inside the stack.
   config = tiny_config(steps=40)
@@ -136,3 +140,23 @@ def test_sweep_config_end_to_end(tiny_run, tmp_path):
     loading.load_model(str(tmp_path), 'lam5_seed0')
   with pytest.raises(errors.WynerError, match=r'holds 2 models; name one of'):
     loading.load_model(str(tmp_path))
+
+
+def test_lambda_sweep_config_trains_three_seeds_per_lambda():
+  config = lambda_sweep_config.get_config()
+  specs = lambda_sweep.model_specs(config)
+  assert len(specs) == 6 * 3
+  assert specs[:4] == [ModelSpec(0.0, 0), ModelSpec(0.0, 1), ModelSpec(0.0, 2),
+                       ModelSpec(1000.0, 0)]
+  rows = [{'lam': s.lam, 'seed': s.seed, 'name': s.name, 'acc': float(s.seed)}
+          for s in specs]
+  entries = lambda_sweep.by_lambda(rows)
+  assert [e['lam'] for e in entries] == [0.0, 1e3, 3e3, 1e4, 3e4, 1e5]
+  assert entries[0]['mean']['acc'] == 1.0 and entries[0]['std']['acc'] == 1.0
+  assert 'seed' not in entries[0]['mean']  # the seed is a label, not a metric
+  table = lambda_sweep.markdown_table([{**e, 'mean': {k: 0.5 for _, k in
+                                                      lambda_sweep.TABLE_COLUMNS},
+                                        'std': {k: 0.25 for _, k in
+                                                lambda_sweep.TABLE_COLUMNS}}
+                                       for e in entries])
+  assert '| 0 | 0, 1, 2 | 0.500 ± 0.250 |' in table

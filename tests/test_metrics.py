@@ -64,23 +64,38 @@ def test_perfectly_coherent_pairs_have_coherence_one(judged):
   assert metrics.joint_coherence(trained, test.images, shuffled) < 0.2
 
 
-def test_tiny_sweep_writes_a_row_per_setting(tiny_run, tmp_path):
+def test_tiny_sweep_writes_mean_and_std_over_seeds_per_setting(tiny_run, tmp_path):
   result = launch('experiments.sweep', '--config=configs/sweep_uv.py:tiny',
                   f'--workdir={tmp_path}',
                   f'--config.eval.classifier_dir={tiny_run[0] / "classifier"}',
                   timeout=400)
   assert result.returncode == 0, result.stderr[-3000:]
-  rows = json.loads((tmp_path / 'results.json').read_text())
-  assert [row['setting'] for row in rows] == ['|U|=|V|=(0, 0)', '|U|=|V|=(1, 10)']
-  for row in rows:
+  entries = json.loads((tmp_path / 'results.json').read_text())
+  assert [e['setting'] for e in entries] == ['|U|=|V|=(0, 0)', '|U|=|V|=(1, 10)']
+  for entry in entries:
+    assert [row['seed'] for row in entry['seeds']] == [0, 1]
     for key in ('eval/accuracy_y_given_x', 'eval/variability_y_given_x',
                 'eval/style_variability_y_given_x', 'eval/joint_coherence',
                 'eval/style_transfer_accuracy', 'eval/rate_z', 'eval/rate_z_max',
-                'eval/latent_probe_accuracy', 'classifier/test_accuracy'):
-      assert isinstance(row[key], float), key
+                'eval/style_transfer_slant_corr', 'eval/fd_y_given_x',
+                'eval/fd_real', 'eval/latent_probe_accuracy',
+                'classifier/test_accuracy'):
+      values = [row[key] for row in entry['seeds']]
+      assert all(isinstance(v, float) for v in values), key
+      assert entry['mean'][key] == pytest.approx(np.mean(values)), key
+      assert entry['std'][key] == pytest.approx(np.std(values, ddof=1)), key
+    # Seeds are different models; the real-data floor is the same for both.
+    assert entry['std']['eval/accuracy_joint_reconstruction'] > 0
+    assert entry['std']['eval/fd_real'] == 0
+    # Each setting's seeds are read back from its own run's per-model metrics.
+    single = json.loads((tmp_path / entry['workdir'].split('/')[-1] / 'models'
+                         / 'lam0_seed1' / 'metrics.json').read_text())
+    assert single['eval/fd_y_given_x'] == entry['seeds'][1]['eval/fd_y_given_x']
   # No local latent: with z fixed at its mode, every sample is the same image.
-  assert rows[0]['eval/style_variability_y_given_x'] == 0.0
-  assert rows[0]['eval/rate_u_max'] == 0.0
-  assert (tmp_path / 'results.md').read_text().count('\\|U\\|=') == 2
+  assert entries[0]['mean']['eval/style_variability_y_given_x'] == 0.0
+  assert entries[0]['mean']['eval/rate_u_max'] == 0.0
+  table = (tmp_path / 'results.md').read_text()
+  assert table.count('\\|U\\|=') == 2 and table.count(' ± ') >= 2 * 10
   for name in ('samples.png', 'metrics.png'):
     assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'
+  assert 'Traceback' not in result.stderr

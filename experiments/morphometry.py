@@ -1,0 +1,83 @@
+"""Slant and stroke thickness of digit images, as Morpho-MNIST defines them.
+
+Castro et al., "Morpho-MNIST: Quantitative Assessment and Diagnostics for
+Representation Learning", JMLR 20 (2019), §3.1:
+
+  slant      arctan(-mu11 / mu02) of the image's second central moments: the
+             horizontal shear that would make the digit upright, in radians
+             (positive: the top leans right, as in italics).
+  thickness  2 x the mean distance to the background along the skeleton of
+             the binarised digit, in pixels of the original image.
+
+As there, each image is first upscaled 4x (a smoothing cubic-spline pyramid
+step) and binarised at half its intensity range, so that thickness is read at
+sub-pixel resolution; slant uses the grey levels of the upscaled image. One
+departure, for speed: the skeleton is skimage's `skeletonize` (thinning)
+rather than Morpho-MNIST's `medial_axis`, which takes 45 ms per upscaled digit
+against 0.5 ms; the distances along it are the same Euclidean distance
+transform.
+"""
+
+import numpy as np
+
+UPSCALE = 4
+
+
+def _upscaled(image: np.ndarray) -> np.ndarray:
+  # Imported here: scikit-image loads in about a second, and only evaluation
+  # needs it.
+  from skimage import transform  # pylint: disable=import-outside-toplevel
+  return transform.pyramid_expand(image, upscale=UPSCALE, order=3)
+
+
+def slant(image: np.ndarray) -> float:
+  """Slant in radians of one [H, W] grey-level image (ink > 0)."""
+  image = np.clip(image, 0.0, None)
+  rows, cols = np.indices(image.shape, dtype=np.float64)
+  mass = image.sum()
+  if mass <= 0:
+    raise ValueError('slant of an empty image (no ink) is undefined')
+  mean_row = (rows * image).sum() / mass
+  mean_col = (cols * image).sum() / mass
+  mu11 = ((rows - mean_row) * (cols - mean_col) * image).sum() / mass
+  mu02 = ((rows - mean_row) ** 2 * image).sum() / mass
+  # Rows grow downwards: a top leaning right gives mu11 < 0, hence the minus.
+  return float(np.arctan(-mu11 / mu02))
+
+
+def thickness(image: np.ndarray) -> float:
+  """Mean stroke thickness in pixels of one [H, W] grey-level image."""
+  from scipy import ndimage  # pylint: disable=import-outside-toplevel
+  from skimage import morphology  # pylint: disable=import-outside-toplevel
+  low, high = image.min(), image.max()
+  if high <= low:
+    raise ValueError('thickness of a constant image (no stroke) is undefined')
+  binary = image >= low + 0.5 * (high - low)
+  skeleton = morphology.skeletonize(binary)
+  distance = ndimage.distance_transform_edt(binary)
+  return float(2.0 * distance[skeleton].mean())
+
+
+def measure(images: np.ndarray, side: int = 28) -> tuple[np.ndarray, np.ndarray]:
+  """(slant [B] in radians, thickness [B] in pixels) of [B, side*side] images.
+
+  Images without ink (all pixels equal) get NaN, which `pearson` ignores.
+  """
+  images = np.asarray(images, np.float64).reshape(-1, side, side)
+  slants, thicknesses = np.full(len(images), np.nan), np.full(len(images), np.nan)
+  for i, image in enumerate(images):
+    if image.max() <= image.min():
+      continue
+    upscaled = _upscaled(image)
+    slants[i] = slant(upscaled)
+    thicknesses[i] = thickness(upscaled) / UPSCALE
+  return slants, thicknesses
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+  """Pearson correlation of two [B] arrays over the entries finite in both;
+  NaN when either is constant there (no variation to correlate)."""
+  keep = np.isfinite(a) & np.isfinite(b)
+  a, b = a[keep] - a[keep].mean(), b[keep] - b[keep].mean()
+  norm = np.sqrt((a ** 2).sum() * (b ** 2).sum())
+  return float((a * b).sum() / norm) if norm > 0 else float('nan')

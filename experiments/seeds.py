@@ -1,0 +1,40 @@
+"""Seeds as error bars: results of several seeds of one setting, summarised.
+
+A setting (a lambda, a latent size) trained with several seeds is one entry
+of a sweep's results.json:
+
+    {..., 'seeds': [{'seed': 0, metric: value, ...}, ...],
+     'mean': {metric: mean over seeds}, 'std': {metric: std over seeds}}
+
+The standard deviation is the sample one (ddof = 1), 0 for a single seed.
+Tables print `mean ± std`; a difference between settings smaller than the
+std is not a finding.
+"""
+
+import numpy as np
+
+
+def summarize(per_seed: list[dict]) -> dict[str, dict[str, float]]:
+  """{'mean': ..., 'std': ...} over the numeric entries shared by every seed."""
+  if not per_seed:
+    raise ValueError('no seeds to summarize')
+  keys = [k for k, v in per_seed[0].items()
+          if k != 'seed' and isinstance(v, (int, float)) and not isinstance(v, bool)
+          and all(k in row for row in per_seed)]
+  values = {k: np.array([row[k] for row in per_seed], np.float64) for k in keys}
+  ddof = 1 if len(per_seed) > 1 else 0
+  return {'mean': {k: float(np.mean(v)) for k, v in values.items()},
+          'std': {k: float(np.std(v, ddof=ddof)) for k, v in values.items()}}
+
+
+def setting_entry(per_seed: list[dict], **labels) -> dict:
+  """One results.json entry: the labels, every seed's row and their summary."""
+  return {**labels, 'seeds': per_seed, **summarize(per_seed)}
+
+
+def mean_std(entry: dict, key: str, digits: int = 3) -> str:
+  """'0.743 ± 0.020' of one metric of an entry; 'n/a' where it is missing
+  (e.g. no rate maximum for Gaussian latents)."""
+  if key not in entry['mean']:
+    return 'n/a'
+  return f"{entry['mean'][key]:.{digits}f} ± {entry['std'][key]:.{digits}f}"

@@ -1,0 +1,101 @@
+"""Style-transfer morphometry and Fréchet distances on constructed inputs."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from experiments import data, frechet, metrics, morphometry
+
+
+def bar(width: int, shear: float = 0.0) -> np.ndarray:
+  """A 28x28 stroke `width` pixels wide from row 4 to row 23, its top moved
+  `shear` pixels to the right per pixel of height (italics for shear > 0)."""
+  image = np.zeros((28, 28))
+  for row in range(4, 24):
+    left = 14 - width // 2 + round(shear * (13.5 - row))
+    image[row, left:left + width] = 1.0
+  return image
+
+
+@pytest.mark.parametrize('shear', [-0.3, -0.1, 0.1, 0.3])
+def test_sheared_stroke_has_the_slant_of_its_shear(shear):
+  slant, _ = morphometry.measure(bar(2, shear).reshape(1, -1))
+  assert np.sign(slant[0]) == np.sign(shear)
+  assert slant[0] == pytest.approx(np.arctan(shear), abs=0.03)
+
+
+def test_upright_stroke_has_no_slant():
+  slant, _ = morphometry.measure(bar(3).reshape(1, -1))
+  assert abs(slant[0]) < 1e-6
+
+
+@pytest.mark.parametrize('width', [2, 3, 5])
+def test_stroke_thickness_is_its_width(width):
+  _, thickness = morphometry.measure(bar(width).reshape(1, -1))
+  assert thickness[0] == pytest.approx(width, abs=0.5)
+
+
+def test_dilated_digits_are_thicker_by_the_dilation():
+  _, test = data.load_embedded(test_per_class=10)
+  digits = test.images[:20].reshape(-1, 28, 28)
+  dilated = np.stack([ndimage.grey_dilation(d, size=(3, 3)) for d in digits])
+  _, before = morphometry.measure(digits.reshape(20, -1))
+  _, after = morphometry.measure(dilated.reshape(20, -1))
+  # A 3x3 dilation adds a pixel on each side of a stroke: about 2 px.
+  assert np.all(after > before + 1.0)
+  assert np.median(after - before) == pytest.approx(2.0, abs=0.6)
+
+
+def test_blank_images_are_skipped_not_measured():
+  slant, thickness = morphometry.measure(np.zeros((2, 784)))
+  assert np.all(np.isnan(slant)) and np.all(np.isnan(thickness))
+  assert morphometry.pearson(np.array([1.0, 2.0, np.nan, 4.0]),
+                             np.array([2.0, 4.0, 5.0, 8.0])) == pytest.approx(1.0)
+
+
+def test_outputs_equal_to_their_references_correlate_perfectly():
+  _, test = data.load_embedded(test_per_class=10)
+  result = metrics.style_transfer_morphometry(test.images, test.images)
+  assert result == {'eval/style_transfer_slant_corr': pytest.approx(1.0),
+                    'eval/style_transfer_thickness_corr': pytest.approx(1.0)}
+
+
+def test_outputs_ignoring_their_references_do_not_correlate():
+  _, test = data.load_embedded(test_per_class=30)
+  shuffled = test.images[np.random.default_rng(0).permutation(len(test.images))]
+  result = metrics.style_transfer_morphometry(test.images, shuffled)
+  assert abs(result['eval/style_transfer_slant_corr']) < 0.15
+  assert abs(result['eval/style_transfer_thickness_corr']) < 0.15
+
+
+def test_frechet_distance_closed_form():
+  # N(m, I) against N(m', 4I) in d dimensions: |m - m'|^2 + d (1 + 4 - 2*2).
+  d, shift = 6, np.arange(6.0)
+  value = frechet.gaussian_frechet_distance(np.zeros(d), np.eye(d), shift,
+                                            4.0 * np.eye(d))
+  assert value == pytest.approx(shift @ shift + d, rel=1e-9)
+
+
+def test_frechet_distance_of_a_shifted_set_is_the_squared_shift():
+  feats = np.random.default_rng(0).normal(size=(500, 16))
+  shift = np.full(16, 0.5)
+  assert frechet.frechet_distance(feats, feats) == pytest.approx(0.0, abs=1e-6)
+  assert frechet.frechet_distance(feats, feats + shift) == pytest.approx(
+      shift @ shift, rel=1e-6)
+
+
+def test_frechet_distance_refuses_mismatched_features():
+  with pytest.raises(ValueError, match='feature sizes differ: 4 and 5'):
+    frechet.frechet_distance(np.zeros((3, 4)), np.zeros((3, 5)))
+  with pytest.raises(ValueError, match=r'feats_a must be \[N >= 2, F\]'):
+    frechet.frechet_distance(np.zeros((1, 4)), np.zeros((3, 4)))
+
+
+def test_code_entropy_counts_distinct_codes_not_rate():
+  one_hot = np.full((8, 2, 10), -5.0)
+  one_hot[..., 3] = 5.0  # every pair: the same near-one-hot, rate near its max
+  assert metrics.code_entropy(one_hot) == 0.0
+  spread = one_hot.copy()
+  spread[:, 0] = np.eye(10)[np.arange(8) % 4] * 10 - 5  # 4 codes, 2 pairs each
+  assert metrics.code_entropy(spread) == pytest.approx(np.log(4))
+  assert metrics.code_entropy(np.zeros((8, 0, 0))) == 0.0
