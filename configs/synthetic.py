@@ -46,6 +46,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.loss = ml_collections.ConfigDict()
   config.loss.lam = 0.0  # lambda, the extra weight on KL(q(z|x,y) || p(z))
   config.loss.two_eps_sq = 1e-4  # 2 eps^2 of the relaxed delta decoder
+  # Departs from the paper when > 0: weight of KL(q_bar(u)||p(u)) +
+  # KL(q_bar(v)||p(v)) on the batch's aggregate local posteriors, which keeps
+  # U and V from giving every pair the same code (docs/method_choices.md).
+  config.loss.local_aggregate_kl = 0.0
 
   config.tau = ml_collections.ConfigDict()  # tau = max(minimum, initial*exp(-decay*step))
   config.tau.initial = 1.0

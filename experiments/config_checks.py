@@ -24,7 +24,7 @@ KNOWN_FIELDS = frozenset({
     'data.embedded_test_per_class', 'data.tfds_name', 'data.tfds_dir',
     'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
     'model.logit_bound', 'model.latent_type',
-    'loss.lam', 'loss.two_eps_sq',
+    'loss.lam', 'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'joint.num_steps', 'marginal.num_steps',
     'lambda_sweep.lams', 'lambda_sweep.seeds', 'lambda_sweep.sweep_devices',
@@ -45,10 +45,14 @@ TRAINING_FIELDS = (
     'data.embedded_test_per_class', 'data.tfds_name',
     'model.latent_type', 'model.z', 'model.u', 'model.v', 'model.hidden',
     'model.depth', 'model.logit_bound',
-    'loss.two_eps_sq',
+    'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'batch_size', 'learning_rate',
 )
+# Training fields added after 0.4.0, with the value that trains as 0.4.0 did.
+# A checkpoint records them only when they differ from it, so 0.4.0
+# checkpoints (which lack them) resume with that value and no other.
+ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0}
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
     'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
@@ -74,7 +78,8 @@ def training_fields(config: ml_collections.ConfigDict, phase: str) -> dict:
   The marginal step also records `joint.num_steps`: its encoders were
   trained against the decoders of that joint step.
   """
-  fields = {path: get_field(config, path) for path in TRAINING_FIELDS}
+  fields = {path: get_field(config, path) for path in TRAINING_FIELDS
+            if ADDED_FIELDS.get(path, object()) != get_field(config, path)}
   sweep = config.lambda_sweep
   fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
                 else {'loss.lam': config.loss.lam})
@@ -179,6 +184,12 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('model.logit_bound', config.model.logit_bound, 0, inclusive=True)
   _real_above('loss.lam', config.loss.lam, 0, inclusive=True)
   _real_above('loss.two_eps_sq', config.loss.two_eps_sq, 0)
+  _real_above('loss.local_aggregate_kl', config.loss.local_aggregate_kl, 0,
+              inclusive=True)
+  if config.loss.local_aggregate_kl and latent_type != 'categorical':
+    _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
+          "it needs categorical latents (model.latent_type='categorical'); "
+          'use 0 with Gaussian latents')
   _real_above('tau.initial', config.tau.initial, 0)
   # The schedule decays towards `minimum`, so tau > 0 throughout iff minimum > 0.
   _real_above('tau.minimum', config.tau.minimum, 0)

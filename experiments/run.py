@@ -110,7 +110,8 @@ def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
   records = training_records(config, train_pairs.x.shape[1])
   hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
   joint_state, joint_train = train.train_phase(
-      'joint', config, train.joint_loss_fn(model, hard, two_eps_sq),
+      'joint', config, train.joint_loss_fn(model, hard, two_eps_sq,
+                                           config.loss.local_aggregate_kl),
       stack.stack([{'joint': p['joint'], 'decoders': p['decoders']}
                    for p in initial]),
       None, train_data, specs, key_data([k.joint for k in keys]), mesh,
@@ -202,7 +203,9 @@ def _evaluate_model(config, model, params, member, keys, train_metrics,
   joint_params = {'joint': params['joint'], 'decoders': params['decoders']}
   eval_metrics = {
       'joint': heldout.evaluate_loss(
-          train.joint_loss_fn(model, hard, two_eps_sq), joint_params, None,
+          train.joint_loss_fn(model, hard, two_eps_sq,
+                              config.loss.local_aggregate_kl),
+          joint_params, None,
           test_pairs, keys.eval, final_tau('joint'), member.lam),
       'marginal': heldout.evaluate_loss(
           train.marginal_loss_fn(model, hard, two_eps_sq), params['marginal'],

@@ -26,6 +26,8 @@ BAD_CONFIGS = [
     ('model.z', (1.5, 10), r'model.z=\(1.5, 10\) is not allowed'),
     ('loss.lam', -0.1, r'loss.lam=-0.1 is not allowed; use a number >= 0'),
     ('loss.two_eps_sq', 0.0, r'loss.two_eps_sq=0.0 is not allowed; use a number > 0'),
+    ('loss.local_aggregate_kl', -1.0,
+     r'loss.local_aggregate_kl=-1.0 is not allowed; use a number >= 0'),
     ('tau.initial', 0.0, r'tau.initial=0.0 is not allowed; use a number > 0'),
     ('tau.minimum', 0.0, r'tau.minimum=0.0 is not allowed; use a number > 0'),
     ('tau.decay', -1.0, r'tau.decay=-1.0 is not allowed; use a number >= 0'),
@@ -58,6 +60,15 @@ def test_bad_gaussian_sizes_are_named(path, value, message):
     config_checks.validate(config)
   config.model[path.split('.')[1]] = (0,) if path != 'model.z' else (3,)
   config_checks.validate(config)  # a valid size passes
+
+
+def test_aggregate_kl_with_gaussian_latents_is_refused():
+  config = gaussian.get_config('tiny')
+  config.loss.local_aggregate_kl = 10.0
+  with pytest.raises(config_checks.ConfigError,
+                     match=r'loss.local_aggregate_kl=10.0 is not allowed; it '
+                     r"needs categorical latents \(model.latent_type='categorical'\)"):
+    config_checks.validate(config)
 
 
 @pytest.mark.parametrize('path,value,message', BAD_CONFIGS,

@@ -62,3 +62,20 @@ def test_marginal_loss_is_the_sum_of_both_sides():
   ly, _ = losses.marginal_side_loss(lz_y, lv, y, y_rec, 0.5)
   np.testing.assert_allclose(loss, lx + ly, rtol=1e-6)
   np.testing.assert_allclose(m['kl/z'], m['kl/z_x'] + m['kl/z_y'], rtol=1e-6)
+
+
+def test_aggregate_kl_is_zero_information_part_of_the_rate():
+  # Every pair on the same one-hot: the largest rate, all of it aggregate KL.
+  same = jnp.full((6, 2, 10), -50.0).at[..., 3].set(50.0)
+  np.testing.assert_allclose(losses.aggregate_kl_to_uniform(same),
+                             2 * math.log(10), rtol=1e-6)
+  # Half the pairs on code 0, half on code 1 (one categorical of K = 4):
+  # q_bar = (1/2, 1/2, 0, 0), KL = log 4 - log 2, although each q is a one-hot.
+  split = jnp.full((6, 1, 4), -50.0)
+  split = split.at[:3, 0, 0].set(50.0).at[3:, 0, 1].set(50.0)
+  np.testing.assert_allclose(losses.aggregate_kl_to_uniform(split),
+                             math.log(2), rtol=1e-6)
+  # Codes spread evenly over the batch: no aggregate KL, whatever the rate.
+  even = jnp.full((4, 1, 4), -50.0).at[jnp.arange(4), 0, jnp.arange(4)].set(50.0)
+  np.testing.assert_allclose(losses.aggregate_kl_to_uniform(even), 0.0, atol=1e-6)
+  assert losses.aggregate_kl_to_uniform(jnp.zeros((6, 0, 0))) == 0.0

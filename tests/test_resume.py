@@ -42,6 +42,8 @@ CHANGED = [
     ('data.pairs_per_class', 32, '32', '64'),
     ('model.z', (1, 20), '[1, 20]', '[1, 10]'),
     ('model.u', (2, 10), '[2, 10]', '[1, 10]'),
+    # Added after 0.4.0: recorded only when it departs from 0.0, 0.4.0's value.
+    ('loss.local_aggregate_kl', 10.0, '10.0', 'not set'),
 ]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from configs import gaussian, synthetic
 from experiments import data
-from wyner_jax import checkpoints, latents, sharding, stack, train
+from wyner_jax import checkpoints, latents, losses, sharding, stack, train
 
 
 @pytest.fixture(scope='module')
@@ -203,3 +203,23 @@ def test_train_step_updates_the_donated_state_in_place(pairs, num_models):
   new_state, _ = step(state, frozen, *data_set)
   assert all(leaf.is_deleted() for leaf in jax.tree.leaves(state))
   assert not any(leaf.is_deleted() for leaf in jax.tree.leaves(new_state))
+
+
+def test_local_aggregate_kl_adds_its_weighted_term_and_nothing_else(pairs):
+  config = tiny_config()
+  model = train.model_from_config(config)
+  params = model.init(jax.random.key(0))
+  joint = {'joint': params['joint'], 'decoders': params['decoders']}
+  x, y = pairs.x[:16], pairs.y[:16]
+  args = (joint, None, x, y, jax.random.key(1), 0.7, 0.0)
+  paper_loss, paper = train.joint_loss_fn(model, False, 1e-4)(*args)
+  loss, metrics = train.joint_loss_fn(model, False, 1e-4, 300.0)(*args)
+  out = model.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
+  agg_u = losses.aggregate_kl_to_uniform(out.logits_u)
+  agg_v = losses.aggregate_kl_to_uniform(out.logits_v)
+  assert float(agg_u) > 0 and float(agg_v) > 0
+  np.testing.assert_allclose(loss, paper_loss + 300.0 * (agg_u + agg_v), rtol=1e-6)
+  assert set(metrics) == set(paper) | {'agg_kl/u', 'agg_kl/v'}
+  for key in paper:
+    if key != 'loss':
+      assert metrics[key] == paper[key], key

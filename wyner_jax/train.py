@@ -66,14 +66,29 @@ def model_from_config(config: ml_collections.ConfigDict,
                   latent_type=m.latent_type)
 
 
-def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float) -> LossFn:
-  """Step-1 loss of params {'joint', 'decoders'}; `frozen` is unused."""
+def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
+                  local_aggregate_kl: float = 0.0) -> LossFn:
+  """Step-1 loss of params {'joint', 'decoders'}; `frozen` is unused.
+
+  Args:
+    local_aggregate_kl: weight w >= 0 of an extra term
+      w * (KL(q_bar(u) || p(u)) + KL(q_bar(v) || p(v))) on the batch's
+      aggregate local posteriors (`losses.aggregate_kl_to_uniform`;
+      categorical latents only); 0 is the paper's objective. Its values
+      enter the metrics as `agg_kl/u`, `agg_kl/v`.
+  """
   def loss_fn(params, frozen, x, y, rng, tau, lam):
     del frozen
     out = model.joint_forward(params, x, y, rng, tau, hard)
-    return losses.joint_loss(out.logits_z, out.logits_u, out.logits_v, x,
-                             out.x_rec, y, out.y_rec, lam, two_eps_sq,
-                             kl=type(model.latent_z).kl)
+    loss, metrics = losses.joint_loss(
+        out.logits_z, out.logits_u, out.logits_v, x, out.x_rec, y, out.y_rec,
+        lam, two_eps_sq, kl=type(model.latent_z).kl)
+    if local_aggregate_kl:
+      agg_u = losses.aggregate_kl_to_uniform(out.logits_u)
+      agg_v = losses.aggregate_kl_to_uniform(out.logits_v)
+      loss = loss + local_aggregate_kl * (agg_u + agg_v)
+      metrics = {**metrics, 'loss': loss, 'agg_kl/u': agg_u, 'agg_kl/v': agg_v}
+    return loss, metrics
   return loss_fn
 
 
