@@ -1,4 +1,7 @@
-"""Poster experiment 2: vary |U| = |V| with |Z| = (1, 100), lambda = 0.
+"""Poster experiment 2: vary |U| = |V| with |Z| = (1, 100), seeds 0, 1, 2.
+
+lambda is the default config's (3e4); the poster's figures used
+--config.loss.lam=0.
 
   python -m experiments.sweep --config=configs/sweep_uv.py --workdir=/tmp/sweep_uv
 

@@ -1,4 +1,7 @@
-"""Poster experiment 1: vary |Z| with |U| = |V| = (2, 10), lambda = 0.
+"""Poster experiment 1: vary |Z| with |U| = |V| = (2, 10), seeds 0, 1, 2.
+
+lambda is the default config's (3e4); the poster's figures used
+--config.loss.lam=0.
 
   python -m experiments.sweep --config=configs/sweep_z.py --workdir=/tmp/sweep_z
 

@@ -63,6 +63,17 @@ RESUMABLE_FIELDS = (
 )
 
 
+def with_added_fields(config: ml_collections.ConfigDict
+                      ) -> ml_collections.ConfigDict:
+  """`config` (read from an older config.json) with every field of
+  ADDED_FIELDS it lacks set to the value its checkpoints trained with."""
+  for path, value in ADDED_FIELDS.items():
+    group, name = path.split('.')
+    if name not in config[group]:
+      config[group][name] = value
+  return config
+
+
 def get_field(config: ml_collections.ConfigDict, path: str):
   node = config
   for name in path.split('.'):
