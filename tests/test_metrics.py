@@ -85,7 +85,7 @@ def test_tiny_sweep_writes_mean_and_std_over_seeds_per_setting(tiny_run, tmp_pat
       assert entry['mean'][key] == pytest.approx(np.mean(values)), key
       assert entry['std'][key] == pytest.approx(np.std(values, ddof=1)), key
     # Seeds are different models; the real-data floor is the same for both.
-    assert entry['std']['eval/accuracy_joint_reconstruction'] > 0
+    assert entry['std']['joint/eval/rec/x'] > 0
     assert entry['std']['eval/fd_real'] == 0
     # Each setting's seeds are read back from its own run's per-model metrics.
     single = json.loads((tmp_path / entry['workdir'].split('/')[-1] / 'models'
