@@ -5,7 +5,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from wyner_jax import losses
+from wyner_jax import latents, losses
 
 
 def test_joint_loss_hand_computed():
@@ -67,15 +67,15 @@ def test_marginal_loss_is_the_sum_of_both_sides():
 def test_aggregate_kl_is_zero_information_part_of_the_rate():
   # Every pair on the same one-hot: the largest rate, all of it aggregate KL.
   same = jnp.full((6, 2, 10), -50.0).at[..., 3].set(50.0)
-  np.testing.assert_allclose(losses.aggregate_kl_to_uniform(same),
+  np.testing.assert_allclose(latents.aggregate_kl_to_uniform(same),
                              2 * math.log(10), rtol=1e-6)
   # Half the pairs on code 0, half on code 1 (one categorical of K = 4):
   # q_bar = (1/2, 1/2, 0, 0), KL = log 4 - log 2, although each q is a one-hot.
   split = jnp.full((6, 1, 4), -50.0)
   split = split.at[:3, 0, 0].set(50.0).at[3:, 0, 1].set(50.0)
-  np.testing.assert_allclose(losses.aggregate_kl_to_uniform(split),
+  np.testing.assert_allclose(latents.aggregate_kl_to_uniform(split),
                              math.log(2), rtol=1e-6)
   # Codes spread evenly over the batch: no aggregate KL, whatever the rate.
   even = jnp.full((4, 1, 4), -50.0).at[jnp.arange(4), 0, jnp.arange(4)].set(50.0)
-  np.testing.assert_allclose(losses.aggregate_kl_to_uniform(even), 0.0, atol=1e-6)
-  assert losses.aggregate_kl_to_uniform(jnp.zeros((6, 0, 0))) == 0.0
+  np.testing.assert_allclose(latents.aggregate_kl_to_uniform(even), 0.0, atol=1e-6)
+  assert latents.aggregate_kl_to_uniform(jnp.zeros((6, 0, 0))) == 0.0

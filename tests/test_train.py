@@ -10,7 +10,7 @@ import pytest
 
 from configs import gaussian, synthetic
 from experiments import data
-from wyner_jax import checkpoints, latents, losses, sharding, stack, train
+from wyner_jax import checkpoints, latents, sharding, stack, train
 
 
 @pytest.fixture(scope='module')
@@ -215,8 +215,8 @@ def test_local_aggregate_kl_adds_its_weighted_term_and_nothing_else(pairs):
   paper_loss, paper = train.joint_loss_fn(model, False, 1e-4)(*args)
   loss, metrics = train.joint_loss_fn(model, False, 1e-4, 300.0)(*args)
   out = model.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
-  agg_u = losses.aggregate_kl_to_uniform(out.logits_u)
-  agg_v = losses.aggregate_kl_to_uniform(out.logits_v)
+  agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
+  agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
   assert float(agg_u) > 0 and float(agg_v) > 0
   np.testing.assert_allclose(loss, paper_loss + 300.0 * (agg_u + agg_v), rtol=1e-6)
   assert set(metrics) == set(paper) | {'agg_kl/u', 'agg_kl/v'}

@@ -16,6 +16,7 @@ from wyner_jax.errors import WynerError
 from wyner_jax.latents import Categorical
 from wyner_jax.latents import Gaussian
 from wyner_jax.latents import LatentFamily
+from wyner_jax.latents import aggregate_kl_to_uniform
 from wyner_jax.latents import bound_logits
 from wyner_jax.latents import gaussian_kl_to_standard
 from wyner_jax.latents import gaussian_sample
@@ -34,7 +35,7 @@ from wyner_jax.sampling import generate_conditional
 from wyner_jax.sampling import generate_joint
 from wyner_jax.sampling import transfer_style
 
-__version__ = '0.4.0'
+__version__ = '0.5.0'
 
 __all__ = [
     'Categorical',
@@ -43,6 +44,7 @@ __all__ = [
     'WynerError',
     'WynerVAE',
     '__version__',
+    'aggregate_kl_to_uniform',
     'bound_logits',
     'gaussian_kl_to_standard',
     'gaussian_sample',

@@ -72,32 +72,6 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
   return loss, metrics
 
 
-def aggregate_kl_to_uniform(logits: jax.Array) -> jax.Array:
-  """KL(q_bar || Uniform) of the batch's aggregate posterior, q_bar =
-  mean over the batch of softmax(logits), per categorical, summed over the N
-  categoricals.
-
-  The batch average of KL(q(u|x,y) || p(u)) is I(U; X,Y) + KL(q_bar || p(u))
-  (on the batch's empirical distribution). A posterior that gives every pair
-  the same one-hot has the largest KL and no information: all of it is this
-  second term. Weighting it (train.joint_loss_fn, loss.local_aggregate_kl)
-  makes the local latents use their codes across pairs (docs/method_choices.md).
-
-  Args:
-    logits: [B, N, K] ([B, 0, 0]: no latent, KL 0).
-
-  Returns:
-    [] nats, in `compute_dtype(logits)`.
-  """
-  dtype = compute_dtype(logits)
-  if logits.size == 0:
-    return jnp.zeros((), dtype)
-  q_bar = jnp.mean(jax.nn.softmax(logits.astype(dtype), axis=-1), axis=0)  # [N, K]
-  log_k = jnp.log(jnp.asarray(logits.shape[-1], dtype))
-  # xlogy: 0 * log 0 = 0 for a class no pair uses.
-  return jnp.sum(jax.scipy.special.xlogy(q_bar, q_bar) + q_bar * log_k)
-
-
 def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
                        target: jax.Array, reconstruction: jax.Array,
                        two_eps_sq: float,

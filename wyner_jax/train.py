@@ -73,7 +73,7 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
   Args:
     local_aggregate_kl: weight w >= 0 of an extra term
       w * (KL(q_bar(u) || p(u)) + KL(q_bar(v) || p(v))) on the batch's
-      aggregate local posteriors (`losses.aggregate_kl_to_uniform`;
+      aggregate local posteriors (`latents.aggregate_kl_to_uniform`;
       categorical latents only); 0 is the paper's objective. Its values
       enter the metrics as `agg_kl/u`, `agg_kl/v`.
   """
@@ -84,8 +84,8 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
         out.logits_z, out.logits_u, out.logits_v, x, out.x_rec, y, out.y_rec,
         lam, two_eps_sq, kl=type(model.latent_z).kl)
     if local_aggregate_kl:
-      agg_u = losses.aggregate_kl_to_uniform(out.logits_u)
-      agg_v = losses.aggregate_kl_to_uniform(out.logits_v)
+      agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
+      agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
       loss = loss + local_aggregate_kl * (agg_u + agg_v)
       metrics = {**metrics, 'loss': loss, 'agg_kl/u': agg_u, 'agg_kl/v': agg_v}
     return loss, metrics
