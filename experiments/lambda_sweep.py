@@ -44,6 +44,9 @@ TABLE_COLUMNS = (
     ('Z enc., V random', 'eval/accuracy_z_encoded_v_random'),
     ('Z random, V enc.', 'eval/accuracy_z_random_v_encoded'),
     ('style var. Y given x', 'eval/style_variability_y_given_x'),
+    ('style transfer slant corr.', 'eval/style_transfer_slant_corr'),
+    ('joint coherence', 'eval/joint_coherence'),
+    ('code entropy U', 'eval/code_entropy_u'),
 )
 
 

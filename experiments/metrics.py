@@ -232,7 +232,7 @@ def code_entropy(logits: np.ndarray) -> float:
     return 0.0
   _, counts = np.unique(logits.argmax(-1), axis=0, return_counts=True)
   p = counts / counts.sum()
-  return float(-(p * np.log(p)).sum())
+  return float(np.sum(p * np.log(1.0 / p)))  # log(1/p): no -0.0 for one code
 
 
 def style_transfer_morphometry(styles: np.ndarray, outputs: np.ndarray

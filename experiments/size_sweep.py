@@ -81,6 +81,7 @@ TABLE_COLUMNS = (
     ('Z random, V enc.', 'eval/accuracy_z_random_v_encoded'),
     ('rate Z / max', ('eval/rate_z', 'eval/rate_z_max')),
     ('rate V / max', ('eval/rate_v', 'eval/rate_v_max')),
+    ('code entropy U', 'eval/code_entropy_u'),
 )
 
 
