@@ -12,9 +12,9 @@ import jax
 import numpy as np
 import pytest
 
-from configs import gaussian
+from configs import gaussian, sweep_uv
 from conftest import REPO, env, launch_tiny, tiny
-from experiments import cli, config_checks, data, run
+from experiments import cli, config_checks, data, run, size_sweep
 from wyner_jax import checkpoints, errors, preemption, sharding, stack, train
 
 BAD_CONFIGS = [
@@ -270,3 +270,17 @@ def test_sigterm_saves_the_current_step_and_exits_non_zero(tmp_path):
   assert 0 < step < 100000
   saved = [p.name for p in (tmp_path / 'checkpoints' / 'joint').iterdir()]
   assert saved == [str(step)]
+
+
+def test_sweep_seeds_come_from_sweep_seeds_only(tmp_path):
+  config = sweep_uv.get_config('tiny')
+  config.sweep.seeds = ()
+  with pytest.raises(config_checks.ConfigError,
+                     match=r'sweep.seeds must name at least one seed'):
+    size_sweep.run_sweep(config, str(tmp_path))
+  config = sweep_uv.get_config('tiny')
+  config.lambda_sweep.seeds = (0, 1)
+  with pytest.raises(config_checks.ConfigError,
+                     match=r'takes its seeds from sweep.seeds'):
+    size_sweep.run_sweep(config, str(tmp_path))
+  assert not list(tmp_path.iterdir())  # refused before anything was written
