@@ -65,8 +65,7 @@ def markdown_table(entries: list[dict]) -> str:
            '|---' * (len(TABLE_COLUMNS) + 2) + '|']
   for entry in entries:
     cells = ' | '.join(seeds.mean_std(entry, key) for _, key in TABLE_COLUMNS)
-    names = ', '.join(str(row['seed']) for row in entry['seeds'])
-    lines.append(f'| {entry["lam"]:g} | {names} | {cells} |')
+    lines.append(f'| {entry["lam"]:g} | {seeds.seed_list(entry)} | {cells} |')
   return '\n'.join(lines) + '\n'
 
 

@@ -173,8 +173,10 @@ def label_metrics(model: WynerVAE, params: Params,
     out[f'eval/{name}'] = accuracy(np.asarray(y_gen), pairs.label_y)
 
   generated = {}  # [num, F] features of one sample per condition, for the FD
+  # Real test images' features, once: the variability reference and the FD.
+  real = {'x': features(classifier, pairs.x), 'y': features(classifier, pairs.y)}
   reference = class_reference_distances(
-      features(classifier, np.concatenate([pairs.x, pairs.y])),
+      np.concatenate([real['x'], real['y']]),
       np.concatenate([pairs.label_x, pairs.label_y]))
   for direction, condition, target, generate in (
       ('y_given_x', pairs.x, pairs.label_y, sampling.y_given_x),
@@ -209,8 +211,9 @@ def label_metrics(model: WynerVAE, params: Params,
                                             JOINT_SAMPLES)
   out['eval/joint_coherence'] = joint_coherence(
       classifier, np.asarray(joint_x), np.asarray(joint_y))
-  out.update(frechet_distances(classifier, pairs, generated,
-                               np.asarray(joint_x), np.asarray(joint_y)))
+  out.update(frechet_distances(pairs, real, generated,
+                               features(classifier, np.asarray(joint_x)),
+                               features(classifier, np.asarray(joint_y))))
 
   out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
       model, params, train_pairs, pairs, next(keys))
@@ -259,15 +262,18 @@ def stratified_halves(labels: np.ndarray, per_class: int
   return np.concatenate(first), np.concatenate(second)
 
 
-def frechet_distances(classifier: TrainedClassifier, pairs: PairSet,
+def frechet_distances(pairs: PairSet, real: dict[str, np.ndarray],
                       generated: dict[str, np.ndarray], joint_x: np.ndarray,
                       joint_y: np.ndarray) -> dict[str, float]:
   """The FD metrics of the module docstring.
 
   Args:
+    pairs: the test pairs (their labels).
+    real: {'x', 'y'}: [P, F] features of the test pairs' x and y images.
     generated: {'y_given_x', 'x_given_y'}: [P, F] features of one sample per
       test pair (conditioned on its x, resp. its y).
-    joint_x, joint_y: [J, D] joint samples, J >= 10 x the per-class count.
+    joint_x, joint_y: [J, F] features of joint samples, J >= 10 x the
+      per-class count.
   """
   per_class = min(FD_PER_CLASS, int(np.bincount(pairs.label_x,
                                                 minlength=NUM_CLASSES).min()) // 2)
@@ -277,16 +283,16 @@ def frechet_distances(classifier: TrainedClassifier, pairs: PairSet,
   size = per_class * NUM_CLASSES
   # Test pairs hold every test image once as x and once as y, with equal label
   # counts on both sides, so one stratified split serves both.
-  real_y, other_y = stratified_halves(pairs.label_y, per_class)
-  real_x, _ = stratified_halves(pairs.label_x, per_class)
-  feats = lambda images: features(classifier, images)
-  real = {'y': feats(pairs.y[real_y]), 'x': feats(pairs.x[real_x])}
+  half_y, other_y = stratified_halves(pairs.label_y, per_class)
+  half_x, _ = stratified_halves(pairs.label_x, per_class)
   return {
-      'eval/fd_y_given_x': frechet_distance(generated['y_given_x'][real_y], real['y']),
-      'eval/fd_x_given_y': frechet_distance(generated['x_given_y'][real_x], real['x']),
-      'eval/fd_joint_x': frechet_distance(feats(joint_x[:size]), real['x']),
-      'eval/fd_joint_y': frechet_distance(feats(joint_y[:size]), real['y']),
-      'eval/fd_real': frechet_distance(feats(pairs.y[other_y]), real['y']),
+      'eval/fd_y_given_x': frechet_distance(generated['y_given_x'][half_y],
+                                            real['y'][half_y]),
+      'eval/fd_x_given_y': frechet_distance(generated['x_given_y'][half_x],
+                                            real['x'][half_x]),
+      'eval/fd_joint_x': frechet_distance(joint_x[:size], real['x'][half_x]),
+      'eval/fd_joint_y': frechet_distance(joint_y[:size], real['y'][half_y]),
+      'eval/fd_real': frechet_distance(real['y'][other_y], real['y'][half_y]),
   }
 
 

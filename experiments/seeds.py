@@ -13,13 +13,16 @@ std is not a finding.
 
 import numpy as np
 
+LABELS = ('seed', 'lam')  # numbers that name a model, not metrics of it
+
 
 def summarize(per_seed: list[dict]) -> dict[str, dict[str, float]]:
   """{'mean': ..., 'std': ...} over the numeric entries shared by every seed."""
   if not per_seed:
     raise ValueError('no seeds to summarize')
   keys = [k for k, v in per_seed[0].items()
-          if k != 'seed' and isinstance(v, (int, float)) and not isinstance(v, bool)
+          if k not in LABELS and isinstance(v, (int, float))
+          and not isinstance(v, bool)
           and all(k in row for row in per_seed)]
   values = {k: np.array([row[k] for row in per_seed], np.float64) for k in keys}
   ddof = 1 if len(per_seed) > 1 else 0
@@ -30,6 +33,11 @@ def summarize(per_seed: list[dict]) -> dict[str, dict[str, float]]:
 def setting_entry(per_seed: list[dict], **labels) -> dict:
   """One results.json entry: the labels, every seed's row and their summary."""
   return {**labels, 'seeds': per_seed, **summarize(per_seed)}
+
+
+def seed_list(entry: dict) -> str:
+  """'0, 1, 2': the seeds of an entry, for a table's seeds column."""
+  return ', '.join(str(row['seed']) for row in entry['seeds'])
 
 
 def mean_std(entry: dict, key: str, digits: int = 3) -> str:

@@ -98,8 +98,7 @@ def markdown_table(entries: list[dict]) -> str:
            + ' |', '|---' * (len(TABLE_COLUMNS) + 2) + '|']
   for entry in entries:
     setting = entry['setting'].replace('|', r'\|')  # literal bars in a cell
-    names = ', '.join(str(row['seed']) for row in entry['seeds'])
-    lines.append(f'| {setting} | {names} | ' + ' | '.join(
+    lines.append(f'| {setting} | {seeds.seed_list(entry)} | ' + ' | '.join(
         cell(entry, key) for _, key in TABLE_COLUMNS) + ' |')
   return '\n'.join(lines) + '\n'
 
@@ -122,7 +121,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
                       'lambda from loss.lam; leave lambda_sweep.lams and '
                       'lambda_sweep.seeds empty')
   config_checks.check_workdir(workdir)
-  rows, panels = [], []
+  entries, panels = [], []
   for i, value in enumerate(values):
     run_config = setting_config(config, value)
     # One judging classifier for every setting (the config's cache if given).
@@ -133,20 +132,20 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
                  setting_label(fields, value), run_dir)
     start = time.time()
     results = run.train_and_evaluate(run_config, run_dir)
-    rows.append(seeds.setting_entry(
+    entries.append(seeds.setting_entry(
         [{'seed': r.seed, **r.metrics} for r in results],
         setting=setting_label(fields, value), workdir=run_dir,
         wall_time_s=time.time() - start))
     panels.append(_panel(results[0], jax.random.key(config.seed)))
   with open(os.path.join(workdir, 'results.json'), 'w') as f:
-    json.dump(rows, f, indent=2)
+    json.dump(entries, f, indent=2)
   with open(os.path.join(workdir, 'results.md'), 'w') as f:
-    f.write(markdown_table(rows))
-  labels = [row['setting'] for row in rows]
+    f.write(markdown_table(entries))
+  labels = [entry['setting'] for entry in entries]
   plots.sweep_samples(os.path.join(workdir, 'samples.png'), labels, panels)
-  plots.sweep_metrics(os.path.join(workdir, 'metrics.png'), rows)
+  plots.sweep_metrics(os.path.join(workdir, 'metrics.png'), entries)
   logging.info('wrote %s', os.path.join(workdir, 'results.json'))
-  return rows
+  return entries
 
 
 def _panel(result: run.RunResult, rng: jax.Array):
