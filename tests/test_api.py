@@ -131,7 +131,7 @@ def test_conditional_samples_draw_z_from_the_encoder_and_local_from_the_prior():
   encode_z = lambda condition: logits[condition[:, 0]]  # condition: an index
   condition = jnp.array([[0], [1]])
   out = wyner_jax.generate_conditional(jax.random.key(0), condition, 20000,
-                                       encode_z, identity_decode, z, v)
+                                       encode_z, identity_decode, z=z, local=v)
   assert out.shape == (2, 20000, 8 + 3)
   z_part, v_part = out[..., 8:], out[..., :8].reshape(2, 20000, 2, 4)
   # z follows q(z|condition); v is uniform over its 4 classes.
@@ -139,7 +139,7 @@ def test_conditional_samples_draw_z_from_the_encoder_and_local_from_the_prior():
   np.testing.assert_allclose(v_part.mean((0, 1)), 0.25, atol=0.01)
   # z_mode: every sample of a condition has the mode of q(z|condition).
   modes = wyner_jax.generate_conditional(jax.random.key(1), condition, 5,
-                                         encode_z, identity_decode, z, v,
+                                         encode_z, identity_decode, z=z, local=v,
                                          z_mode=True)[..., 8:]
   np.testing.assert_array_equal(modes[0], jnp.tile(jnp.eye(3)[0], (5, 1)))
   np.testing.assert_array_equal(modes[1], jnp.tile(jnp.eye(3)[2], (5, 1)))
@@ -153,7 +153,7 @@ def test_style_transfer_grid_rows_keep_style_columns_keep_concept():
   y_concept = jnp.eye(5)[:4] * 3.0
   key = jax.random.key(3)
   grid = wyner_jax.transfer_style(key, x_style, y_concept, encode_u, encode_z,
-                                  identity_decode, u, z)
+                                  identity_decode, z=z, u=u)
   assert grid.shape == (3, 4, 2 + 5)
   for i in range(3):  # row i: the style of x_style[i] (std e^-10: its mean)
     np.testing.assert_allclose(grid[i, :, :2], jnp.tile(x_style[i, :2], (4, 1)),
@@ -162,17 +162,17 @@ def test_style_transfer_grid_rows_keep_style_columns_keep_concept():
     np.testing.assert_array_equal(grid[:, j, 2:], jnp.tile(jnp.eye(5)[j], (3, 1)))
   # The element-wise form is the grid's diagonal for the same key.
   pairs = wyner_jax.transfer_style(key, x_style, y_concept[:3], encode_u,
-                                   encode_z, identity_decode, u, z, grid=False)
+                                   encode_z, identity_decode, z=z, u=u, grid=False)
   np.testing.assert_array_equal(pairs, grid[jnp.arange(3), jnp.arange(3)])
   with pytest.raises(ValueError, match='3 styles and 4 concepts'):
     wyner_jax.transfer_style(key, x_style, y_concept, encode_u, encode_z,
-                             identity_decode, u, z, grid=False)
+                             identity_decode, z=z, u=u, grid=False)
 
 
 def test_joint_samples_share_z_and_follow_the_priors():
   z, u, v = wyner_jax.Gaussian(3), wyner_jax.Gaussian(2), wyner_jax.Gaussian(0)
   x, y = wyner_jax.generate_joint(jax.random.key(4), 50000, identity_decode,
-                                  identity_decode, z, u, v)
+                                  identity_decode, z=z, u=u, v=v)
   assert x.shape == (50000, 5) and y.shape == (50000, 3)
   np.testing.assert_array_equal(x[:, 2:], y)  # one z for both sides
   np.testing.assert_allclose(x.mean(0), 0.0, atol=0.02)
@@ -186,7 +186,7 @@ def test_sampling_procedures_jit_and_vmap():
 
   def conditional(key, condition):
     return wyner_jax.generate_conditional(key, condition, 3, encode_z,
-                                          identity_decode, z, local)
+                                          identity_decode, z=z, local=local)
 
   keys = jax.random.split(jax.random.key(6), 5)
   conditions = jax.random.normal(jax.random.key(7), (5, 2, 4))
@@ -204,8 +204,8 @@ def test_gaussian_family_in_the_objective_gradients_match_finite_differences():
     gaussian = wyner_jax.Gaussian(4)
 
     def joint(sz, su, sv, x_rec, y_rec):
-      return wyner_jax.joint_loss(sz, su, sv, x, x_rec, y, y_rec, 0.7, 0.5,
-                                  kl=gaussian.kl)[0]
+      return wyner_jax.joint_loss(sz, su, sv, x, x_rec, y, y_rec, 0.7, 0.5, z=gaussian,
+                                  u=gaussian, v=gaussian)[0]
 
     loss = joint(*stats, x_rec, y_rec)
     by_hand = (1.7 * jnp.mean(wyner_jax.gaussian_kl_to_standard(

@@ -19,7 +19,8 @@ def test_joint_loss_hand_computed():
   kl_z = q1 * math.log(2 * q1) + (1 - q1) * math.log(2 * (1 - q1))
   lam, two_eps_sq = 0.5, 0.1
   loss, metrics = losses.joint_loss(logits_z, logits_u, logits_v, x, x_rec, y,
-                                    y_rec, lam, two_eps_sq)
+                                    y_rec, lam, two_eps_sq,
+                                    z=latents.Categorical(1, 2))
   expected = 1.5 * kl_z + 0.0 + 0.0 + (0.5 + 1.0) / 0.1
   np.testing.assert_allclose(loss, expected, rtol=1e-6)
   np.testing.assert_allclose(metrics['kl/z'], kl_z, rtol=1e-6)

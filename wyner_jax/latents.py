@@ -23,6 +23,8 @@ from typing import Protocol
 import jax
 import jax.numpy as jnp
 
+from wyner_jax import contracts
+
 
 def compute_dtype(x: jax.Array) -> jnp.dtype:
   """float32 for low-precision inputs (bfloat16, float16), else x's own float type.
@@ -40,7 +42,10 @@ def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: jax.Array | float,
   Args:
     rng: PRNG key.
     logits: [..., K] unnormalised log-probabilities.
-    tau: temperature (> 0); a traced scalar so annealing never recompiles.
+    tau: temperature > 0: a Python number (<= 0 is refused), or a traced
+      scalar so that annealing never recompiles; a traced tau is the
+      caller's contract (no host check inside a compiled step: 0 gives NaN,
+      a negative tau inverts the distribution).
     hard: straight-through: the forward value is the one-hot of the argmax,
       the gradient is that of the relaxed sample.
 
@@ -48,6 +53,9 @@ def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: jax.Array | float,
     [..., K] rows on the simplex (exact one-hots when `hard`), in
     `compute_dtype(logits)`.
   """
+  contracts.check_positive_number('tau', tau)
+  if logits.ndim == 0:
+    raise contracts.ShapeError('logits is a scalar; expected [..., K]')
   dtype = compute_dtype(logits)
   gumbel = jax.random.gumbel(rng, logits.shape, dtype)
   soft = jax.nn.softmax((logits.astype(dtype) + gumbel) / tau, axis=-1)
@@ -64,11 +72,13 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
   KL = sum_n sum_k q_nk (log q_nk + log K), with q = softmax(logits).
 
   Args:
-    logits: [B, N, K].
+    logits: [B, N, K] (refused with another number of axes: [B, K] would
+      sum over the batch).
 
   Returns:
     [B] KL in nats (zero for an empty latent), in `compute_dtype(logits)`.
   """
+  contracts.check_rank('logits', logits, 3, '[B, N, K]')
   num_classes = logits.shape[-1]
   dtype = compute_dtype(logits)
   if logits.size == 0:
@@ -100,6 +110,7 @@ def aggregate_kl_to_uniform(logits: jax.Array) -> jax.Array:
   Returns:
     [] nats, in `compute_dtype(logits)`.
   """
+  contracts.check_rank('logits', logits, 3, '[B, N, K]')
   dtype = compute_dtype(logits)
   if logits.size == 0:
     return jnp.zeros((), dtype)
@@ -135,12 +146,13 @@ def sample_one_hot(rng: jax.Array, logits: jax.Array) -> jax.Array:
     logits: [..., K] unnormalised log-probabilities ([B, 0, 0]: no latent).
 
   Returns:
-    [..., K] float32 one-hots.
+    [..., K] one-hots in `compute_dtype(logits)`.
   """
+  dtype = compute_dtype(logits)
   if logits.size == 0:  # an absent latent: nothing to draw
-    return jnp.zeros(logits.shape, jnp.float32)
+    return jnp.zeros(logits.shape, dtype)
   index = jax.random.categorical(rng, logits, axis=-1)
-  return jax.nn.one_hot(index, logits.shape[-1], dtype=jnp.float32)
+  return jax.nn.one_hot(index, logits.shape[-1], dtype=dtype)
 
 
 def mode_one_hot(logits: jax.Array) -> jax.Array:
@@ -150,12 +162,13 @@ def mode_one_hot(logits: jax.Array) -> jax.Array:
     logits: [..., K].
 
   Returns:
-    [..., K] float32 one-hots.
+    [..., K] one-hots in `compute_dtype(logits)`.
   """
+  dtype = compute_dtype(logits)
   if logits.size == 0:
-    return jnp.zeros(logits.shape, jnp.float32)
+    return jnp.zeros(logits.shape, dtype)
   return jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1],
-                        dtype=jnp.float32)
+                        dtype=dtype)
 
 
 def sample_prior(rng: jax.Array, batch: int, size: tuple[int, int]) -> jax.Array:
@@ -163,14 +176,13 @@ def sample_prior(rng: jax.Array, batch: int, size: tuple[int, int]) -> jax.Array
 
   Args:
     rng: PRNG key.
-    batch: B, number of samples.
-    size: (N, K); (0, 0) for no latent.
+    batch: B >= 1, number of samples.
+    size: (N, K) as `Categorical` allows; (0, 0) for no latent.
 
   Returns:
     [B, N, K] float32 one-hots.
   """
-  n, k = size
-  return sample_one_hot(rng, jnp.zeros((batch, n, k), jnp.float32))
+  return Categorical(*size).sample_prior(rng, batch)
 
 
 def temperature(step: jax.Array | int, initial: float, minimum: float,
@@ -182,11 +194,17 @@ def temperature(step: jax.Array | int, initial: float, minimum: float,
     initial: tau at step 0 (> 0).
     minimum: the floor the schedule decays to (> 0).
     decay: rate per step (>= 0).
+    Python numbers out of these ranges are refused; traced ones are the
+    caller's contract.
 
   Returns:
-    [] float32.
+    [] in JAX's default float type (float32; float64 with jax_enable_x64).
   """
-  step = jnp.asarray(step, jnp.float32)
+  contracts.check_positive_number('initial', initial)
+  contracts.check_positive_number('minimum', minimum)
+  if isinstance(decay, (int, float)) and not decay >= 0:
+    raise ValueError(f'decay={decay!r} is not allowed; use a number >= 0')
+  step = jnp.asarray(step, jnp.result_type(float))
   return jnp.maximum(minimum, initial * jnp.exp(-decay * step))
 
 
@@ -202,6 +220,7 @@ def gaussian_sample(rng: jax.Array, mean: jax.Array,
     [..., D] sample (differentiable in mean and log_var), in
     `compute_dtype(mean)`.
   """
+  contracts.check_same_shape('mean', mean, 'log_var', log_var)
   dtype = compute_dtype(mean)
   noise = jax.random.normal(rng, mean.shape, dtype)
   return mean.astype(dtype) + jnp.exp(0.5 * log_var.astype(dtype)) * noise
@@ -218,6 +237,8 @@ def gaussian_kl_to_standard(mean: jax.Array, log_var: jax.Array) -> jax.Array:
   Returns:
     [B] KL in nats, in `compute_dtype(mean)`.
   """
+  contracts.check_same_shape('mean', mean, 'log_var', log_var)
+  contracts.batch_size(mean=mean)
   dtype = compute_dtype(mean)
   mean, log_var = mean.astype(dtype), log_var.astype(dtype)
   kl = 0.5 * (jnp.exp(log_var) + mean ** 2 - 1.0 - log_var)
@@ -259,12 +280,20 @@ class LatentFamily(Protocol):
     """Samples of the prior: [batch, *sample_shape]."""
 
 
+def check_params(name: str, params: jax.Array, family: 'LatentFamily') -> None:
+  """Refuses `params` unless they are [B, *family.param_shape] (ShapeError
+  naming `name`, its shape and the expected one)."""
+  contracts.check_trailing(name, params, family.param_shape,
+                           f'the parameters of {family}')
+
+
 @dataclasses.dataclass(frozen=True)
 class Categorical:
   """N independent K-class categoricals with a uniform prior (`LatentFamily`).
 
   params: logits [B, N, K]; samples: one-hots [B, N, K], relaxed with the
-  Gumbel-softmax in training, exact in generation.
+  Gumbel-softmax in training, exact in generation. Every method refuses
+  parameters of another shape.
 
   Attributes:
     n: N >= 1 categoricals (0 with k = 0: no latent).
@@ -272,6 +301,14 @@ class Categorical:
   """
   n: int
   k: int
+
+  def __post_init__(self):
+    ints = all(isinstance(a, int) and not isinstance(a, bool)
+               for a in (self.n, self.k))
+    if not ints or not ((self.n, self.k) == (0, 0)
+                        or (self.n >= 1 and self.k >= 2)):
+      raise ValueError(f'Categorical(n={self.n!r}, k={self.k!r}) is not allowed; '
+                       'use ints n >= 1 and k >= 2, or (0, 0) for no latent')
 
   @property
   def param_shape(self) -> tuple[int, int]:
@@ -283,29 +320,33 @@ class Categorical:
 
   @property
   def is_empty(self) -> bool:
-    return self.n * self.k == 0
+    return self.n == 0
 
   @property
   def max_rate(self) -> float:
     return self.n * math.log(max(self.k, 1))
 
-  @staticmethod
-  def kl(params: jax.Array) -> jax.Array:
+  def kl(self, params: jax.Array) -> jax.Array:
     """KL(q || uniform) [B] of logits [B, N, K] (`kl_to_uniform`)."""
+    check_params('params', params, self)
     return kl_to_uniform(params)
 
   def relaxed_sample(self, rng: jax.Array, params: jax.Array,
                      tau: jax.Array | float, hard: bool) -> jax.Array:
+    check_params('params', params, self)
     return gumbel_softmax(rng, params, tau, hard)
 
   def sample(self, rng: jax.Array, params: jax.Array) -> jax.Array:
+    check_params('params', params, self)
     return sample_one_hot(rng, params)
 
   def mode(self, params: jax.Array) -> jax.Array:
+    check_params('params', params, self)
     return mode_one_hot(params)
 
   def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
-    return sample_prior(rng, batch, (self.n, self.k))
+    contracts.check_count('batch', batch)
+    return sample_one_hot(rng, jnp.zeros((batch, self.n, self.k), jnp.float32))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -315,12 +356,18 @@ class Gaussian:
   params: [B, dim, 2], [..., 0] the mean and [..., 1] the log-variance of the
   diagonal Gaussian q; samples: [B, dim]. There is nothing to relax: training
   and generation both draw reparameterized samples (`tau` and `hard` are
-  ignored), and the mode is the mean.
+  ignored), and the mode is the mean. Every method refuses parameters of
+  another shape.
 
   Attributes:
     dim: D >= 1 dimensions (0: no latent).
   """
   dim: int
+
+  def __post_init__(self):
+    if not isinstance(self.dim, int) or isinstance(self.dim, bool) or self.dim < 0:
+      raise ValueError(f'Gaussian(dim={self.dim!r}) is not allowed; use an int '
+                       '>= 1, or 0 for no latent')
 
   @property
   def param_shape(self) -> tuple[int, int]:
@@ -338,9 +385,9 @@ class Gaussian:
   def max_rate(self) -> None:
     return None
 
-  @staticmethod
-  def kl(params: jax.Array) -> jax.Array:
+  def kl(self, params: jax.Array) -> jax.Array:
     """KL(q || N(0, I)) [B] of params [B, D, 2] (`gaussian_kl_to_standard`)."""
+    check_params('params', params, self)
     return gaussian_kl_to_standard(params[..., 0], params[..., 1])
 
   def relaxed_sample(self, rng: jax.Array, params: jax.Array,
@@ -349,12 +396,15 @@ class Gaussian:
     return self.sample(rng, params)
 
   def sample(self, rng: jax.Array, params: jax.Array) -> jax.Array:
+    check_params('params', params, self)
     return gaussian_sample(rng, params[..., 0], params[..., 1])
 
   def mode(self, params: jax.Array) -> jax.Array:
+    check_params('params', params, self)
     return params[..., 0].astype(compute_dtype(params))
 
   def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
+    contracts.check_count('batch', batch)
     return jax.random.normal(rng, (batch, self.dim), jnp.float32)
 
 

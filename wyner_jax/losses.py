@@ -1,45 +1,119 @@
 """The Wyner VAE objectives as pure functions over arrays.
 
-Nothing here depends on our networks: pass latent parameters (logits),
-reconstructions and targets from any model. Every KL is computed by `kl`,
-latent parameters [B, ...] -> [B] nats: `kl_to_uniform` (categorical latents,
-logits [B, N, K], the default) or `wyner_jax.Gaussian.kl` (Gaussian latents,
-[B, D, 2] mean and log-variance, against N(0, I)). The delta decoder p(x|u,z) = delta(x - x(u,z)) is relaxed to a
-Gaussian of variance eps^2, so -log p(x|u,z) ~ ||x - x(u,z)||^2 / (2 eps^2); the
-callers pass `two_eps_sq` = 2 eps^2 (the paper: 1e-4).
+Nothing here depends on our networks: pass latent parameters, reconstructions
+and targets from any model, with the latent families that say what the
+parameters are (keyword-only `z=`, `u=`, `v=` / `local=`):
+`wyner_jax.Categorical(N, K)` (logits [B, N, K], KL to the uniform prior) or
+`wyner_jax.Gaussian(D)` ([B, D, 2] mean and log-variance, KL to N(0, I)); they
+may differ, e.g. a categorical Z with Gaussian U and V. A family left out is
+the categorical of its logits' shape; logits whose last axis is 2 are refused
+then, since Gaussian parameters have that shape too.
+
+The delta decoder p(x|u,z) = delta(x - x(u,z)) is relaxed to a Gaussian of
+variance eps^2, so -log p(x|u,z) ~ ||x - x(u,z)||^2 / (2 eps^2); the callers
+pass `two_eps_sq` = 2 eps^2 (the paper: 1e-4).
 
 Reduction (our choice): squared errors are summed over data dimensions, KLs
-over the N categoricals of a latent, and everything is averaged over the batch.
+over the N categoricals (D dimensions) of a latent, and everything is
+averaged over the batch.
+
+Shapes are checked at trace time (free under `jax.jit`): every argument must
+have the same batch size B, each reconstruction its target's shape, each
+latent's parameters its family's [B, *param_shape]; a mismatch raises
+`wyner_jax.contracts.ShapeError` naming the argument.
 """
 
 from collections.abc import Callable
+import warnings
 
 import jax
 import jax.numpy as jnp
 
-from wyner_jax.latents import compute_dtype, kl_to_uniform
+from wyner_jax import contracts
+from wyner_jax.latents import (Categorical, Gaussian, LatentFamily,
+                               check_params, compute_dtype,
+                               gaussian_kl_to_standard)
 
 Metrics = dict[str, jax.Array]
 KLFn = Callable[[jax.Array], jax.Array]
+
+
+def _mean_kls(kl: KLFn | None, **given) -> list[jax.Array]:
+  """Batch-mean KL of each latent, from (name: (params, family | None)).
+
+  With `kl` (the deprecated form) it computes every KL; otherwise each
+  latent's family does, defaulting to the categorical of its logits' shape.
+  """
+  families = [family for _, family in given.values()]
+  if kl is not None:
+    if any(f is not None for f in families):
+      raise TypeError('give the latent families (z=, u=, v= / local=) or the '
+                      'deprecated kl=, not both')
+    warnings.warn('kl= is deprecated; pass the latent families instead, e.g. '
+                  'z=wyner_jax.Gaussian(D), u=wyner_jax.Gaussian(D_u), '
+                  'v=wyner_jax.Gaussian(D_v)', DeprecationWarning, stacklevel=3)
+    if getattr(kl, '__qualname__', '') == 'Gaussian.kl':  # the unbound method
+      kl = lambda p: gaussian_kl_to_standard(p[..., 0], p[..., 1])
+    elif getattr(kl, '__qualname__', '') == 'Categorical.kl':
+      kl = None
+  means = []
+  for name, (params, family) in given.items():
+    if kl is not None:
+      value = kl(params)
+      contracts.check_trailing(f'kl({name})', value, (), 'one KL per example')
+    else:
+      family = family or _categorical_of(name, params)
+      check_params(name, params, family)
+      value = family.kl(params)
+    means.append(jnp.mean(value))
+  return means
+
+
+def _categorical_of(name: str, logits: jax.Array) -> Categorical:
+  """The categorical family of logits [B, N, K], when none was given."""
+  contracts.check_rank(name, logits, 3, '[B, N, K] logits of a categorical '
+                       'latent (or pass its family)')
+  if logits.shape[-1] == 2:
+    n, keyword = logits.shape[1], name.split('_')[1]
+    raise contracts.ShapeError(
+        f'{name} has shape {tuple(logits.shape)}: Gaussian parameters or {n} '
+        f'binary categoricals? pass its family: {keyword}=wyner_jax.Gaussian({n}) '
+        f'or {keyword}=wyner_jax.Categorical({n}, 2)')
+  return Categorical(*logits.shape[1:])
 
 
 def squared_error(target: jax.Array, reconstruction: jax.Array) -> jax.Array:
   """Per-example squared error ||target - reconstruction||^2.
 
   Args:
-    target, reconstruction: [B, ...]; summed over every axis after the first.
+    target, reconstruction: [B, ...] of the same shape (refused otherwise:
+      a broadcast would sum the wrong differences); summed over every axis
+      after the first.
 
   Returns:
     [B], in `compute_dtype(reconstruction)` (float32 for bfloat16 inputs).
   """
+  contracts.batch_size(target=target)
+  contracts.check_same_shape('target', target, 'reconstruction', reconstruction)
   diff = (target - reconstruction).astype(compute_dtype(reconstruction))
   return jnp.sum(diff.reshape(diff.shape[0], -1) ** 2, axis=-1)
 
 
+def _squared_errors(**pairs) -> list[jax.Array]:
+  """Batch-mean squared error of each (target, reconstruction), named."""
+  out = []
+  for name, (target, reconstruction) in pairs.items():
+    contracts.check_same_shape(name, target, f'{name}_rec', reconstruction)
+    out.append(jnp.mean(squared_error(target, reconstruction)))
+  return out
+
+
 def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
                x: jax.Array, x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
-               lam: jax.Array | float, two_eps_sq: float,
-               kl: KLFn = kl_to_uniform) -> tuple[jax.Array, Metrics]:
+               lam: jax.Array | float, two_eps_sq: float, *,
+               z: LatentFamily | None = None, u: LatentFamily | None = None,
+               v: LatentFamily | None = None,
+               kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
   """Step-1 objective of the joint model, averaged over the batch.
 
       L1 = (1 + lam) KL(q(z|x,y) || p(z)) + KL(q(u|x,y) || p(u))
@@ -50,22 +124,26 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
   upper bound on I(X,Y;Z); lam = 0 is the joint VAE.
 
   Args:
-    logits_z, logits_u, logits_v: [B, N, K] logits of the joint encoders
-      ([B, 0, 0] for an absent local latent), or whatever `kl` takes.
-    x, y: [B, D] data; x_rec, y_rec: [B, D] decoded relaxed samples.
-    lam: lambda >= 0, may be traced.
-    two_eps_sq: 2 eps^2 > 0.
-    kl: KL of one latent to its prior, [B, ...] -> [B] (module docstring).
+    logits_z, logits_u, logits_v: [B, *param_shape] parameters of the joint
+      encoders (logits [B, N, K]; [B, 0, 0] for an absent local latent).
+    x, y: [B, ...] data; x_rec, y_rec: decoded relaxed samples, of the
+      data's shapes.
+    lam: lambda >= 0 (a Python number < 0 is refused); may be traced.
+    two_eps_sq: 2 eps^2 > 0 (a Python number <= 0 is refused).
+    z, u, v: keyword-only latent families (module docstring); each left out
+      is the categorical of its logits' shape.
+    kl: deprecated: one KL function [B, ...] -> [B] for all three latents.
 
   Returns:
     (loss, metrics) with metrics `loss`, `kl/z`, `kl/u`, `kl/v` (nats),
     `rec/x`, `rec/y` (squared errors, not divided by 2 eps^2).
   """
-  kl_z = jnp.mean(kl(logits_z))
-  kl_u = jnp.mean(kl(logits_u))
-  kl_v = jnp.mean(kl(logits_v))
-  rec_x = jnp.mean(squared_error(x, x_rec))
-  rec_y = jnp.mean(squared_error(y, y_rec))
+  contracts.batch_size(logits_z=logits_z, logits_u=logits_u, logits_v=logits_v,
+                       x=x, x_rec=x_rec, y=y, y_rec=y_rec)
+  _check_weights(two_eps_sq, lam)
+  kl_z, kl_u, kl_v = _mean_kls(kl, logits_z=(logits_z, z), logits_u=(logits_u, u),
+                               logits_v=(logits_v, v))
+  rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
   loss = (1.0 + lam) * kl_z + kl_u + kl_v + (rec_x + rec_y) / two_eps_sq
   metrics = {'loss': loss, 'kl/z': kl_z, 'kl/u': kl_u, 'kl/v': kl_v,
              'rec/x': rec_x, 'rec/y': rec_y}
@@ -74,8 +152,9 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
 
 def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
                        target: jax.Array, reconstruction: jax.Array,
-                       two_eps_sq: float,
-                       kl: KLFn = kl_to_uniform) -> tuple[jax.Array, Metrics]:
+                       two_eps_sq: float, *, z: LatentFamily | None = None,
+                       local: LatentFamily | None = None,
+                       kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of one side, averaged over the batch.
 
       L2x = KL(q(z|x) || p(z)) + KL(q(u|x) || p(u)) + ||x - x(u,z)||^2 / (2 eps^2)
@@ -84,17 +163,23 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
   must be frozen by the caller.
 
   Args:
-    logits_z: [B, N, K] of q(z|x); logits_local: [B, N, K] of q(u|x) (or
-      whatever `kl` takes).
-    target: [B, D]; reconstruction: [B, D] x(u, z) of relaxed samples.
+    logits_z: [B, *param_shape] of q(z|x); logits_local: of q(u|x).
+    target: [B, ...]; reconstruction: x(u, z) of relaxed samples, of the
+      target's shape.
     two_eps_sq: 2 eps^2 > 0.
-    kl: KL of one latent to its prior, [B, ...] -> [B] (module docstring).
+    z, local: keyword-only latent families (module docstring).
+    kl: deprecated: one KL function for both latents.
 
   Returns:
-    (loss, metrics) with `loss`, `kl/z`, `kl/local`, `rec`.
+    (loss, metrics) with `loss`, `kl/z`, `kl/local`, `rec`: one side has no
+    u or v yet, hence names other than `marginal_loss`'s, which adds the
+    side to them (`kl/u`, `rec/x`, ...).
   """
-  kl_z = jnp.mean(kl(logits_z))
-  kl_local = jnp.mean(kl(logits_local))
+  contracts.batch_size(logits_z=logits_z, logits_local=logits_local,
+                       target=target, reconstruction=reconstruction)
+  _check_weights(two_eps_sq)
+  kl_z, kl_local = _mean_kls(kl, logits_z=(logits_z, z),
+                             logits_local=(logits_local, local))
   rec = jnp.mean(squared_error(target, reconstruction))
   loss = kl_z + kl_local + rec / two_eps_sq
   return loss, {'loss': loss, 'kl/z': kl_z, 'kl/local': kl_local, 'rec': rec}
@@ -103,8 +188,9 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
 def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
                   logits_z_y: jax.Array, logits_v: jax.Array, x: jax.Array,
                   x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
-                  two_eps_sq: float,
-                  kl: KLFn = kl_to_uniform) -> tuple[jax.Array, Metrics]:
+                  two_eps_sq: float, *, z: LatentFamily | None = None,
+                  u: LatentFamily | None = None, v: LatentFamily | None = None,
+                  kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of both sides, averaged over the batch:
 
       L2 = L2x + L2y
@@ -115,22 +201,35 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
   frozen by the caller.
 
   Args:
-    logits_z_x, logits_u: [B, N, K] of q(z|x), q(u|x).
-    logits_z_y, logits_v: [B, N, K] of q(z|y), q(v|y) (or whatever `kl` takes).
-    x, y: [B, D] data; x_rec, y_rec: [B, D] decoded relaxed samples.
+    logits_z_x, logits_u: [B, *param_shape] of q(z|x), q(u|x).
+    logits_z_y, logits_v: of q(z|y), q(v|y).
+    x, y: [B, ...] data; x_rec, y_rec: decoded relaxed samples, of the
+      data's shapes.
     two_eps_sq: 2 eps^2 > 0.
-    kl: KL of one latent to its prior, [B, ...] -> [B] (module docstring).
+    z, u, v: keyword-only latent families (module docstring).
+    kl: deprecated: one KL function for all four latents.
 
   Returns:
     (loss, metrics) with `loss`, `kl/z` = KL(q(z|x)) + KL(q(z|y)) (the Z
     terms of both sides; `kl/z_x`, `kl/z_y` separately), `kl/u`, `kl/v`,
     `rec/x`, `rec/y`.
   """
-  loss_x, mx = marginal_side_loss(logits_z_x, logits_u, x, x_rec, two_eps_sq, kl)
-  loss_y, my = marginal_side_loss(logits_z_y, logits_v, y, y_rec, two_eps_sq, kl)
-  loss = loss_x + loss_y
-  metrics = {'loss': loss, 'kl/z': mx['kl/z'] + my['kl/z'],
-             'kl/z_x': mx['kl/z'], 'kl/z_y': my['kl/z'],
-             'kl/u': mx['kl/local'], 'kl/v': my['kl/local'],
-             'rec/x': mx['rec'], 'rec/y': my['rec']}
+  contracts.batch_size(logits_z_x=logits_z_x, logits_u=logits_u,
+                       logits_z_y=logits_z_y, logits_v=logits_v, x=x,
+                       x_rec=x_rec, y=y, y_rec=y_rec)
+  _check_weights(two_eps_sq)
+  kl_z_x, kl_u, kl_z_y, kl_v = _mean_kls(
+      kl, logits_z_x=(logits_z_x, z), logits_u=(logits_u, u),
+      logits_z_y=(logits_z_y, z), logits_v=(logits_v, v))
+  rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
+  loss = (kl_z_x + kl_u + rec_x / two_eps_sq) + (kl_z_y + kl_v + rec_y / two_eps_sq)
+  metrics = {'loss': loss, 'kl/z': kl_z_x + kl_z_y, 'kl/z_x': kl_z_x,
+             'kl/z_y': kl_z_y, 'kl/u': kl_u, 'kl/v': kl_v,
+             'rec/x': rec_x, 'rec/y': rec_y}
   return loss, metrics
+
+
+def _check_weights(two_eps_sq, lam=0.0) -> None:
+  contracts.check_positive_number('two_eps_sq', two_eps_sq)
+  if isinstance(lam, (int, float)) and not lam >= 0:
+    raise ValueError(f'lam={lam!r} is not allowed; use a number >= 0')

@@ -5,7 +5,13 @@ callables and latent families (`wyner_jax.Categorical`, `wyner_jax.Gaussian`),
 so they work with any networks:
 
     encode_*(data [B, ...]) -> latent parameters [B, *latent.param_shape]
-    decode_*(local sample, z sample) -> [B, D]
+    decode_*(local sample [M, *local.sample_shape],
+             z sample [M, *z.sample_shape]) -> [M, ...]
+
+where M is the number of outputs drawn (B*S, rows*columns, ...). Families
+are keyword-only and always in the order z, then the local latents (u, v).
+Shapes are checked at trace time: what an encoder returns must be its
+family's [B, *param_shape], what a decoder returns one row per sample.
 
 Generation draws exact samples (one-hots for categorical latents, from the
 encoders or the priors), never relaxed ones. These functions are pure and
@@ -22,7 +28,8 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from wyner_jax.latents import LatentFamily
+from wyner_jax import contracts
+from wyner_jax.latents import LatentFamily, check_params
 from wyner_jax.model import Params, WynerVAE
 
 Encode = Callable[[jax.Array], jax.Array]
@@ -30,27 +37,29 @@ Decode = Callable[[jax.Array, jax.Array], jax.Array]
 
 
 def generate_joint(rng: jax.Array, num: int, decode_x: Decode,
-                   decode_y: Decode, z: LatentFamily, u: LatentFamily,
+                   decode_y: Decode, *, z: LatentFamily, u: LatentFamily,
                    v: LatentFamily) -> tuple[jax.Array, jax.Array]:
   """Pairs from the priors: z ~ p(z), u ~ p(u), v ~ p(v); x = x(u, z), y = y(v, z).
 
   Args:
     rng: PRNG key.
-    num: number of pairs.
-    decode_x, decode_y: x(u, z) and y(v, z).
-    z, u, v: the latent families (their priors are sampled).
+    num: number of pairs, an int >= 1.
+    decode_x, decode_y: x(u, z) and y(v, z), called once each with
+      ([num, *u.sample_shape], [num, *z.sample_shape]) (and v).
+    z, u, v: keyword-only latent families (their priors are sampled).
 
   Returns:
     x, y: [num, D] each.
   """
+  contracts.check_count('num', num)
   key_z, key_u, key_v = jax.random.split(rng, 3)
   z_sample = z.sample_prior(key_z, num)
-  return (decode_x(u.sample_prior(key_u, num), z_sample),
-          decode_y(v.sample_prior(key_v, num), z_sample))
+  return (_decoded('decode_x', decode_x(u.sample_prior(key_u, num), z_sample), num),
+          _decoded('decode_y', decode_y(v.sample_prior(key_v, num), z_sample), num))
 
 
 def generate_conditional(rng: jax.Array, condition: jax.Array,
-                         num_samples: int, encode_z: Encode, decode: Decode,
+                         num_samples: int, encode_z: Encode, decode: Decode, *,
                          z: LatentFamily, local: LatentFamily,
                          z_mode: bool = False) -> jax.Array:
   """Samples of one side given the other, e.g. Y ~ p(y|x):
@@ -62,18 +71,25 @@ def generate_conditional(rng: jax.Array, condition: jax.Array,
   Args:
     rng: PRNG key.
     condition: [B, ...] the given side.
-    num_samples: S, samples per condition.
-    encode_z: the step-2 encoder of z from the given side.
-    decode: the decoder of the other side, (local, z) -> [B, D].
-    z, local: latent families of z and of the other side's local latent.
+    num_samples: S, samples per condition, an int >= 1.
+    encode_z: the step-2 encoder of z from the given side; must return
+      [B, *z.param_shape].
+    decode: the decoder of the other side, called once with
+      ([B*S, *local.sample_shape], [B*S, *z.sample_shape]), the S samples of
+      each condition consecutive; returns [B*S, ...].
+    z, local: keyword-only latent families of z and of the other side's
+      local latent.
     z_mode: use the mode of q(z|condition) instead of a sample, so that only
       the local latent varies (isolates the "style" variability).
 
   Returns:
-    [B, S, D].
+    [B, S, D] (D = the decoder's output flattened).
   """
+  contracts.check_count('num_samples', num_samples)
+  batch = contracts.batch_size(condition=condition)
   params_z = encode_z(condition)
-  batch = params_z.shape[0]
+  check_params('encode_z(condition)', params_z, z)
+  contracts.batch_size(condition=condition, **{'encode_z(condition)': params_z})
   key_z, key_local = jax.random.split(rng)
   if z_mode:
     # The mode before repeating: XLA:CPU took minutes to compile an argmax
@@ -82,13 +98,13 @@ def generate_conditional(rng: jax.Array, condition: jax.Array,
   else:
     z_sample = z.sample(key_z, jnp.repeat(params_z, num_samples, axis=0))
   local_sample = local.sample_prior(key_local, batch * num_samples)
-  out = decode(local_sample, z_sample)
+  out = _decoded('decode', decode(local_sample, z_sample), batch * num_samples)
   return out.reshape(batch, num_samples, -1)
 
 
 def transfer_style(rng: jax.Array, x_style: jax.Array, y_concept: jax.Array,
-                   encode_u: Encode, encode_z: Encode, decode_x: Decode,
-                   u: LatentFamily, z: LatentFamily, grid: bool = True,
+                   encode_u: Encode, encode_z: Encode, decode_x: Decode, *,
+                   z: LatentFamily, u: LatentFamily, grid: bool = True,
                    z_mode: bool = False) -> jax.Array:
   """X with the style of x_style and the concept of y_concept:
 
@@ -97,8 +113,11 @@ def transfer_style(rng: jax.Array, x_style: jax.Array, y_concept: jax.Array,
   Args:
     rng: PRNG key.
     x_style: [R, ...] style references; y_concept: [C, ...] concept references.
-    encode_u: q(u|x); encode_z: q(z|y); decode_x: x(u, z).
-    u, z: latent families.
+    encode_u: q(u|x), must return [R, *u.param_shape]; encode_z: q(z|y),
+      [C, *z.param_shape]; decode_x: x(u, z), called once with
+      ([M, *u.sample_shape], [M, *z.sample_shape]), M = R*C (row-major
+      grid) or R.
+    z, u: keyword-only latent families.
     grid: every style with every concept ([R, C, D]); False pairs them
       element-wise (R = C, [R, D]), for measuring transfer over many pairs.
     z_mode: the mode of q(z|y) instead of a sample, so that only the style
@@ -107,20 +126,36 @@ def transfer_style(rng: jax.Array, x_style: jax.Array, y_concept: jax.Array,
   Returns:
     [R, C, D] if `grid`, else [R, D].
   """
-  if not grid and x_style.shape[0] != y_concept.shape[0]:
-    raise ValueError(f'grid=False pairs styles and concepts element-wise: got '
-                     f'{x_style.shape[0]} styles and {y_concept.shape[0]} '
-                     'concepts; give as many of each')
+  rows = contracts.batch_size(x_style=x_style)
+  cols = contracts.batch_size(y_concept=y_concept)
+  if not grid and rows != cols:
+    raise contracts.ShapeError(
+        f'grid=False pairs styles and concepts element-wise: got {rows} styles '
+        f'and {cols} concepts; give as many of each')
   key_u, key_z = jax.random.split(rng)
-  u_sample = u.sample(key_u, encode_u(x_style))
+  params_u = encode_u(x_style)
+  check_params('encode_u(x_style)', params_u, u)
   params_z = encode_z(y_concept)
+  check_params('encode_z(y_concept)', params_z, z)
+  contracts.batch_size(x_style=x_style, **{'encode_u(x_style)': params_u})
+  contracts.batch_size(y_concept=y_concept, **{'encode_z(y_concept)': params_z})
+  u_sample = u.sample(key_u, params_u)
   z_sample = z.mode(params_z) if z_mode else z.sample(key_z, params_z)
   if not grid:
-    return decode_x(u_sample, z_sample)
-  rows, cols = u_sample.shape[0], z_sample.shape[0]
+    return _decoded('decode_x', decode_x(u_sample, z_sample), rows)
   u_grid = jnp.repeat(u_sample, cols, axis=0)  # row-major (i, j) grid
   z_grid = jnp.tile(z_sample, (rows,) + (1,) * (z_sample.ndim - 1))
-  return decode_x(u_grid, z_grid).reshape(rows, cols, -1)
+  out = _decoded('decode_x', decode_x(u_grid, z_grid), rows * cols)
+  return out.reshape(rows, cols, -1)
+
+
+def _decoded(name: str, out: jax.Array, expected: int) -> jax.Array:
+  """A decoder's output, refused unless it has one row per latent sample."""
+  if out.ndim < 2 or out.shape[0] != expected:
+    raise contracts.ShapeError(
+        f'{name} returned shape {tuple(out.shape)}; expected [{expected}, ...]: '
+        'one output per latent sample')
+  return out.reshape(expected, -1)
 
 
 # Bound to WynerVAE: the encoders and decoders are its networks.
@@ -140,8 +175,8 @@ def joint_samples(model: WynerVAE, params: Params, rng: jax.Array,
                   num: int) -> tuple[jax.Array, jax.Array]:
   """`generate_joint` with the model's decoders: x, y [num, D]."""
   return generate_joint(rng, num, _decoder(model, params, 'x'),
-                        _decoder(model, params, 'y'), model.latent_z,
-                        model.latent_u, model.latent_v)
+                        _decoder(model, params, 'y'), z=model.latent_z,
+                        u=model.latent_u, v=model.latent_v)
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
@@ -150,7 +185,8 @@ def y_given_x(model: WynerVAE, params: Params, rng: jax.Array, x: jax.Array,
   """Y ~ p(y|x) (`generate_conditional` with q(z|x) and y(v, z)): [B, S, D]."""
   return generate_conditional(
       rng, x, num_samples, _encoder(model, params, 'z_x', model.latent_z),
-      _decoder(model, params, 'y'), model.latent_z, model.latent_v, z_mode)
+      _decoder(model, params, 'y'), z=model.latent_z, local=model.latent_v,
+      z_mode=z_mode)
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
@@ -159,7 +195,8 @@ def x_given_y(model: WynerVAE, params: Params, rng: jax.Array, y: jax.Array,
   """X ~ p(x|y) (`generate_conditional` with q(z|y) and x(u, z)): [B, S, D]."""
   return generate_conditional(
       rng, y, num_samples, _encoder(model, params, 'z_y', model.latent_z),
-      _decoder(model, params, 'x'), model.latent_z, model.latent_u, z_mode)
+      _decoder(model, params, 'x'), z=model.latent_z, local=model.latent_u,
+      z_mode=z_mode)
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'grid', 'z_mode'))
@@ -170,5 +207,5 @@ def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
   return transfer_style(
       rng, x_style, y_concept, _encoder(model, params, 'u_x', model.latent_u),
       _encoder(model, params, 'z_y', model.latent_z),
-      _decoder(model, params, 'x'), model.latent_u, model.latent_z, grid,
-      z_mode)
+      _decoder(model, params, 'x'), z=model.latent_z, u=model.latent_u,
+      grid=grid, z_mode=z_mode)

@@ -82,7 +82,8 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
     out = model.joint_forward(params, x, y, rng, tau, hard)
     loss, metrics = losses.joint_loss(
         out.logits_z, out.logits_u, out.logits_v, x, out.x_rec, y, out.y_rec,
-        lam, two_eps_sq, kl=type(model.latent_z).kl)
+        lam, two_eps_sq, z=model.latent_z, u=model.latent_u,
+        v=model.latent_v)
     if local_aggregate_kl:
       agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
       agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
@@ -98,7 +99,8 @@ def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float) -> LossFn:
     del lam  # step 2 has no lambda term
     out = model.marginal_forward(params, frozen, x, y, rng, tau, hard)
     return losses.marginal_loss(*out[:4], x, out.x_rec, y, out.y_rec,
-                                two_eps_sq, kl=type(model.latent_z).kl)
+                                two_eps_sq, z=model.latent_z,
+                                u=model.latent_u, v=model.latent_v)
   return loss_fn
 
 

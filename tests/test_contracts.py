@@ -1,0 +1,206 @@
+"""The public API refuses what it cannot compute: each easy mistake of a new
+user (issue 14) raises one clear error naming the argument, instead of
+returning a number."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import wyner_jax
+from wyner_jax.contracts import ShapeError
+
+B, D = 4, 6
+
+
+def _data(batch=B):
+  return jnp.ones((batch, D)), jnp.zeros((batch, D))
+
+
+def test_logits_without_the_n_axis_are_refused():
+  with pytest.raises(ShapeError, match=r'logits has shape \(4, 10\); expected '
+                     r'\[B, N, K\] \(3 axes\)'):
+    wyner_jax.kl_to_uniform(jnp.zeros((B, 10)))
+  x, x_rec = _data()
+  with pytest.raises(ShapeError, match=r'logits_z has shape \(4, 10\); expected '
+                     r'\[B, N, K\]'):
+    wyner_jax.joint_loss(jnp.zeros((B, 10)), jnp.zeros((B, 1, 3)),
+                         jnp.zeros((B, 1, 3)), x, x_rec, x, x_rec, 0.0, 1.0)
+
+
+def test_a_reconstruction_must_have_the_data_shape():
+  x, _ = _data()
+  logits = jnp.zeros((B, 1, 3))
+  with pytest.raises(ShapeError, match=r'x_rec has shape \(4, 1, 6\) but x has '
+                     r'\(4, 6\); they must be equal'):
+    wyner_jax.joint_loss(logits, logits, logits, x, x[:, None], x, x, 0.0, 1.0)
+  with pytest.raises(ShapeError, match=r'reconstruction has shape \(4, 1, 6\)'):
+    wyner_jax.squared_error(x, x[:, None])
+
+
+def test_batch_sizes_must_agree():
+  x, x_rec = _data(4)
+  with pytest.raises(ShapeError, match=r'batch sizes differ: logits_z 3, '
+                     r'logits_u 4, logits_v 4, x 4'):
+    wyner_jax.joint_loss(jnp.zeros((3, 1, 3)), jnp.zeros((4, 1, 3)),
+                         jnp.zeros((4, 1, 3)), x, x_rec, x, x_rec, 0.0, 1.0)
+  with pytest.raises(ShapeError, match='batch sizes differ'):
+    wyner_jax.marginal_side_loss(jnp.zeros((3, 1, 3)), jnp.zeros((4, 1, 3)),
+                                 x, x_rec, 1.0)
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda: wyner_jax.Categorical(1, 1), r'Categorical\(n=1, k=1\) is not allowed'),
+    (lambda: wyner_jax.Categorical(-1, 4), r'Categorical\(n=-1, k=4\) is not allowed'),
+    (lambda: wyner_jax.Categorical(2.0, 4), r'Categorical\(n=2.0, k=4\) is not allowed'),
+    (lambda: wyner_jax.Gaussian(-2), r'Gaussian\(dim=-2\) is not allowed'),
+])
+def test_families_validate_their_sizes(make, message):
+  with pytest.raises(ValueError, match=message):
+    make()
+
+
+def test_gaussian_parameters_are_not_taken_for_logits():
+  x, x_rec = _data()
+  gaussian = jnp.zeros((B, 3, 2))  # mean and log-variance of 3 dimensions
+  with pytest.raises(ShapeError, match=r'Gaussian parameters or 3 binary '
+                     r'categoricals\? pass its family: z=wyner_jax.Gaussian\(3\)'):
+    wyner_jax.joint_loss(gaussian, gaussian, gaussian, x, x_rec, x, x_rec, 0.0, 1.0)
+  # A family that does not match its parameters is refused too.
+  with pytest.raises(ShapeError, match=r'logits_u has shape \(4, 3, 2\); expected '
+                     r'\[B, 1, 10\]'):
+    wyner_jax.joint_loss(gaussian, gaussian, gaussian, x, x_rec, x, x_rec, 0.0,
+                         1.0, z=wyner_jax.Gaussian(3),
+                         u=wyner_jax.Categorical(1, 10), v=wyner_jax.Gaussian(3))
+  with pytest.raises(ShapeError, match=r'params has shape \(4, 3, 2\)'):
+    wyner_jax.Gaussian(4).kl(gaussian)
+
+
+def test_the_deprecated_kl_argument_still_computes_the_same_loss():
+  x, x_rec = _data()
+  stats = jax.random.normal(jax.random.key(0), (B, 3, 2))
+  with pytest.warns(DeprecationWarning, match='kl= is deprecated'):
+    old, _ = wyner_jax.joint_loss(stats, stats, stats, x, x_rec, x, x_rec, 0.5,
+                                  1.0, kl=wyner_jax.Gaussian.kl)
+  gaussian = wyner_jax.Gaussian(3)
+  new, _ = wyner_jax.joint_loss(stats, stats, stats, x, x_rec, x, x_rec, 0.5,
+                                1.0, z=gaussian, u=gaussian, v=gaussian)
+  assert float(old) == float(new)
+  with pytest.raises(TypeError, match='not both'):
+    wyner_jax.joint_loss(stats, stats, stats, x, x_rec, x, x_rec, 0.5, 1.0,
+                         z=gaussian, kl=wyner_jax.Gaussian.kl)
+
+
+def identity_decode(local, z):
+  return jnp.concatenate([local.reshape(len(local), -1), z.reshape(len(z), -1)], -1)
+
+
+def test_samplers_take_keyword_families_and_check_them_against_the_encoders():
+  z, u = wyner_jax.Categorical(1, 5), wyner_jax.Gaussian(2)
+  encode_u = lambda x: jnp.zeros((len(x), 2, 2))
+  encode_z = lambda y: jnp.zeros((len(y), 1, 5))
+  styles, concepts = jnp.zeros((3, D)), jnp.zeros((4, D))
+  key = jax.random.key(0)
+  with pytest.raises(TypeError, match='positional'):
+    wyner_jax.transfer_style(key, styles, concepts, encode_u, encode_z,  # pylint: disable=too-many-function-args
+                             identity_decode, u, z)
+  # The two families swapped: the encoders' outputs do not fit them.
+  with pytest.raises(ShapeError, match=r'encode_u\(x_style\) has shape \(3, 2, 2\); '
+                     r'expected \[B, 1, 5\]'):
+    wyner_jax.transfer_style(key, styles, concepts, encode_u, encode_z,
+                             identity_decode, z=u, u=z)
+  grid = wyner_jax.transfer_style(key, styles, concepts, encode_u, encode_z,
+                                  identity_decode, z=z, u=u)
+  assert grid.shape == (3, 4, 2 + 5)
+  with pytest.raises(ShapeError, match=r'encode_z\(condition\) has shape'):
+    wyner_jax.generate_conditional(key, concepts, 2, encode_u, identity_decode,
+                                   z=z, local=u)
+  bad_decoder = lambda local, z: jnp.zeros((1, D))
+  with pytest.raises(ShapeError, match=r'decode returned shape \(1, 6\); '
+                     r'expected \[8, \.\.\.\]'):
+    wyner_jax.generate_conditional(key, concepts, 2, encode_z, bad_decoder,
+                                   z=z, local=u)
+
+
+@pytest.mark.parametrize('num', [0, -1, 2.0])
+def test_sample_counts_are_checked(num):
+  z = wyner_jax.Categorical(1, 5)
+  encode_z = lambda y: jnp.zeros((len(y), 1, 5))
+  with pytest.raises(ValueError, match=rf'num_samples={num!r} is not allowed; '
+                     'use an int >= 1'):
+    wyner_jax.generate_conditional(jax.random.key(0), jnp.zeros((2, D)), num,
+                                   encode_z, identity_decode, z=z, local=z)
+  with pytest.raises(ValueError, match=rf'num={num!r} is not allowed'):
+    wyner_jax.generate_joint(jax.random.key(0), num, identity_decode,
+                             identity_decode, z=z, u=z, v=z)
+
+
+@pytest.mark.parametrize('tau', [0, 0.0, -1.0])
+def test_a_python_temperature_must_be_positive(tau):
+  with pytest.raises(ValueError, match=rf'tau={tau!r} is not allowed; use a '
+                     'number > 0'):
+    wyner_jax.gumbel_softmax(jax.random.key(0), jnp.zeros((2, 3)), tau)
+  with pytest.raises(ValueError, match=rf'initial={tau!r} is not allowed'):
+    wyner_jax.temperature(0, tau, 0.5, 1e-3)
+
+
+def test_weights_of_the_objective_are_checked():
+  x, x_rec = _data()
+  logits = jnp.zeros((B, 1, 3))
+  with pytest.raises(ValueError, match=r'two_eps_sq=0.0 is not allowed'):
+    wyner_jax.joint_loss(logits, logits, logits, x, x_rec, x, x_rec, 0.0, 0.0)
+  with pytest.raises(ValueError, match=r'lam=-1.0 is not allowed; use a number >= 0'):
+    wyner_jax.joint_loss(logits, logits, logits, x, x_rec, x, x_rec, -1.0, 1.0)
+
+
+def test_float64_inputs_give_float64_outputs():
+  with jax.enable_x64(True):
+    logits = jnp.zeros((2, 1, 3), jnp.float64)
+    assert wyner_jax.sample_one_hot(jax.random.key(0), logits).dtype == jnp.float64
+    assert wyner_jax.mode_one_hot(logits).dtype == jnp.float64
+    assert wyner_jax.temperature(10, 1.0, 0.5, 1e-3).dtype == jnp.float64
+    assert wyner_jax.kl_to_uniform(logits).dtype == jnp.float64
+  assert wyner_jax.sample_one_hot(jax.random.key(0), jnp.zeros((2, 3))).dtype == jnp.float32
+
+
+def test_a_categorical_z_with_gaussian_locals_trains_through_the_public_objective():
+  # Pairs share a label c in 0..3 (x = e_c + noise, y = e_{c+1 mod 4} + noise).
+  z, u, v = wyner_jax.Categorical(1, 4), wyner_jax.Gaussian(1), wyner_jax.Gaussian(1)
+  keys = jax.random.split(jax.random.key(0), 4)
+  labels = jax.random.randint(keys[0], (64,), 0, 4)
+  x = jax.nn.one_hot(labels, 4) + 0.1 * jax.random.normal(keys[1], (64, 4))
+  y = jax.nn.one_hot((labels + 1) % 4, 4) + 0.1 * jax.random.normal(keys[2], (64, 4))
+  shapes = {'z': (8, 4), 'u': (8, 2), 'v': (8, 2), 'dx': (5, 4), 'dy': (5, 4)}
+  params = {name: 0.1 * jax.random.normal(k, s)
+            for (name, s), k in zip(shapes.items(), jax.random.split(keys[3], 5))}
+
+  def loss_fn(params, key):
+    xy = jnp.concatenate([x, y], -1)
+    logits_z = (xy @ params['z']).reshape(-1, 1, 4)
+    stats_u = (xy @ params['u']).reshape(-1, 1, 2)
+    stats_v = (xy @ params['v']).reshape(-1, 1, 2)
+    kz, ku, kv = jax.random.split(key, 3)
+    zs = z.relaxed_sample(kz, logits_z, 0.5, False).reshape(-1, 4)
+    us, vs = u.relaxed_sample(ku, stats_u, 0.5, False), v.relaxed_sample(kv, stats_v, 0.5, False)
+    x_rec = jnp.concatenate([us, zs], -1) @ params['dx']
+    y_rec = jnp.concatenate([vs, zs], -1) @ params['dy']
+    return wyner_jax.joint_loss(logits_z, stats_u, stats_v, x, x_rec, y, y_rec,
+                                0.0, 0.1, z=z, u=u, v=v)[0]
+
+  optimizer = optax.adam(3e-2)
+  state = optimizer.init(params)
+
+  @jax.jit
+  def step(params, state, key):
+    loss, grads = jax.value_and_grad(loss_fn)(params, key)
+    updates, state = optimizer.update(grads, state)
+    return optax.apply_updates(params, updates), state, loss
+
+  losses = []
+  for i in range(200):
+    params, state, loss = step(params, state, jax.random.key(i))
+    losses.append(float(loss))
+  assert np.isfinite(losses).all()
+  # Z learns the shared label: the loss falls to a fraction of its start.
+  assert np.mean(losses[-20:]) < 0.3 * np.mean(losses[:5]), (losses[:5], losses[-20:])

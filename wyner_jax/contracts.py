@@ -1,0 +1,78 @@
+"""Shape and value contracts of the public functions, checked at trace time.
+
+Shapes are static under `jax.jit`, so these checks cost nothing in a compiled
+step; they turn the easy mistakes (a missing axis that broadcasts, batches of
+different sizes, a family given the other family's parameters) into one
+`ShapeError` naming the argument, its shape and the shape expected, instead
+of a silently wrong number.
+"""
+
+import numbers
+
+import jax
+
+from wyner_jax.errors import WynerError
+
+
+class ShapeError(WynerError, ValueError):
+  """An array argument has the wrong rank or shape for its role."""
+
+
+def check_rank(name: str, array: jax.Array, rank: int, layout: str) -> None:
+  """Refuses `array` unless it has `rank` axes.
+
+  Args:
+    name: the argument's name, as the caller wrote it.
+    rank: the number of axes required.
+    layout: the expected shape in words, e.g. '[B, N, K]'.
+  """
+  if array.ndim != rank:
+    raise ShapeError(f'{name} has shape {tuple(array.shape)}; expected {layout} '
+                     f'({rank} axes)')
+
+
+def check_trailing(name: str, array: jax.Array, trailing: tuple[int, ...],
+                   layout: str) -> None:
+  """Refuses `array` unless its shape is [*, *trailing] with one leading axis."""
+  if array.ndim != len(trailing) + 1 or tuple(array.shape[1:]) != tuple(trailing):
+    expected = ', '.join(['B', *map(str, trailing)])
+    raise ShapeError(f'{name} has shape {tuple(array.shape)}; expected '
+                     f'[{expected}] ({layout})')
+
+
+def batch_size(**arrays: jax.Array) -> int:
+  """The common leading (batch) size of every array; refuses scalars and
+  arrays whose batch sizes differ, naming them."""
+  sizes = {}
+  for name, array in arrays.items():
+    if array.ndim == 0:
+      raise ShapeError(f'{name} is a scalar; expected a batch [B, ...]')
+    sizes[name] = array.shape[0]
+  if len(set(sizes.values())) > 1:
+    listed = ', '.join(f'{name} {size}' for name, size in sizes.items())
+    raise ShapeError(f'batch sizes differ: {listed}; every argument must have '
+                     'the same B')
+  return next(iter(sizes.values()))
+
+
+def check_same_shape(target_name: str, target: jax.Array, name: str,
+                     array: jax.Array) -> None:
+  """Refuses `array` unless it has `target`'s shape exactly (no broadcasting)."""
+  if tuple(array.shape) != tuple(target.shape):
+    raise ShapeError(f'{name} has shape {tuple(array.shape)} but {target_name} '
+                     f'has {tuple(target.shape)}; they must be equal (a '
+                     'broadcast would sum the wrong squared errors)')
+
+
+def check_count(name: str, value: int, minimum: int = 1) -> None:
+  """Refuses a count that is not a Python int >= `minimum` (a static size)."""
+  if (not isinstance(value, numbers.Integral) or isinstance(value, bool)
+      or value < minimum):
+    raise ValueError(f'{name}={value!r} is not allowed; use an int >= {minimum}')
+
+
+def check_positive_number(name: str, value) -> None:
+  """Refuses a Python number <= 0; a traced value is the caller's contract
+  (there is no host check inside a compiled step)."""
+  if isinstance(value, numbers.Real) and not value > 0:
+    raise ValueError(f'{name}={value!r} is not allowed; use a number > 0')
