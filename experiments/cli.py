@@ -119,8 +119,7 @@ def run_cli(argv, job) -> None:
   except WynerError as e:
     if _DEBUG.value:
       raise
-    logging.error('%s', e)
-    sys.exit(f'error: {e}')
+    sys.exit(f'error: {e}')  # the one line; not logged as well
   except Preempted as e:
     logging.warning('%s', e)
     print(f'stopped: {e}', file=sys.stderr)

@@ -80,7 +80,12 @@ def load_embedded(test_per_class: int) -> tuple[ImageSet, ImageSet]:
 
 
 def _tfds_split(name: str, split: str, data_dir: str | None) -> ImageSet:
-  import tensorflow_datasets as tfds  # optional extra: pip install .[tfds]
+  try:
+    import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
+  except ModuleNotFoundError as e:
+    raise DataError(
+        f"data.source='tfds' needs the tfds extra ({e.name} is not installed): "
+        'pip install -e ".[tfds]"') from e
   try:
     source = tfds.data_source(name, split=split, data_dir=data_dir,
                               download=False)

@@ -117,7 +117,37 @@ def test_launcher_user_errors_are_one_line(tmp_path, flags, message):
   result = launch_tiny(tmp_path / 'w', *flags)
   assert result.returncode != 0
   assert message in result.stderr
+  assert result.stderr.count(message.removeprefix('error: ')) == 1  # printed once
   assert 'Traceback' not in result.stderr
+
+
+def test_a_missing_tfds_extra_is_one_line_naming_the_extra(tmp_path):
+  # A tensorflow_datasets that cannot be imported, first on the path.
+  fake = tmp_path / 'hidden' / 'tensorflow_datasets'
+  fake.mkdir(parents=True)
+  (fake / '__init__.py').write_text(
+      "raise ModuleNotFoundError(\"No module named 'tensorflow_datasets'\", "
+      "name='tensorflow_datasets')\n")
+  result = subprocess.run(
+      [sys.executable, '-m', 'experiments.main', '--config=configs/synthetic.py:tfds',
+       f'--workdir={tmp_path / "w"}'], cwd=REPO, capture_output=True, text=True,
+      env={**env(), 'PYTHONPATH': f'{fake.parent}{os.pathsep}{REPO}'}, timeout=300)
+  assert result.returncode == 1
+  message = ("error: data.source='tfds' needs the tfds extra (tensorflow_datasets "
+             'is not installed): pip install -e ".[tfds]"')
+  assert message in result.stderr and result.stderr.count('needs the tfds extra') == 1
+  assert 'Traceback' not in result.stderr
+
+
+def test_a_missing_experiments_extra_is_one_line_naming_the_extra():
+  hide = ("import runpy, sys; sys.modules['mlxtend'] = sys.modules['skimage'] = None; "
+          "runpy.run_module('experiments.main', run_name='__main__')")
+  result = subprocess.run([sys.executable, '-c', hide], cwd=REPO, env=env(),
+                          capture_output=True, text=True, timeout=300)
+  assert result.returncode == 1
+  assert result.stderr.strip() == (
+      'error: experiments/ needs the experiments extra (mlxtend, scikit-image not '
+      'installed): pip install -e ".[experiments]"')
 
 
 def test_every_user_error_is_one_wyner_error_the_launcher_catches(tmp_path):
@@ -136,6 +166,7 @@ def test_debug_flag_shows_the_traceback(tmp_path):
   result = launch_tiny(afile)
   assert result.returncode != 0 and 'Traceback' not in result.stderr
   assert f'error: --workdir={afile} is a file' in result.stderr
+  assert result.stderr.count('is a file') == 1  # printed once, not logged too
   result = launch_tiny(afile, '--debug')
   assert result.returncode != 0
   assert 'Traceback' in result.stderr and 'ConfigError' in result.stderr

@@ -15,8 +15,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Run inside the new environment, from a directory without the checkout on
 # sys.path, so that only the installed wheel can be imported.
 CHECK = '''
+import sys
+# The experiments extra is absent: the library must not need it.
+for name in ('ml_collections', 'matplotlib', 'mlxtend', 'sklearn', 'skimage',
+             'tensorflow_datasets'):
+  sys.modules[name] = None
 import jax.numpy as jnp
 import wyner_jax
+import wyner_jax.train  # the train loop and checkpoints need only the core
 logits = jnp.zeros((2, 1, 4))
 data = jnp.ones((2, 3))
 loss, _ = wyner_jax.joint_loss(logits, logits, logits, data, data, data,
@@ -31,6 +37,12 @@ def run(*args, **kwargs):
                         **kwargs)
 
 
+def archive_text(wheel, filename):
+  with zipfile.ZipFile(wheel) as archive:
+    (name,) = [n for n in archive.namelist() if n.endswith('.dist-info/' + filename)]
+    return archive.read(name).decode()
+
+
 def test_wheel_installs_into_a_fresh_venv_and_computes_the_loss(tmp_path):
   wheels = tmp_path / 'wheels'
   # The same build as `pip install .` (PEP 517, isolated build environment).
@@ -41,6 +53,12 @@ def test_wheel_installs_into_a_fresh_venv_and_computes_the_loss(tmp_path):
     names = archive.namelist()
   assert 'wyner_jax/__init__.py' in names and 'wyner_jax/losses.py' in names
   assert not [n for n in names if n.startswith(('tests/', 'experiments/'))]
+  # `pip install wyner_jax` brings the core alone; the rest is in extras.
+  metadata = archive_text(wheel, 'METADATA')
+  core = sorted(line.split()[1].split('>')[0].split('<')[0].split('=')[0]
+                for line in metadata.splitlines()
+                if line.startswith('Requires-Dist:') and 'extra ==' not in line)
+  assert core == ['flax', 'jax', 'numpy', 'optax'], core
 
   # The package only from the wheel (--no-deps, --no-index); its dependencies
   # from the site-packages of the environment running the tests, appended to

@@ -50,8 +50,8 @@ def gumbel_softmax(rng: jax.Array, logits: jax.Array, tau: jax.Array | float,
       the gradient is that of the relaxed sample.
 
   Returns:
-    [..., K] rows on the simplex (exact one-hots when `hard`), in
-    `compute_dtype(logits)`.
+    [..., K] rows on the simplex (exact one-hots when `hard`), in float32
+    (float64 for float64 logits).
   """
   contracts.check_positive_number('tau', tau)
   if logits.ndim == 0:
@@ -76,7 +76,8 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
       sum over the batch).
 
   Returns:
-    [B] KL in nats (zero for an empty latent), in `compute_dtype(logits)`.
+    [B] KL in nats (zero for an empty latent), in float32 (float64 for
+    float64 logits).
   """
   contracts.check_rank('logits', logits, 3, '[B, N, K]')
   num_classes = logits.shape[-1]
@@ -108,7 +109,7 @@ def aggregate_kl_to_uniform(logits: jax.Array) -> jax.Array:
     logits: [B, N, K] ([B, 0, 0]: no latent, KL 0).
 
   Returns:
-    [] nats, in `compute_dtype(logits)`.
+    [] nats, in float32 (float64 for float64 logits).
   """
   contracts.check_rank('logits', logits, 3, '[B, N, K]')
   dtype = compute_dtype(logits)
@@ -146,7 +147,7 @@ def sample_one_hot(rng: jax.Array, logits: jax.Array) -> jax.Array:
     logits: [..., K] unnormalised log-probabilities ([B, 0, 0]: no latent).
 
   Returns:
-    [..., K] one-hots in `compute_dtype(logits)`.
+    [..., K] one-hots in float32 (float64 for float64 logits).
   """
   dtype = compute_dtype(logits)
   if logits.size == 0:  # an absent latent: nothing to draw
@@ -162,7 +163,7 @@ def mode_one_hot(logits: jax.Array) -> jax.Array:
     logits: [..., K].
 
   Returns:
-    [..., K] one-hots in `compute_dtype(logits)`.
+    [..., K] one-hots in float32 (float64 for float64 logits).
   """
   dtype = compute_dtype(logits)
   if logits.size == 0:
@@ -217,8 +218,8 @@ def gaussian_sample(rng: jax.Array, mean: jax.Array,
     mean, log_var: [..., D] parameters of a diagonal Gaussian q.
 
   Returns:
-    [..., D] sample (differentiable in mean and log_var), in
-    `compute_dtype(mean)`.
+    [..., D] sample (differentiable in mean and log_var), in float32
+    (float64 for float64 mean).
   """
   contracts.check_same_shape('mean', mean, 'log_var', log_var)
   dtype = compute_dtype(mean)
@@ -235,7 +236,7 @@ def gaussian_kl_to_standard(mean: jax.Array, log_var: jax.Array) -> jax.Array:
     mean, log_var: [B, ...] parameters; every axis after the first is summed.
 
   Returns:
-    [B] KL in nats, in `compute_dtype(mean)`.
+    [B] KL in nats, in float32 (float64 for float64 mean).
   """
   contracts.check_same_shape('mean', mean, 'log_var', log_var)
   contracts.batch_size(mean=mean)

@@ -91,7 +91,8 @@ def squared_error(target: jax.Array, reconstruction: jax.Array) -> jax.Array:
       after the first.
 
   Returns:
-    [B], in `compute_dtype(reconstruction)` (float32 for bfloat16 inputs).
+    [B], in float32 (float64 for a float64 reconstruction; bfloat16
+    inputs are summed in float32).
   """
   contracts.batch_size(target=target)
   contracts.check_same_shape('target', target, 'reconstruction', reconstruction)

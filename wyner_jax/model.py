@@ -58,7 +58,8 @@ class WynerVAE:
     depth: number of hidden layers of every MLP.
     data_dim: flattened size of one image (784 for MNIST).
     logit_bound: encoder outputs pass through bound * tanh(out / bound);
-      0 turns it off (the paper's literal model, which collapses, method.md §8).
+      0 turns it off (the paper's literal model, which collapses;
+      docs/method_choices.md).
     latent_type: 'categorical' (the paper) or 'gaussian'.
   """
   z: Size

@@ -21,12 +21,11 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from absl import logging
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import optax
 
@@ -38,6 +37,9 @@ from wyner_jax import stack
 from wyner_jax.checkpoints import CheckpointError, PhaseCheckpoints, TrainingRecord
 from wyner_jax.errors import NonFiniteError
 from wyner_jax.model import Params, WynerVAE
+
+if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
+  import ml_collections
 
 PHASES = ('joint', 'marginal')
 # Metrics whose non-finiteness names the term that went bad.
@@ -58,7 +60,7 @@ class TrainState(NamedTuple):
   key: jax.Array  # [2] uint32 `jax.random.key_data` of the phase's key
 
 
-def model_from_config(config: ml_collections.ConfigDict,
+def model_from_config(config: 'ml_collections.ConfigDict',
                       data_dim: int = 784) -> WynerVAE:
   m = config.model
   return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v), hidden=m.hidden,
@@ -116,7 +118,7 @@ def batch_indices(data_key: jax.Array, step: jax.Array, num_examples: int,
 
 def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
                     mesh: jax.sharding.Mesh, batch_size: int,
-                    tau_config: ml_collections.ConfigDict,
+                    tau_config: 'ml_collections.ConfigDict',
                     learning_rate: float) -> Callable:
   """Compiles one update of a stack of S models.
 
@@ -304,7 +306,7 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
   return state, metrics
 
 
-def train_phase(phase: str, config: ml_collections.ConfigDict,
+def train_phase(phase: str, config: 'ml_collections.ConfigDict',
                 loss_fn: LossFn, params: Params, frozen: Any,
                 data: tuple[jax.Array, jax.Array],
                 specs: list[stack.ModelSpec], keys: np.ndarray,
