@@ -33,6 +33,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   # 'categorical' (the paper: sizes (N, K)) or 'gaussian' (sizes (D,),
   # configs/gaussian.py; tau.* then has no effect).
   config.model.latent_type = 'categorical'
+  # Departs from the paper when set: the family of U and V alone ('' = as
+  # latent_type), e.g. 'gaussian' with u = v = (D,) (docs/method_choices.md).
+  config.model.local_type = ''
   config.model.z = (1, 100)  # (N, K) of the common latent
   config.model.u = (2, 10)  # (N, K) of X's local latent; (0, 0) for none
   config.model.v = (2, 10)  # (N, K) of Y's local latent; (0, 0) for none

@@ -23,7 +23,7 @@ KNOWN_FIELDS = frozenset({
     'data.seed', 'data.source', 'data.pairs_per_class',
     'data.embedded_test_per_class', 'data.tfds_name', 'data.tfds_dir',
     'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
-    'model.logit_bound', 'model.latent_type',
+    'model.logit_bound', 'model.latent_type', 'model.local_type',
     'loss.lam', 'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'joint.num_steps', 'marginal.num_steps',
@@ -44,7 +44,7 @@ TRAINING_FIELDS = (
     'data.source', 'data.seed', 'data.pairs_per_class',
     'data.embedded_test_per_class', 'data.tfds_name',
     'model.latent_type', 'model.z', 'model.u', 'model.v', 'model.hidden',
-    'model.depth', 'model.logit_bound',
+    'model.depth', 'model.logit_bound', 'model.local_type',
     'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'batch_size', 'learning_rate',
@@ -52,7 +52,7 @@ TRAINING_FIELDS = (
 # Training fields added after 0.4.0, with the value that trains as 0.4.0 did.
 # A checkpoint records them only when they differ from it, so 0.4.0
 # checkpoints (which lack them) resume with that value and no other.
-ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0}
+ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0, 'model.local_type': ''}
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
     'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
@@ -187,9 +187,13 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if latent_type not in latents.LATENT_TYPES:
     _fail('model.latent_type', latent_type,
           f'allowed: {", ".join(latents.LATENT_TYPES)}')
+  local_type = config.model.local_type or latent_type
+  if config.model.local_type not in ('', *latents.LATENT_TYPES):
+    _fail('model.local_type', config.model.local_type,
+          f"allowed: '' (as model.latent_type), {', '.join(latents.LATENT_TYPES)}")
   _check_size('model.z', config.model.z, latent_type, allow_empty=False)
-  _check_size('model.u', config.model.u, latent_type, allow_empty=True)
-  _check_size('model.v', config.model.v, latent_type, allow_empty=True)
+  _check_size('model.u', config.model.u, local_type, allow_empty=True)
+  _check_size('model.v', config.model.v, local_type, allow_empty=True)
   _int_at_least('model.hidden', config.model.hidden, 1)
   _int_at_least('model.depth', config.model.depth, 1)
   _real_above('model.logit_bound', config.model.logit_bound, 0, inclusive=True)
@@ -197,10 +201,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('loss.two_eps_sq', config.loss.two_eps_sq, 0)
   _real_above('loss.local_aggregate_kl', config.loss.local_aggregate_kl, 0,
               inclusive=True)
-  if config.loss.local_aggregate_kl and latent_type != 'categorical':
+  if config.loss.local_aggregate_kl and local_type != 'categorical':
     _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
-          "it needs categorical latents (model.latent_type='categorical'); "
-          'use 0 with Gaussian latents')
+          'it needs categorical local latents; use 0 with Gaussian ones')
   _real_above('tau.initial', config.tau.initial, 0)
   # The schedule decays towards `minimum`, so tau > 0 throughout iff minimum > 0.
   _real_above('tau.minimum', config.tau.minimum, 0)

@@ -15,7 +15,7 @@ import pytest
 from configs import gaussian, sweep_uv
 from conftest import REPO, env, launch_tiny, tiny
 from experiments import cli, config_checks, data, run, size_sweep
-from wyner_jax import checkpoints, errors, preemption, sharding, stack, train
+from wyner_jax import checkpoints, errors, latents, preemption, sharding, stack, train
 
 BAD_CONFIGS = [
     ('model.z', (0, 10), r'model.z=\(0, 10\) is not allowed; use \(N, K\): N >= 1'),
@@ -67,7 +67,23 @@ def test_aggregate_kl_with_gaussian_latents_is_refused():
   config.loss.local_aggregate_kl = 10.0
   with pytest.raises(config_checks.ConfigError,
                      match=r'loss.local_aggregate_kl=10.0 is not allowed; it '
-                     r"needs categorical latents \(model.latent_type='categorical'\)"):
+                     r'needs categorical local latents'):
+    config_checks.validate(config)
+
+
+def test_local_latents_of_another_family_than_z():
+  config = tiny(**{'model.local_type': 'gaussian'})
+  with pytest.raises(config_checks.ConfigError,
+                     match=r"model.u=\(1, 10\) is not allowed; use \(D,\)"):
+    config_checks.validate(config)
+  config.model.u, config.model.v = (2,), (2,)
+  config_checks.validate(config)
+  model = train.model_from_config(config)
+  assert (model.latent_z, model.latent_u) == (latents.Categorical(1, 10),
+                                              latents.Gaussian(2))
+  config.model.local_type = 'normal'
+  with pytest.raises(config_checks.ConfigError,
+                     match=r"model.local_type='normal' is not allowed; allowed: ''"):
     config_checks.validate(config)
 
 
@@ -109,7 +125,7 @@ def test_config_file_is_found_with_equals_or_a_space():
 @pytest.mark.parametrize('flags,message', [
     (('--config.model.zz=1',),
      "error: --config.model.zz=1: 'model.zz' is not a config field; fields of "
-     'model: depth, hidden, latent_type, logit_bound, u, v, z'),
+     'model: depth, hidden, latent_type, local_type, logit_bound, u, v, z'),
     (('--config.learning_rate=abc',),
      "error: flag --config.learning_rate=abc: could not convert string to float"),
 ], ids=['unknown field', 'bad value'])

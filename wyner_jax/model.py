@@ -61,6 +61,8 @@ class WynerVAE:
       0 turns it off (the paper's literal model, which collapses;
       docs/method_choices.md).
     latent_type: 'categorical' (the paper) or 'gaussian'.
+    local_type: the family of U and V when it differs from Z's ('' = the
+      same as `latent_type`), e.g. 'gaussian' locals with a categorical Z.
   """
   z: Size
   u: Size
@@ -70,6 +72,7 @@ class WynerVAE:
   data_dim: int = 784
   logit_bound: float = 5.0
   latent_type: str = 'categorical'
+  local_type: str = ''
 
   @property
   def latent_z(self) -> latents.LatentFamily:
@@ -77,11 +80,11 @@ class WynerVAE:
 
   @property
   def latent_u(self) -> latents.LatentFamily:
-    return latents.latent_family(self.latent_type, self.u)
+    return latents.latent_family(self.local_type or self.latent_type, self.u)
 
   @property
   def latent_v(self) -> latents.LatentFamily:
-    return latents.latent_family(self.latent_type, self.v)
+    return latents.latent_family(self.local_type or self.latent_type, self.v)
 
   def _encoder(self, latent: latents.LatentFamily) -> networks.Encoder:
     return networks.Encoder(self.hidden, self.depth, latent.param_shape)

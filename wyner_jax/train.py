@@ -65,7 +65,9 @@ def model_from_config(config: 'ml_collections.ConfigDict',
   m = config.model
   return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v), hidden=m.hidden,
                   depth=m.depth, data_dim=data_dim, logit_bound=m.logit_bound,
-                  latent_type=m.latent_type)
+                  latent_type=m.latent_type,
+                  # absent from configs written before 0.6.0
+                  local_type=m.get('local_type', ''))
 
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
