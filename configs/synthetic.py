@@ -45,6 +45,11 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   # the paper's 2 eps^2 = 1e-4 the unbounded model collapses to the mean image
   # (method.md §8, docs/method_choices.md). 0 disables it.
   config.model.logit_bound = 5.0
+  # 'conv': the paper's wrapper, a convolutional autoencoder trained first
+  # (its own step, autoencoder.num_steps); the Wyner VAE models its codes of
+  # code_size numbers and its samples are decoded to pixels. 'none': pixels.
+  config.model.wrapper = 'none'
+  config.model.code_size = 16
 
   config.loss = ml_collections.ConfigDict()
   # lambda, the extra weight on KL(q(z|x,y) || p(z)). The poster's figures use
@@ -63,6 +68,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.tau.decay = 5e-4
   config.tau.hard = False  # straight-through one-hot samples
 
+  config.autoencoder = ml_collections.ConfigDict()  # model.wrapper='conv' only
+  config.autoencoder.num_steps = 2000
   config.joint = ml_collections.ConfigDict()
   config.joint.num_steps = 3000
   config.marginal = ml_collections.ConfigDict()
@@ -95,6 +102,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.model.depth = 1
     config.joint.num_steps = 40
     config.marginal.num_steps = 40
+    config.autoencoder.num_steps = 40
     config.batch_size = 32
     config.checkpoint_every = 20
     config.log_every_secs = 1.0

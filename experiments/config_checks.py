@@ -24,6 +24,7 @@ KNOWN_FIELDS = frozenset({
     'data.embedded_test_per_class', 'data.tfds_name', 'data.tfds_dir',
     'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
     'model.logit_bound', 'model.latent_type', 'model.local_type',
+    'model.wrapper', 'model.code_size', 'autoencoder.num_steps',
     'loss.lam', 'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'joint.num_steps', 'marginal.num_steps',
@@ -44,7 +45,8 @@ TRAINING_FIELDS = (
     'data.source', 'data.seed', 'data.pairs_per_class',
     'data.embedded_test_per_class', 'data.tfds_name',
     'model.latent_type', 'model.z', 'model.u', 'model.v', 'model.hidden',
-    'model.depth', 'model.logit_bound', 'model.local_type',
+    'model.depth', 'model.logit_bound', 'model.local_type', 'model.wrapper',
+    'model.code_size',
     'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'batch_size', 'learning_rate',
@@ -52,12 +54,18 @@ TRAINING_FIELDS = (
 # Training fields added after 0.4.0, with the value that trains as 0.4.0 did.
 # A checkpoint records them only when they differ from it, so 0.4.0
 # checkpoints (which lack them) resume with that value and no other.
-ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0, 'model.local_type': ''}
+ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0, 'model.local_type': '',
+                'model.wrapper': 'none', 'model.code_size': 16}
+# Other fields added since: an older config.json lacks them as well.
+_ADDED_OTHER_FIELDS = {'autoencoder.num_steps': 2000}
+WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
     'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
     'log_every_secs', 'eval.classifier_steps', 'eval.classifier_dir',
     'data.tfds_dir', 'lambda_sweep.sweep_devices',
+    # recorded by the Wyner steps when model.wrapper is set (training_fields)
+    'autoencoder.num_steps',
     # a latent-size sweep sets model.* and lambda_sweep.seeds per run
     'sweep.fields', 'sweep.settings', 'sweep.seeds',
 )
@@ -67,8 +75,10 @@ def with_added_fields(config: ml_collections.ConfigDict
                       ) -> ml_collections.ConfigDict:
   """`config` (read from an older config.json) with every field of
   ADDED_FIELDS it lacks set to the value its checkpoints trained with."""
-  for path, value in ADDED_FIELDS.items():
+  for path, value in {**ADDED_FIELDS, **_ADDED_OTHER_FIELDS}.items():
     group, name = path.split('.')
+    if group not in config:
+      config[group] = ml_collections.ConfigDict()
     if name not in config[group]:
       config[group][name] = value
   return config
@@ -98,6 +108,11 @@ def training_fields(config: ml_collections.ConfigDict, phase: str) -> dict:
                 else {'seed': config.seed})
   if phase == 'marginal':
     fields['joint.num_steps'] = config.joint.num_steps
+  if phase == 'autoencoder':  # one autoencoder per run, from config.seed
+    fields['seed'] = config.seed
+  if config.model.wrapper != 'none' and phase != 'autoencoder':
+    # both Wyner steps model the codes of the autoencoder of that many steps
+    fields['autoencoder.num_steps'] = config.autoencoder.num_steps
   return fields
 
 
@@ -194,6 +209,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _check_size('model.z', config.model.z, latent_type, allow_empty=False)
   _check_size('model.u', config.model.u, local_type, allow_empty=True)
   _check_size('model.v', config.model.v, local_type, allow_empty=True)
+  if config.model.wrapper not in WRAPPERS:
+    _fail('model.wrapper', config.model.wrapper, f'allowed: {", ".join(WRAPPERS)}')
+  _int_at_least('model.code_size', config.model.code_size, 1)
+  _int_at_least('autoencoder.num_steps', config.autoencoder.num_steps, 0)
   _int_at_least('model.hidden', config.model.hidden, 1)
   _int_at_least('model.depth', config.model.depth, 1)
   _real_above('model.logit_bound', config.model.logit_bound, 0, inclusive=True)

@@ -31,6 +31,7 @@ from experiments import heldout
 from experiments import lambda_sweep
 from experiments import report
 from experiments.metrics import label_metrics
+from wyner_jax import autoencoder
 from wyner_jax import checkpoints
 from wyner_jax import latents
 from wyner_jax import sharding
@@ -47,16 +48,17 @@ class RunKeys(NamedTuple):
   eval: jax.Array
   figures: jax.Array
   probe: jax.Array
+  autoencoder: jax.Array
 
   @classmethod
   def from_seed(cls, seed: int) -> 'RunKeys':
     root = jax.random.key(seed)
-    return cls(*(jax.random.fold_in(root, i) for i in range(6)))
+    return cls(*(jax.random.fold_in(root, i) for i in range(7)))
 
 
 class RunResult(NamedTuple):
   metrics: dict[str, float]  # as written to metrics.json
-  model: WynerVAE
+  model: WynerVAE  # on pixels (a PixelWynerVAE with model.wrapper set)
   params: Params  # all groups: 'joint', 'decoders', 'marginal'
   test_pairs: data.PairSet
   name: str  # 'lam0_seed0'
@@ -69,13 +71,23 @@ def key_data(keys: list[jax.Array]) -> np.ndarray:
   return np.stack([np.asarray(jax.random.key_data(k)) for k in keys])
 
 
+def phases(config: ml_collections.ConfigDict) -> tuple[str, ...]:
+  """The training steps of `config`, in order: the autoencoder's first when
+  model.wrapper is set."""
+  wrapped = config.model.wrapper != 'none'
+  return ('autoencoder',) * wrapped + train.PHASES
+
+
 def training_records(config: ml_collections.ConfigDict, data_dim: int
                      ) -> dict[str, checkpoints.TrainingRecord]:
-  """Per phase, what its checkpoints record: the training fields and the config."""
+  """Per phase, what its checkpoints record: the training fields, the
+  config and the data dimension of what it models (the codes' with a wrapper)."""
   whole = json.loads(config.to_json())
+  wrapped = config.model.wrapper != 'none'
   return {phase: checkpoints.TrainingRecord(
-      config_checks.training_fields(config, phase), whole, data_dim)
-          for phase in train.PHASES}
+      config_checks.training_fields(config, phase), whole,
+      config.model.code_size if wrapped and phase != 'autoencoder' else data_dim)
+          for phase in phases(config)}
 
 
 def check_checkpoints(config: ml_collections.ConfigDict, data_dim: int,
@@ -85,6 +97,43 @@ def check_checkpoints(config: ml_collections.ConfigDict, data_dim: int,
   for phase, record in training_records(config, data_dim).items():
     checkpoints.check_resumable(os.path.join(workdir, 'checkpoints', phase),
                                 record, config[phase].num_steps)
+
+
+class Wrapper(NamedTuple):
+  """The trained autoencoder of a run with model.wrapper set."""
+  autoencoder: autoencoder.ConvAutoencoder
+  params: Params  # host arrays
+
+  def codes(self, pairs: data.PairSet) -> data.PairSet:
+    """`pairs` with both sides' images replaced by their codes."""
+    encode = jax.jit(self.autoencoder.encode)
+    def of(images):
+      return np.concatenate([np.asarray(encode(self.params, images[i:i + 1000]))
+                             for i in range(0, len(images), 1000)])
+    return pairs._replace(x=of(pairs.x), y=of(pairs.y))
+
+
+def train_wrapper(config: ml_collections.ConfigDict, train_pairs: data.PairSet,
+                  workdir: str, log_path: str | None = None,
+                  may_train: bool = True) -> Wrapper | None:
+  """The autoencoder of model.wrapper, trained (or restored) on the train
+  pairs' images of both sides, from config.seed; None without a wrapper."""
+  if config.model.wrapper == 'none':
+    return None
+  net = autoencoder.ConvAutoencoder(config.model.code_size)
+  key = RunKeys.from_seed(config.seed).autoencoder
+  mesh = sharding.make_mesh(1)  # one autoencoder, its batch over every device
+  sharding.check_divisible(1, config.batch_size, mesh)
+  train_data = sharding.place((train_pairs.x, train_pairs.y),
+                              sharding.replicated(mesh))
+  record = training_records(config, train_pairs.x.shape[1])['autoencoder']
+  state, _ = train.train_phase(
+      'autoencoder', config, autoencoder.autoencoder_loss_fn(net),
+      stack.stack([net.init(jax.random.fold_in(key, 0))]), None, train_data,
+      [stack.ModelSpec(0.0, config.seed)],
+      key_data([jax.random.fold_in(key, 1)]), mesh, workdir, record, log_path,
+      may_train)
+  return Wrapper(net, jax.tree.map(lambda a: np.asarray(a)[0], state.params))
 
 
 def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
@@ -160,9 +209,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   logging.info('data: %d train pairs, %d test pairs (%s); %d model(s); mesh %s',
                len(train_pairs.x), len(test_pairs.x), config.data.source,
                len(specs), dict(mesh.shape))
-  model = train.model_from_config(config, data_dim=train_pairs.x.shape[1])
-  trained = train_models(config, model, specs, train_pairs, mesh, workdir,
-                         os.path.join(workdir, 'train_log.jsonl'), may_train)
+  log_path = os.path.join(workdir, 'train_log.jsonl')
+  wrapper = train_wrapper(config, train_pairs, workdir, log_path, may_train)
+  # What the Wyner VAE models: pixels, or the wrapper's codes of them.
+  train_data, test_data = ((train_pairs, test_pairs) if wrapper is None else
+                           (wrapper.codes(train_pairs), wrapper.codes(test_pairs)))
+  model = train.model_from_config(config, data_dim=train_data.x.shape[1])
+  trained = train_models(config, model, specs, train_data, mesh, workdir,
+                         log_path, may_train)
 
   steps = config.eval.classifier_steps
   digit_classifier = classifier.load_or_train(
@@ -177,12 +231,29 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     out_dir = os.path.join(workdir, 'models', member.name) if sweep else workdir
     train_metrics = {phase: {k: float(v) for k, v in values.items()}
                      for phase, values in member.state['train_metrics'].items()}
-    metrics = _evaluate_model(config, model, params, member,
-                              RunKeys.from_seed(member.seed), train_metrics,
-                              digit_classifier, train_pairs, test_pairs,
-                              out_dir, writes)
-    results.append(RunResult(metrics, model, params, test_pairs, member.name,
-                             member.lam, member.seed))
+    keys = RunKeys.from_seed(member.seed)
+    metrics = _evaluate_model(config, model, params, member, keys,
+                              train_metrics, test_data)
+    # Labels, samples and figures are read on pixels.
+    if wrapper is not None:
+      model_px = autoencoder.pixel_model(model, wrapper.autoencoder)
+      params_px = autoencoder.pixel_params(params, wrapper.params)
+      metrics.update(_wrapper_metrics(wrapper, digit_classifier, test_pairs))
+    else:
+      model_px, params_px = model, params
+    metrics.update(label_metrics(model_px, params_px, digit_classifier,
+                                 test_pairs, train_pairs, keys.probe))
+    if writes:
+      os.makedirs(out_dir, exist_ok=True)
+      figures = report.write_figures(model_px, params_px, test_pairs,
+                                     keys.figures,
+                                     os.path.join(out_dir, 'figures'))
+      with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=2, sort_keys=True)
+      logging.info('%s: wrote %s and %s', member.name,
+                   os.path.join(out_dir, 'metrics.json'), ', '.join(figures))
+    results.append(RunResult(metrics, model_px, params_px, test_pairs,
+                             member.name, member.lam, member.seed))
   if sweep and writes:
     rows = [{'lam': r.lam, 'seed': r.seed, 'name': r.name, **r.metrics}
             for r in results]
@@ -191,10 +262,24 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   return results
 
 
+def _wrapper_metrics(wrapper: Wrapper, digit_classifier, test_pairs
+                     ) -> dict[str, float]:
+  """How well the autoencoder keeps the test images: squared error and the
+  judging classifier's accuracy on its reconstructions (a ceiling for every
+  label metric of the wrapped model)."""
+  net, params = wrapper.autoencoder, wrapper.params
+  codes = wrapper.codes(test_pairs)
+  rebuilt = np.asarray(jax.jit(net.decode)(params, jnp.asarray(codes.x)))
+  return {'eval/autoencoder_rec_x': float(np.mean(np.sum(
+              (rebuilt - test_pairs.x) ** 2, axis=-1))),
+          'eval/autoencoder_accuracy_x': float(np.mean(
+              classifier.predict(digit_classifier, rebuilt) == test_pairs.label_x))}
+
+
 def _evaluate_model(config, model, params, member, keys, train_metrics,
-                    digit_classifier, train_pairs, test_pairs, out_dir,
-                    writes) -> dict[str, float]:
-  """Held-out objectives, label metrics and figures of one trained model."""
+                    test_pairs) -> dict[str, float]:
+  """Train and held-out objectives of one trained model, on what it models
+  (pixels, or the wrapper's codes)."""
   def final_tau(phase):
     return float(latents.temperature(config[phase].num_steps, config.tau.initial,
                                       config.tau.minimum, config.tau.decay))
@@ -216,14 +301,4 @@ def _evaluate_model(config, model, params, member, keys, train_metrics,
                     for k, v in train_metrics[phase].items()})
     metrics.update({f'{phase}/eval/{k}': v
                     for k, v in eval_metrics[phase].items()})
-  metrics.update(label_metrics(model, params, digit_classifier, test_pairs,
-                               train_pairs, keys.probe))
-  if writes:
-    os.makedirs(out_dir, exist_ok=True)
-    figures = report.write_figures(model, params, test_pairs, keys.figures,
-                                   os.path.join(out_dir, 'figures'))
-    with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
-      json.dump(metrics, f, indent=2, sort_keys=True)
-    logging.info('%s: wrote %s and %s', member.name,
-                 os.path.join(out_dir, 'metrics.json'), ', '.join(figures))
   return metrics

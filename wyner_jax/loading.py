@@ -16,6 +16,7 @@ import ml_collections
 import numpy as np
 import optax
 
+from wyner_jax import autoencoder
 from wyner_jax import checkpoints
 from wyner_jax import sharding
 from wyner_jax import stack
@@ -27,7 +28,9 @@ from wyner_jax.model import Params, WynerVAE
 class TrainedModel(NamedTuple):
   """A model of a workdir, ready for `wyner_jax.sampling` (its bound samplers
   take `model` and `params`; its procedures take `model`'s encoders and
-  decoders closed over `params`)."""
+  decoders closed over `params`). With model.wrapper set, `model` is the
+  `autoencoder.PixelWynerVAE` and `params` its `pixel_params`: images in,
+  images out."""
   name: str  # 'lam1000_seed0'
   lam: float
   seed: int
@@ -56,12 +59,15 @@ def _finished_record(directory: str) -> tuple[int, dict[str, Any]]:
 
 def _restore_members(directory: str, model: WynerVAE, learning_rate: float,
                      step: int, phase: str) -> list[stack.Member]:
-  """Every model of a phase's checkpoint: its host params and train metrics."""
+  """Every model of a phase's checkpoint: its host params and train metrics.
+  `model` is a WynerVAE or, for the 'autoencoder' phase, a ConvAutoencoder."""
   with checkpoints.PhaseCheckpoints(directory, None) as phase_checkpoints:
     num_models = phase_checkpoints.saved_shapes(step)['lam'][0]
     params = model.init(jax.random.key(0))
-    phase_params = ({'joint': params['joint'], 'decoders': params['decoders']}
-                    if phase == 'joint' else params['marginal'])
+    phase_params = {'joint': {'joint': params.get('joint'),
+                              'decoders': params.get('decoders')},
+                    'marginal': params.get('marginal'),
+                    'autoencoder': params}[phase]
     specs = [stack.ModelSpec(0.0, 0)] * num_models
     mesh = sharding.make_mesh(1, jax.local_devices()[:1])
     like = train.init_state(stack.stack([phase_params] * num_models), specs,
@@ -90,6 +96,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
   """
   root = os.path.join(os.path.abspath(workdir), 'checkpoints')
   found = {}
+  wrapped = os.path.isdir(os.path.join(root, 'autoencoder'))
   for phase in train.PHASES:
     directory = os.path.join(root, phase)
     step, record = _finished_record(directory)
@@ -110,5 +117,15 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
   params = {**joint.state['params'], 'marginal': marginal.state['params']}
   train_metrics = {phase: {k: float(v) for k, v in member.state['train_metrics'].items()}
                    for phase, (member, _, _) in found.items()}
+  params = jax.tree.map(np.asarray, params)
+  if wrapped:  # one autoencoder, shared by every model of the workdir
+    directory = os.path.join(root, 'autoencoder')
+    step, _ = _finished_record(directory)
+    net = autoencoder.ConvAutoencoder(config.model.code_size)
+    (member,) = _restore_members(directory, net, config.learning_rate, step,
+                                 'autoencoder')
+    model = autoencoder.pixel_model(model, net)
+    params = autoencoder.pixel_params(
+        params, jax.tree.map(np.asarray, member.state['params']))
   return TrainedModel(joint.name, joint.lam, joint.seed, config, model,
-                      jax.tree.map(np.asarray, params), train_metrics)
+                      params, train_metrics)

@@ -237,7 +237,8 @@ def _log_progress(phase: str, step: int, num_steps: int, rate: float,
   for member in models:
     values = {k: float(v) for k, v in member.state.items()}
     terms = ' '.join(f'{k} {values[k]:.4g}' for k in
-                     ('loss', 'kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'tau'))
+                     ('loss', 'kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'tau')
+                     if k in values)  # the autoencoder's step has no KLs
     model = f' [{member.name}]' if len(models) > 1 else ''
     logging.info('%s step %d/%d%s  %s | %.1f steps/s, ETA %s', phase, step,
                  num_steps, model, terms, rate, eta)

@@ -1,0 +1,87 @@
+"""The paper's convolutional autoencoder wrapper (model.wrapper='conv'): the
+autoencoder is its own resumable training step, the Wyner VAE models its codes,
+and everything a researcher reads is on pixels."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from conftest import tiny
+from experiments import run
+from wyner_jax import autoencoder, checkpoints, sampling
+from wyner_jax.loading import load_model
+from wyner_jax.model import WynerVAE
+
+
+def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
+  net = autoencoder.ConvAutoencoder(code_size=6)
+  model = WynerVAE(z=(1, 4), u=(1, 3), v=(0, 0), hidden=8, depth=1, data_dim=6)
+  ae_params = net.init(jax.random.key(0))
+  params = model.init(jax.random.key(1))
+  px_model = autoencoder.pixel_model(model, net)
+  px_params = autoencoder.pixel_params(params, ae_params)
+  images = jax.random.uniform(jax.random.key(2), (5, 784))
+  codes = net.encode(ae_params, images)
+  assert codes.shape == (5, 6) and bool(jnp.all((codes > 0) & (codes < 1)))
+  np.testing.assert_array_equal(
+      px_model.encode(px_params['marginal']['z_x'], model.latent_z, images),
+      model.encode(params['marginal']['z_x'], model.latent_z, codes))
+  z = model.latent_z.sample_prior(jax.random.key(3), 5)
+  u = model.latent_u.sample_prior(jax.random.key(4), 5)
+  np.testing.assert_array_equal(
+      px_model.decode(px_params['decoders']['x'], u, z),
+      net.decode(ae_params, model.decode(params['decoders']['x'], u, z)))
+  # The samplers take the pixel view as they take the model: images out.
+  assert sampling.y_given_x(px_model, px_params, jax.random.key(5), images,
+                            3).shape == (5, 3, 784)
+
+
+@pytest.fixture(scope='module')
+def wrapped_run(tmp_path_factory):
+  workdir = tmp_path_factory.mktemp('wrapped')
+  config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
+                   'autoencoder.num_steps': 200})
+  (result,) = run.train_and_evaluate(config, str(workdir))
+  return config, workdir, result
+
+
+def test_a_wrapped_run_trains_the_autoencoder_first_and_reads_on_pixels(wrapped_run):
+  _, workdir, result = wrapped_run
+  assert sorted(p.name for p in (workdir / 'checkpoints').iterdir()) == [
+      'autoencoder', 'joint', 'marginal']
+  # The autoencoder learns: its test reconstructions beat the mean image.
+  test_x = result.test_pairs.x
+  mean_image_error = np.mean(np.sum((test_x - test_x.mean(0)) ** 2, -1))
+  assert result.metrics['eval/autoencoder_rec_x'] < 0.8 * mean_image_error, (
+      result.metrics['eval/autoencoder_rec_x'], mean_image_error)
+  # The Wyner steps modelled 8-number codes; held-out errors are in code space.
+  assert result.metrics['joint/eval/rec/x'] < 8.0
+  assert 'eval/autoencoder_accuracy_x' in result.metrics
+  assert result.metrics['eval/autoencoder_rec_x'] > 0
+  for name in ('conditional_generation', 'style_transfer', 'joint_samples'):
+    assert (workdir / 'figures' / f'{name}.png').stat().st_size > 0
+  # The model a researcher loads back is the pixel view, with the same outputs.
+  trained = load_model(str(workdir))
+  assert isinstance(trained.model, autoencoder.PixelWynerVAE)
+  x = jnp.asarray(result.test_pairs.x[:4])
+  key = jax.random.key(0)
+  np.testing.assert_allclose(
+      sampling.y_given_x(trained.model, trained.params, key, x, 2),
+      sampling.y_given_x(result.model, result.params, key, x, 2), atol=1e-6)
+
+
+def test_a_wrapped_workdir_refuses_another_code_size_or_autoencoder(wrapped_run):
+  config, workdir, _ = wrapped_run
+  other = tiny(**{'model.wrapper': 'conv', 'model.code_size': 9,
+                  'autoencoder.num_steps': 200})
+  with pytest.raises(checkpoints.CheckpointError, match=r'model.code_size is 9 in '
+                     r'this config but 8 in the checkpoints'):
+    run.train_and_evaluate(other, str(workdir))
+  longer = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
+                   'autoencoder.num_steps': 220})
+  # The joint step modelled the codes of a 200-step autoencoder: refused.
+  with pytest.raises(checkpoints.CheckpointError, match=r'autoencoder.num_steps is 220 '
+                     r'in this config but 200 in the checkpoints'):
+    run.train_and_evaluate(longer, str(workdir))
+  assert config.model.code_size == 8
