@@ -24,6 +24,9 @@ BAD_CONFIGS = [
     ('model.u', (0, 10), r'model.u=\(0, 10\) is not allowed.*or \(0, 0\) for none'),
     ('model.v', (2, 0), r'model.v=\(2, 0\) is not allowed'),
     ('model.z', (1.5, 10), r'model.z=\(1.5, 10\) is not allowed'),
+    ('model.wrapper', 'pixels', r"model.wrapper='pixels' is not allowed; allowed: none, conv"),
+    ('model.code_size', 0, r'model.code_size=0 is not allowed'),
+    ('autoencoder.num_steps', -1, r'autoencoder.num_steps=-1 is not allowed'),
     ('loss.lam', -0.1, r'loss.lam=-0.1 is not allowed; use a number >= 0'),
     ('loss.two_eps_sq', 0.0, r'loss.two_eps_sq=0.0 is not allowed; use a number > 0'),
     ('loss.local_aggregate_kl', -1.0,
@@ -125,7 +128,8 @@ def test_config_file_is_found_with_equals_or_a_space():
 @pytest.mark.parametrize('flags,message', [
     (('--config.model.zz=1',),
      "error: --config.model.zz=1: 'model.zz' is not a config field; fields of "
-     'model: depth, hidden, latent_type, local_type, logit_bound, u, v, z'),
+     'model: code_size, depth, hidden, latent_type, local_type, logit_bound, u, v, '
+     'wrapper, z'),
     (('--config.learning_rate=abc',),
      "error: flag --config.learning_rate=abc: could not convert string to float"),
 ], ids=['unknown field', 'bad value'])
