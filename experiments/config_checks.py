@@ -51,6 +51,12 @@ TRAINING_FIELDS = (
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'batch_size', 'learning_rate',
 )
+# What the autoencoder of model.wrapper depends on (its own step's record).
+AUTOENCODER_FIELDS = (
+    'data.source', 'data.seed', 'data.pairs_per_class',
+    'data.embedded_test_per_class', 'data.tfds_name',
+    'model.wrapper', 'model.code_size', 'batch_size', 'learning_rate', 'seed',
+)
 # Training fields added after 0.4.0, with the value that trains as 0.4.0 did.
 # A checkpoint records them only when they differ from it, so 0.4.0
 # checkpoints (which lack them) resume with that value and no other.
@@ -97,8 +103,12 @@ def training_fields(config: ml_collections.ConfigDict, phase: str) -> dict:
   Each model's lambda and seed come from `lambda_sweep.lams` / `.seeds` when
   given, else from `loss.lam` / `seed`; the field that sets them is recorded.
   The marginal step also records `joint.num_steps`: its encoders were
-  trained against the decoders of that joint step.
+  trained against the decoders of that joint step. The autoencoder's step
+  (model.wrapper) records only what it depends on, so that runs of other
+  Wyner settings may share a trained one.
   """
+  if phase == 'autoencoder':  # one autoencoder per run, from config.seed
+    return {path: get_field(config, path) for path in AUTOENCODER_FIELDS}
   fields = {path: get_field(config, path) for path in TRAINING_FIELDS
             if ADDED_FIELDS.get(path, object()) != get_field(config, path)}
   sweep = config.lambda_sweep
@@ -108,9 +118,7 @@ def training_fields(config: ml_collections.ConfigDict, phase: str) -> dict:
                 else {'seed': config.seed})
   if phase == 'marginal':
     fields['joint.num_steps'] = config.joint.num_steps
-  if phase == 'autoencoder':  # one autoencoder per run, from config.seed
-    fields['seed'] = config.seed
-  if config.model.wrapper != 'none' and phase != 'autoencoder':
+  if config.model.wrapper != 'none':
     # both Wyner steps model the codes of the autoencoder of that many steps
     fields['autoencoder.num_steps'] = config.autoencoder.num_steps
   return fields

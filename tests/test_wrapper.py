@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import tiny
-from experiments import run
+from experiments import config_checks, run
 from wyner_jax import autoencoder, checkpoints, sampling
 from wyner_jax.loading import load_model
 from wyner_jax.model import WynerVAE
@@ -85,3 +85,18 @@ def test_a_wrapped_workdir_refuses_another_code_size_or_autoencoder(wrapped_run)
                      r'in this config but 200 in the checkpoints'):
     run.train_and_evaluate(longer, str(workdir))
   assert config.model.code_size == 8
+
+
+def test_the_autoencoder_records_only_what_it_depends_on():
+  base = tiny(**{'model.wrapper': 'conv'})
+  # Other Wyner settings may share one trained autoencoder ...
+  other = tiny(**{'model.wrapper': 'conv', 'loss.lam': 3.0,
+                  'loss.two_eps_sq': 0.5, 'model.z': (1, 20)})
+  assert (config_checks.training_fields(base, 'autoencoder')
+          == config_checks.training_fields(other, 'autoencoder'))
+  # ... but not another code size or seed; the Wyner steps record its length.
+  for path, value in (('model.code_size', 32), ('seed', 1)):
+    assert (config_checks.training_fields(base, 'autoencoder')
+            != config_checks.training_fields(tiny(**{'model.wrapper': 'conv',
+                                                     path: value}), 'autoencoder'))
+  assert config_checks.training_fields(base, 'joint')['autoencoder.num_steps'] == 40
