@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from configs import synthetic
 from conftest import tiny
 from experiments import config_checks, run
 from wyner_jax import autoencoder, checkpoints, sampling
@@ -100,3 +101,11 @@ def test_the_autoencoder_records_only_what_it_depends_on():
             != config_checks.training_fields(tiny(**{'model.wrapper': 'conv',
                                                      path: value}), 'autoencoder'))
   assert config_checks.training_fields(base, 'joint')['autoencoder.num_steps'] == 40
+
+
+def test_the_wrapped_variant_is_a_valid_config_of_the_measured_settings():
+  config = synthetic.get_config('wrapped')
+  config_checks.validate(config)
+  assert (config.model.wrapper, config.loss.two_eps_sq, config.loss.lam,
+          tuple(config.model.u), tuple(config.model.v)) == ('conv', 1e-3, 0.5,
+                                                            (1, 10), (1, 10))
