@@ -92,7 +92,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
 
   config.eval = ml_collections.ConfigDict()
   config.eval.classifier_steps = 2000  # digit classifier that judges samples
-  config.eval.classifier_dir = ''  # its cache; '' = WORKDIR/classifier
+  # The autoencoder whose codes give the second reading of variability and
+  # FD (eval/ae_*), cached beside the classifier.
+  config.eval.autoencoder_steps = 2000
+  config.eval.classifier_dir = ''  # the cache of both; '' = WORKDIR/classifier
 
   if arg == 'tiny':
     # lambda 0: in 40 steps a squeezed Z would not yet hold the label.
@@ -110,6 +113,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     config.checkpoint_every = 20
     config.log_every_secs = 1.0
     config.eval.classifier_steps = 200
+    config.eval.autoencoder_steps = 100
   elif arg == 'tfds':
     config.data.source = 'tfds'
     config.data.pairs_per_class = 5000

@@ -30,7 +30,7 @@ KNOWN_FIELDS = frozenset({
     'joint.num_steps', 'marginal.num_steps',
     'lambda_sweep.lams', 'lambda_sweep.seeds', 'lambda_sweep.sweep_devices',
     'batch_size', 'learning_rate', 'checkpoint_every', 'log_every_secs',
-    'eval.classifier_steps', 'eval.classifier_dir',
+    'eval.classifier_steps', 'eval.classifier_dir', 'eval.autoencoder_steps',
     # latent-size sweeps (experiments/size_sweep.py)
     'sweep.fields', 'sweep.settings', 'sweep.seeds',
 })
@@ -63,12 +63,14 @@ AUTOENCODER_FIELDS = (
 ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0, 'model.local_type': '',
                 'model.wrapper': 'none', 'model.code_size': 16}
 # Other fields added since: an older config.json lacks them as well.
-_ADDED_OTHER_FIELDS = {'autoencoder.num_steps': 2000}
+_ADDED_OTHER_FIELDS = {'autoencoder.num_steps': 2000,
+                       'eval.autoencoder_steps': 2000}
 WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
     'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
     'log_every_secs', 'eval.classifier_steps', 'eval.classifier_dir',
+    'eval.autoencoder_steps',
     'data.tfds_dir', 'lambda_sweep.sweep_devices',
     # recorded by the Wyner steps when model.wrapper is set (training_fields)
     'autoencoder.num_steps',
@@ -245,6 +247,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _int_at_least('checkpoint_every', config.checkpoint_every, 1)
   _real_above('log_every_secs', config.log_every_secs, 0, inclusive=True)
   _int_at_least('eval.classifier_steps', config.eval.classifier_steps, 1)
+  _int_at_least('eval.autoencoder_steps', config.eval.autoencoder_steps, 1)
 
 
 def check_workdir(workdir: str) -> None:

@@ -58,6 +58,12 @@ of the real test images of y). Lower is closer to real data.
   fd_y_given_x, fd_x_given_y    one sample per condition (z and the local latent sampled)
   fd_joint_x, fd_joint_y        joint samples from the priors
   fd_real                       real y images against other real y images
+
+A second reading, in an autoencoder's features (`experiments.feature_autoencoder`:
+its 16-number codes, which keep style that the classifier's features drop):
+every variability and FD above again, prefixed `ae_` (`eval/ae_fd_y_given_x`,
+`eval/ae_style_variability_y_given_x`, ...), when the caller gives that
+feature function.
 """
 
 import functools
@@ -149,13 +155,16 @@ def joint_coherence(classifier: TrainedClassifier, x: np.ndarray,
 
 def label_metrics(model: WynerVAE, params: Params,
                   classifier: TrainedClassifier, pairs: PairSet,
-                  train_pairs: PairSet, rng: jax.Array) -> dict[str, float]:
+                  train_pairs: PairSet, rng: jax.Array,
+                  autoencoder_features=None) -> dict[str, float]:
   """Every metric of the module docstring, on all test pairs.
 
   Args:
     params: all groups ('joint', 'decoders', 'marginal').
     pairs: test pairs; train_pairs: only for fitting the latent probe.
     rng: the result is a deterministic function of it.
+    autoencoder_features: images [B, 784] -> features [B, F] of the second
+      reading (the `ae_` metrics); None: the classifier's reading alone.
   """
   keys = iter(jax.random.split(rng, 16))
   s = SAMPLES_PER_CONDITION
@@ -172,24 +181,33 @@ def label_metrics(model: WynerVAE, params: Params,
                                   z_source, v_source)
     out[f'eval/{name}'] = accuracy(np.asarray(y_gen), pairs.label_y)
 
-  generated = {}  # [num, F] features of one sample per condition, for the FD
+  # The readings of variability and FD: metric prefix -> feature function.
+  readings = {'': functools.partial(features, classifier)}
+  if autoencoder_features is not None:
+    readings['ae_'] = autoencoder_features
+  # [num, F] features of one sample per condition, for the FD
+  generated = {reading: {} for reading in readings}
   # Real test images' features, once: the variability reference and the FD.
-  real = {'x': features(classifier, pairs.x), 'y': features(classifier, pairs.y)}
-  reference = class_reference_distances(
-      np.concatenate([real['x'], real['y']]),
+  real = {reading: {'x': f(pairs.x), 'y': f(pairs.y)}
+          for reading, f in readings.items()}
+  reference = {reading: class_reference_distances(
+      np.concatenate([r['x'], r['y']]),
       np.concatenate([pairs.label_x, pairs.label_y]))
+               for reading, r in real.items()}
   for direction, condition, target, generate in (
       ('y_given_x', pairs.x, pairs.label_y, sampling.y_given_x),
       ('x_given_y', pairs.y, pairs.label_x, sampling.x_given_y)):
     for prefix, z_mode in (('', False), ('style_', True)):
       samples = flat(generate(model, params, next(keys), condition, s,
                               z_mode=z_mode))
-      feats = features(classifier, samples).reshape(num, s, -1)
-      out[f'eval/{prefix}variability_{direction}'] = variability(
-          feats, target, reference)
+      for reading, f in readings.items():
+        feats = f(samples).reshape(num, s, -1)
+        out[f'eval/{reading}{prefix}variability_{direction}'] = variability(
+            feats, target, reference[reading])
+        if not z_mode:
+          generated[reading][direction] = feats[:, 0]  # one sample per condition
       if not z_mode:
         out[f'eval/accuracy_{direction}'] = accuracy(samples, np.repeat(target, s))
-        generated[direction] = feats[:, 0]  # one sample per condition
 
   # Style transfer: concept y_j, style from the x of S other (shuffled) pairs.
   order = np.random.default_rng(0).permutation(num)
@@ -202,18 +220,20 @@ def label_metrics(model: WynerVAE, params: Params,
                                                  np.repeat(pairs.label_x, s))
   transferred = flat(sampling.style_transfer(
       model, params, next(keys), styles, concepts, grid=False, z_mode=True))
-  out['eval/style_transfer_variability'] = variability(
-      features(classifier, transferred).reshape(num, s, -1), pairs.label_x,
-      reference)
+  for reading, f in readings.items():
+    out[f'eval/{reading}style_transfer_variability'] = variability(
+        f(transferred).reshape(num, s, -1), pairs.label_x, reference[reading])
   out.update(style_transfer_morphometry(np.asarray(styles), transferred))
 
   joint_x, joint_y = sampling.joint_samples(model, params, next(keys),
                                             JOINT_SAMPLES)
   out['eval/joint_coherence'] = joint_coherence(
       classifier, np.asarray(joint_x), np.asarray(joint_y))
-  out.update(frechet_distances(pairs, real, generated,
-                               features(classifier, np.asarray(joint_x)),
-                               features(classifier, np.asarray(joint_y))))
+  for reading, f in readings.items():
+    fds = frechet_distances(pairs, real[reading], generated[reading],
+                            f(np.asarray(joint_x)), f(np.asarray(joint_y)))
+    out.update({name.replace('eval/', f'eval/{reading}'): value
+                for name, value in fds.items()})
 
   out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
       model, params, train_pairs, pairs, next(keys))

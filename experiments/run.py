@@ -27,6 +27,7 @@ import numpy as np
 from experiments import classifier
 from experiments import config_checks
 from experiments import data
+from experiments import feature_autoencoder
 from experiments import heldout
 from experiments import lambda_sweep
 from experiments import report
@@ -218,11 +219,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   trained = train_models(config, model, specs, train_data, mesh, workdir,
                          log_path, may_train)
 
+  judges = config.eval.classifier_dir or os.path.join(workdir, 'classifier')
   steps = config.eval.classifier_steps
   digit_classifier = classifier.load_or_train(
-      os.path.join(config.eval.classifier_dir or os.path.join(workdir, 'classifier'),
-                   f'{config.data.source}-seed{config.data.seed}-steps{steps}'),
+      os.path.join(judges, f'{config.data.source}-seed{config.data.seed}-steps{steps}'),
       train_images, test_images, config.data.seed, steps)
+  # The second reading of variability and FD (never a wrapped model's own).
+  steps = config.eval.autoencoder_steps
+  autoencoder_features = feature_autoencoder.feature_fn(
+      feature_autoencoder.load_or_train(
+          os.path.join(judges, f'{config.data.source}-seed{config.data.seed}-'
+                       f'autoencoder{steps}'),
+          train_images, config.data.seed, steps))
 
   sweep = lambda_sweep.is_sweep(config)
   results = []
@@ -242,7 +250,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     else:
       model_px, params_px = model, params
     metrics.update(label_metrics(model_px, params_px, digit_classifier,
-                                 test_pairs, train_pairs, keys.probe))
+                                 test_pairs, train_pairs, keys.probe,
+                                 autoencoder_features))
     if writes:
       os.makedirs(out_dir, exist_ok=True)
       figures = report.write_figures(model_px, params_px, test_pairs,

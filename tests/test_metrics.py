@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import launch
-from experiments import classifier, data, metrics
+from experiments import classifier, data, feature_autoencoder, frechet, metrics
+from wyner_jax import autoencoder
 
 
 @pytest.fixture(scope='module')
@@ -78,7 +79,8 @@ def test_tiny_sweep_writes_mean_and_std_over_seeds_per_setting(tiny_run, tmp_pat
                 'eval/style_variability_y_given_x', 'eval/joint_coherence',
                 'eval/style_transfer_accuracy', 'eval/rate_z', 'eval/rate_z_max',
                 'eval/style_transfer_slant_corr', 'eval/fd_y_given_x',
-                'eval/fd_real', 'eval/latent_probe_accuracy',
+                'eval/fd_real', 'eval/latent_probe_accuracy', 'eval/ae_fd_y_given_x',
+                'eval/ae_style_variability_y_given_x', 'eval/ae_fd_real',
                 'classifier/test_accuracy'):
       values = [row[key] for row in entry['seeds']]
       assert all(isinstance(v, float) for v in values), key
@@ -99,3 +101,48 @@ def test_tiny_sweep_writes_mean_and_std_over_seeds_per_setting(tiny_run, tmp_pat
   for name in ('samples.png', 'metrics.png'):
     assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'
   assert 'Traceback' not in result.stderr
+
+
+@pytest.fixture(scope='module')
+def feature_ae():
+  train, test = data.load_embedded(test_per_class=100)
+  params = feature_autoencoder.train(train.images, seed=0, num_steps=300)
+  return feature_autoencoder.feature_fn(params), params, test
+
+
+def test_the_feature_autoencoder_learns_and_real_images_have_variability_one(feature_ae):
+  features, params, test = feature_ae
+  net = autoencoder.ConvAutoencoder(feature_autoencoder.CODE_SIZE)
+  rebuilt = np.asarray(net.decode(params, net.encode(params, test.images)))
+  mean_image_error = np.mean(np.sum((test.images - test.images.mean(0)) ** 2, -1))
+  assert np.mean(np.sum((rebuilt - test.images) ** 2, -1)) < 0.6 * mean_image_error
+  feats = features(test.images)
+  assert feats.shape == (1000, feature_autoencoder.CODE_SIZE)
+  reference = metrics.class_reference_distances(feats, test.labels)
+  rng = np.random.default_rng(0)
+  targets = rng.integers(0, 10, size=2000)
+  groups = np.stack([feats[rng.choice(np.flatnonzero(test.labels == t), 4,
+                                      replace=False)] for t in targets])
+  np.testing.assert_allclose(metrics.variability(groups, targets, reference),
+                             1.0, atol=0.02)
+
+
+def test_both_readings_see_stroke_thickness(judged, feature_ae):
+  # Thicker strokes (a 3x3 dilation), same digits. Measured 2026-11-27: the
+  # classifier's features move 89x their real-vs-real floor, the
+  # autoencoder's 33x: the classifier does not ignore thickness after all.
+  trained, test = judged
+  features, _, _ = feature_ae
+  images = test.images.reshape(-1, 28, 28)
+  padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
+  thick = np.max([padded[:, i:i + 28, j:j + 28] for i in range(3) for j in range(3)],
+                 axis=0).reshape(-1, 784)
+  half, other = metrics.stratified_halves(test.labels, 50)
+
+  def relative_fd(f):  # FD to the thick images over the floor of real vs real
+    real, dilated = f(test.images), f(thick)
+    return (frechet.frechet_distance(dilated[other], real[half])
+            / frechet.frechet_distance(real[other], real[half]))
+
+  assert relative_fd(features) > 10
+  assert relative_fd(lambda x: classifier.features(trained, x)) > 10
