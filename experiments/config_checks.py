@@ -247,7 +247,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _int_at_least('checkpoint_every', config.checkpoint_every, 1)
   _real_above('log_every_secs', config.log_every_secs, 0, inclusive=True)
   _int_at_least('eval.classifier_steps', config.eval.classifier_steps, 1)
-  _int_at_least('eval.autoencoder_steps', config.eval.autoencoder_steps, 1)
+  _int_at_least('eval.autoencoder_steps', config.eval.autoencoder_steps, 0)
 
 
 def check_workdir(workdir: str) -> None:

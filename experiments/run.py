@@ -224,13 +224,16 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   digit_classifier = classifier.load_or_train(
       os.path.join(judges, f'{config.data.source}-seed{config.data.seed}-steps{steps}'),
       train_images, test_images, config.data.seed, steps)
-  # The second reading of variability and FD (never a wrapped model's own).
+  # The second reading of variability and FD (never a wrapped model's own);
+  # 0 steps: none.
   steps = config.eval.autoencoder_steps
-  autoencoder_features = feature_autoencoder.feature_fn(
-      feature_autoencoder.load_or_train(
-          os.path.join(judges, f'{config.data.source}-seed{config.data.seed}-'
-                       f'autoencoder{steps}'),
-          train_images, config.data.seed, steps))
+  autoencoder_features = None
+  if steps:
+    autoencoder_features = feature_autoencoder.feature_fn(
+        feature_autoencoder.load_or_train(
+            os.path.join(judges, f'{config.data.source}-seed{config.data.seed}-'
+                         f'autoencoder{steps}'),
+            train_images, config.data.seed, steps))
 
   sweep = lambda_sweep.is_sweep(config)
   results = []

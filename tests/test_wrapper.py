@@ -42,7 +42,7 @@ def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
 def wrapped_run(tmp_path_factory):
   workdir = tmp_path_factory.mktemp('wrapped')
   config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
-                   'autoencoder.num_steps': 200})
+                   'autoencoder.num_steps': 200, 'eval.autoencoder_steps': 50})
   (result,) = run.train_and_evaluate(config, str(workdir))
   return config, workdir, result
 
@@ -59,6 +59,11 @@ def test_a_wrapped_run_trains_the_autoencoder_first_and_reads_on_pixels(wrapped_
   # The Wyner steps modelled 8-number codes; held-out errors are in code space.
   assert result.metrics['joint/eval/rec/x'] < 8.0
   assert 'eval/autoencoder_accuracy_x' in result.metrics
+  # The second reading (a separate autoencoder's codes) beside the classifier's.
+  for name in ('fd_y_given_x', 'fd_real', 'style_variability_y_given_x',
+               'style_transfer_variability'):
+    assert np.isfinite(result.metrics[f'eval/ae_{name}'])
+  assert result.metrics['eval/ae_fd_real'] < result.metrics['eval/ae_fd_y_given_x']
   assert result.metrics['eval/autoencoder_rec_x'] > 0
   for name in ('conditional_generation', 'style_transfer', 'joint_samples'):
     assert (workdir / 'figures' / f'{name}.png').stat().st_size > 0
