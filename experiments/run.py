@@ -235,6 +235,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                          f'autoencoder{steps}'),
             train_images, config.data.seed, steps))
 
+  # The one autoencoder of the run, measured once for every model.
+  wrapper_metrics = (None if wrapper is None else
+                     _wrapper_metrics(wrapper, digit_classifier, test_pairs,
+                                      test_data))
   sweep = lambda_sweep.is_sweep(config)
   results = []
   for member in trained:
@@ -249,7 +253,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     if wrapper is not None:
       model_px = autoencoder.pixel_model(model, wrapper.autoencoder)
       params_px = autoencoder.pixel_params(params, wrapper.params)
-      metrics.update(_wrapper_metrics(wrapper, digit_classifier, test_pairs))
+      metrics.update(wrapper_metrics)
     else:
       model_px, params_px = model, params
     metrics.update(label_metrics(model_px, params_px, digit_classifier,
@@ -274,14 +278,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   return results
 
 
-def _wrapper_metrics(wrapper: Wrapper, digit_classifier, test_pairs
-                     ) -> dict[str, float]:
+def _wrapper_metrics(wrapper: Wrapper, digit_classifier, test_pairs,
+                     test_codes) -> dict[str, float]:
   """How well the autoencoder keeps the test images: squared error and the
   judging classifier's accuracy on its reconstructions (a ceiling for every
   label metric of the wrapped model)."""
   net, params = wrapper.autoencoder, wrapper.params
-  codes = wrapper.codes(test_pairs)
-  rebuilt = np.asarray(jax.jit(net.decode)(params, jnp.asarray(codes.x)))
+  rebuilt = np.asarray(jax.jit(net.decode)(params, jnp.asarray(test_codes.x)))
   return {'eval/autoencoder_rec_x': float(np.mean(np.sum(
               (rebuilt - test_pairs.x) ** 2, axis=-1))),
           'eval/autoencoder_accuracy_x': float(np.mean(

@@ -30,17 +30,21 @@ def test_identical_samples_have_zero_variability(judged):
   assert metrics.variability(same, test.labels[:50], reference) == 0.0
 
 
-def test_real_images_of_the_target_class_have_variability_one(judged):
-  # A perfect generator: for each condition, 4 random real test images of the class.
-  trained, test = judged
-  feats = classifier.features(trained, test.images)
-  reference = metrics.class_reference_distances(feats, test.labels)
+def assert_perfect_generator_has_variability_one(feats, labels):
+  """A perfect generator: for each condition, 4 random real images of the class."""
+  reference = metrics.class_reference_distances(feats, labels)
   rng = np.random.default_rng(0)
   targets = rng.integers(0, 10, size=2000)
-  groups = np.stack([feats[rng.choice(np.flatnonzero(test.labels == t), 4,
+  groups = np.stack([feats[rng.choice(np.flatnonzero(labels == t), 4,
                                       replace=False)] for t in targets])
   np.testing.assert_allclose(metrics.variability(groups, targets, reference),
                              1.0, atol=0.02)
+
+
+def test_real_images_of_the_target_class_have_variability_one(judged):
+  trained, test = judged
+  feats = classifier.features(trained, test.images)
+  assert_perfect_generator_has_variability_one(feats, test.labels)
 
 
 def test_mean_pairwise_distance_closed_form():
@@ -117,13 +121,7 @@ def test_the_feature_autoencoder_learns_and_real_images_have_variability_one(fea
   assert np.mean(np.sum((rebuilt - test.images) ** 2, -1)) < 0.6 * mean_image_error
   feats = features(test.images)
   assert feats.shape == (1000, feature_autoencoder.CODE_SIZE)
-  reference = metrics.class_reference_distances(feats, test.labels)
-  rng = np.random.default_rng(0)
-  targets = rng.integers(0, 10, size=2000)
-  groups = np.stack([feats[rng.choice(np.flatnonzero(test.labels == t), 4,
-                                      replace=False)] for t in targets])
-  np.testing.assert_allclose(metrics.variability(groups, targets, reference),
-                             1.0, atol=0.02)
+  assert_perfect_generator_has_variability_one(feats, test.labels)
 
 
 def test_both_readings_see_stroke_thickness(judged, feature_ae):
