@@ -65,7 +65,7 @@ class JaxPhase:
                                sharding.replicated(mesh))
     optimizer = optax.adam(config.learning_rate)
     hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-    joint_params = stack.stack([{'joint': p['joint'], 'decoders': p['decoders']}
+    joint_params = stack.stack([{k: v for k, v in p.items() if k != 'marginal'}
                                 for p in initial])
     if phase == 'joint':
       loss_fn, params, self.frozen = (
@@ -73,7 +73,8 @@ class JaxPhase:
     else:
       loss_fn, params = (train.marginal_loss_fn(model, hard, two_eps_sq),
                          stack.stack([p['marginal'] for p in initial]))
-      self.frozen = sharding.place(joint_params['decoders'], self.stacked)
+      self.frozen = sharding.place(
+          {k: v for k, v in joint_params.items() if k != 'joint'}, self.stacked)
     self.state = train.init_state(params, specs,
                                   run.key_data([k.joint for k in keys]),
                                   optimizer, mesh)

@@ -53,6 +53,14 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   # code_size numbers and its samples are decoded to pixels. 'none': pixels.
   config.model.wrapper = 'none'
   config.model.code_size = 16
+  # 'learned': the poster's p_theta(z), p_theta(u), p_theta(v), prior
+  # parameters trained in step 1 (toward the aggregate posterior), sampled
+  # by joint and conditional generation. 'uniform': the fixed priors.
+  config.model.prior = 'uniform'
+  # The networks' computation type: 'float32' or 'bfloat16' (matmuls and
+  # activations; parameters, optimizer state, KLs and loss stay float32).
+  # docs/performance.md says when bfloat16 pays.
+  config.model.dtype = 'float32'
 
   config.loss = ml_collections.ConfigDict()
   # lambda, the extra weight on KL(q(z|x,y) || p(z)). The poster's figures use

@@ -11,6 +11,7 @@ import ml_collections
 from experiments.data import SOURCES
 from wyner_jax import latents
 from wyner_jax.errors import WynerError
+from wyner_jax.model import DTYPES, PRIORS
 
 
 class ConfigError(WynerError, ValueError):
@@ -24,7 +25,8 @@ KNOWN_FIELDS = frozenset({
     'data.embedded_test_per_class', 'data.tfds_name', 'data.tfds_dir',
     'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
     'model.logit_bound', 'model.latent_type', 'model.local_type',
-    'model.wrapper', 'model.code_size', 'autoencoder.num_steps',
+    'model.wrapper', 'model.code_size', 'model.prior', 'model.dtype',
+    'autoencoder.num_steps',
     'loss.lam', 'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'joint.num_steps', 'marginal.num_steps',
@@ -46,7 +48,7 @@ TRAINING_FIELDS = (
     'data.embedded_test_per_class', 'data.tfds_name',
     'model.latent_type', 'model.z', 'model.u', 'model.v', 'model.hidden',
     'model.depth', 'model.logit_bound', 'model.local_type', 'model.wrapper',
-    'model.code_size',
+    'model.code_size', 'model.prior', 'model.dtype',
     'loss.two_eps_sq', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'batch_size', 'learning_rate',
@@ -61,7 +63,8 @@ AUTOENCODER_FIELDS = (
 # A checkpoint records them only when they differ from it, so 0.4.0
 # checkpoints (which lack them) resume with that value and no other.
 ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0, 'model.local_type': '',
-                'model.wrapper': 'none', 'model.code_size': 16}
+                'model.wrapper': 'none', 'model.code_size': 16,
+                'model.prior': 'uniform', 'model.dtype': 'float32'}
 # Other fields added since: an older config.json lacks them as well.
 _ADDED_OTHER_FIELDS = {'autoencoder.num_steps': 2000,
                        'eval.autoencoder_steps': 2000}
@@ -222,6 +225,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if config.model.wrapper not in WRAPPERS:
     _fail('model.wrapper', config.model.wrapper, f'allowed: {", ".join(WRAPPERS)}')
   _int_at_least('model.code_size', config.model.code_size, 1)
+  if config.model.prior not in PRIORS:
+    _fail('model.prior', config.model.prior, f'allowed: {", ".join(PRIORS)}')
+  if config.model.dtype not in DTYPES:
+    _fail('model.dtype', config.model.dtype, f'allowed: {", ".join(DTYPES)}')
   _int_at_least('autoencoder.num_steps', config.autoencoder.num_steps, 0)
   _int_at_least('model.hidden', config.model.hidden, 1)
   _int_at_least('model.depth', config.model.depth, 1)

@@ -99,7 +99,7 @@ def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
 
   def draw(key, name, latent, source):
     if source == 'prior':
-      return latent.sample_prior(key, batch)
+      return latent.sample_prior(key, batch, model.priors(params)[name])
     return latent.sample(key, model.encode(enc[name], latent, x, y))
 
   z = draw(key_z, 'z', model.latent_z, z_source)
@@ -241,7 +241,8 @@ def label_metrics(model: WynerVAE, params: Params,
                        ('v', model.latent_v)):
     latent_params = model.encode(params['joint'][name], latent,
                                  jnp.asarray(pairs.x), jnp.asarray(pairs.y))
-    out[f'eval/rate_{name}'] = float(jnp.mean(latent.kl(latent_params)))
+    out[f'eval/rate_{name}'] = float(jnp.mean(
+        latent.kl(latent_params, model.priors(params)[name])))
     if latent.max_rate is not None:  # Gaussian rates are unbounded
       out[f'eval/rate_{name}_max'] = latent.max_rate
       out[f'eval/code_entropy_{name}'] = code_entropy(np.asarray(latent_params))

@@ -162,14 +162,15 @@ def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
   joint_state, joint_train = train.train_phase(
       'joint', config, train.joint_loss_fn(model, hard, two_eps_sq,
                                            config.loss.local_aggregate_kl),
-      stack.stack([{'joint': p['joint'], 'decoders': p['decoders']}
+      stack.stack([{k: v for k, v in p.items() if k != 'marginal'}
                    for p in initial]),
       None, train_data, specs, key_data([k.joint for k in keys]), mesh,
       workdir, records['joint'], log_path, may_train)
   marginal_state, marginal_train = train.train_phase(
       'marginal', config, train.marginal_loss_fn(model, hard, two_eps_sq),
       stack.stack([p['marginal'] for p in initial]),
-      joint_state.params['decoders'], train_data, specs,
+      {k: v for k, v in joint_state.params.items() if k != 'joint'},
+      train_data, specs,
       key_data([k.marginal for k in keys]), mesh, workdir,
       records['marginal'], log_path, may_train)
   return stack.members(marginal_state, {
@@ -300,7 +301,8 @@ def _evaluate_model(config, model, params, member, keys, train_metrics,
                                       config.tau.minimum, config.tau.decay))
 
   hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-  joint_params = {'joint': params['joint'], 'decoders': params['decoders']}
+  joint_params = {k: v for k, v in params.items() if k != 'marginal'}
+  frozen = {k: v for k, v in joint_params.items() if k != 'joint'}
   eval_metrics = {
       'joint': heldout.evaluate_loss(
           train.joint_loss_fn(model, hard, two_eps_sq,
@@ -309,7 +311,7 @@ def _evaluate_model(config, model, params, member, keys, train_metrics,
           test_pairs, keys.eval, final_tau('joint'), member.lam),
       'marginal': heldout.evaluate_loss(
           train.marginal_loss_fn(model, hard, two_eps_sq), params['marginal'],
-          params['decoders'], test_pairs, keys.eval, final_tau('marginal'), 0.0)}
+          frozen, test_pairs, keys.eval, final_tau('marginal'), 0.0)}
   metrics = {}
   for phase in ('joint', 'marginal'):
     metrics.update({f'{phase}/train/{k}': v

@@ -89,8 +89,8 @@ def _marginal_training(trained, num_steps):
   before = jax.tree.map(np.array, decoders)
   loss_fn = train.marginal_loss_fn(model, False, config.loss.two_eps_sq)
   state = init_state([params['marginal']], config, mesh)
-  state, losses = run_steps(make_step(loss_fn, config, mesh), state, decoders,
-                            batch, num_steps)
+  state, losses = run_steps(make_step(loss_fn, config, mesh), state,
+                            {'decoders': decoders}, batch, num_steps)
   jax.tree.map(np.testing.assert_array_equal, before,
                jax.tree.map(np.array, decoders))
   assert set(state.params) == {'z_x', 'u_x', 'z_y', 'v_y'}  # no decoder inside
@@ -189,7 +189,7 @@ def test_train_step_updates_the_donated_state_in_place(pairs, num_models):
   model = train.model_from_config(config)
   params = [model.init(jax.random.key(i)) for i in range(num_models)]
   state = init_state([p['marginal'] for p in params], config, mesh)
-  frozen = sharding.place(stack.stack([p['decoders'] for p in params]),
+  frozen = sharding.place(stack.stack([{'decoders': p['decoders']} for p in params]),
                           sharding.stacked(mesh))
   data_set = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
   step = make_step(train.marginal_loss_fn(model, False, config.loss.two_eps_sq),
@@ -223,3 +223,30 @@ def test_local_aggregate_kl_adds_its_weighted_term_and_nothing_else(pairs):
   for key in paper:
     if key != 'loss':
       assert metrics[key] == paper[key], key
+
+
+def test_bfloat16_compute_keeps_float32_state_and_a_close_loss(pairs):
+  """model.dtype='bfloat16': matmuls in bfloat16; parameters, Adam moments,
+  latent parameters and the loss in float32, within bfloat16's rounding of
+  the float32 model's loss."""
+  config = tiny_config()
+  config.model.dtype = 'bfloat16'
+  mesh = sharding.make_mesh()
+  model = train.model_from_config(config)
+  float32 = train.model_from_config(tiny_config())
+  params = model.init(jax.random.key(0))
+  step_one = {'joint': params['joint'], 'decoders': params['decoders']}
+  batch = fixed_batch(pairs, config.batch_size, mesh)
+  args = (*(jax.numpy.asarray(a) for a in batch), jax.random.key(2), 0.7, 0.0)
+  loss, _ = train.joint_loss_fn(model, False, 0.1)(step_one, None, *args)
+  reference, _ = train.joint_loss_fn(float32, False, 0.1)(step_one, None, *args)
+  assert loss.dtype == np.float32
+  np.testing.assert_allclose(float(loss), float(reference), rtol=2e-2)
+  out = model.joint_forward(step_one, *args[:4], False)
+  assert {a.dtype for a in out} == {np.dtype(np.float32)}
+  state = init_state([step_one], config, mesh)
+  state, losses = run_steps(make_step(train.joint_loss_fn(model, False, 0.1),
+                                      config, mesh), state, None, batch, 100)
+  assert {leaf.dtype for leaf in jax.tree.leaves((state.params, state.opt_state))
+          if leaf.dtype.kind == 'f'} == {np.dtype(np.float32)}
+  assert np.mean(losses[-10:]) < 0.5 * losses[0]

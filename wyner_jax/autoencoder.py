@@ -135,6 +135,7 @@ def pixel_params(params: Params, autoencoder_params: Params) -> Params:
   """`params` of a Wyner VAE on codes ({'joint', 'decoders', 'marginal'},
   any of them) with the autoencoder's parameters beside every network's, as
   `PixelWynerVAE` takes them."""
-  return {group: {name: {'network': net, 'autoencoder': autoencoder_params}
-                  for name, net in networks.items()}
+  return {group: networks if group == 'priors' else  # priors are no network
+          {name: {'network': net, 'autoencoder': autoencoder_params}
+           for name, net in networks.items()}
           for group, networks in params.items()}

@@ -11,6 +11,12 @@ is known to be unstable.
 A Gaussian latent of D dimensions has a standard normal prior; its encoder
 emits [B, D, 2] (mean, log-variance) and samples are [B, D].
 
+A learned prior p_theta (the poster's; `model.prior='learned'`) has the
+parameters of one posterior, [*param_shape] without the batch axis: prior
+logits [N, K], or a prior mean and log-variance [D, 2]. Zeros are the fixed
+prior (uniform, N(0, I)), where a learned one starts. Every `kl` and
+`sample_prior` takes it as `prior=`; None is the fixed prior.
+
 `Categorical` and `Gaussian` bundle what the model, the losses and the
 sampling procedures need of a latent family, so that those are written once
 for both.
@@ -92,6 +98,31 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
   log_k = jnp.log(jnp.asarray(num_classes, dtype))
   kl = jnp.sum(jnp.exp(log_q) * (log_q + log_k), axis=-1)
   return jnp.sum(kl, axis=-1)
+
+
+def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
+  """Analytic KL(q || p) of N independent K-class categoricals, p learned.
+
+  KL = sum_n sum_k q_nk (log q_nk - log p_nk), q = softmax(logits),
+  p = softmax(prior_logits); zero prior logits give `kl_to_uniform`.
+
+  Args:
+    logits: [B, N, K].
+    prior_logits: [N, K], shared by the batch.
+
+  Returns:
+    [B] KL in nats (zero for an empty latent), in float32 (float64 for
+    float64 logits).
+  """
+  contracts.check_rank('logits', logits, 3, '[B, N, K]')
+  contracts.check_same_shape('prior_logits', prior_logits, 'one row of logits',
+                             logits[0])
+  dtype = compute_dtype(logits)
+  if logits.size == 0:
+    return jnp.zeros(logits.shape[:1], dtype)
+  log_q = jax.nn.log_softmax(logits.astype(dtype), axis=-1)
+  log_p = jax.nn.log_softmax(prior_logits.astype(dtype), axis=-1)
+  return jnp.sum(jnp.exp(log_q) * (log_q - log_p), axis=(-2, -1))
 
 
 def aggregate_kl_to_uniform(logits: jax.Array) -> jax.Array:
@@ -246,6 +277,35 @@ def gaussian_kl_to_standard(mean: jax.Array, log_var: jax.Array) -> jax.Array:
   return jnp.sum(kl.reshape(kl.shape[0], -1), axis=-1)
 
 
+def gaussian_kl(mean: jax.Array, log_var: jax.Array, prior_mean: jax.Array,
+                prior_log_var: jax.Array) -> jax.Array:
+  """Analytic KL(N(mean, diag(exp(log_var))) || N(prior_mean, diag(exp(prior_log_var)))).
+
+  KL = 1/2 sum_d (exp(log_var_d - p_d) + (mean_d - m_d)^2 exp(-p_d) - 1
+                  + p_d - log_var_d),  m, p = prior_mean, prior_log_var;
+  zeros for m, p give `gaussian_kl_to_standard`.
+
+  Args:
+    mean, log_var: [B, ...]; every axis after the first is summed.
+    prior_mean, prior_log_var: [...], shared by the batch.
+
+  Returns:
+    [B] KL in nats, in float32 (float64 for float64 mean).
+  """
+  contracts.check_same_shape('mean', mean, 'log_var', log_var)
+  contracts.batch_size(mean=mean)
+  contracts.check_same_shape('prior_mean', prior_mean, 'one row of mean', mean[0])
+  contracts.check_same_shape('prior_mean', prior_mean, 'prior_log_var',
+                             prior_log_var)
+  dtype = compute_dtype(mean)
+  mean, log_var = mean.astype(dtype), log_var.astype(dtype)
+  prior_mean, prior_log_var = prior_mean.astype(dtype), prior_log_var.astype(dtype)
+  kl = 0.5 * (jnp.exp(log_var - prior_log_var)
+              + (mean - prior_mean) ** 2 * jnp.exp(-prior_log_var)
+              - 1.0 + prior_log_var - log_var)
+  return jnp.sum(kl.reshape(kl.shape[0], -1), axis=-1)
+
+
 class LatentFamily(Protocol):
   """What the model, the losses and the samplers need of one latent variable.
 
@@ -257,15 +317,16 @@ class LatentFamily(Protocol):
       [B, *param_shape].
     sample_shape: one sample; samples are [B, *sample_shape].
     is_empty: the latent is absent (size (0, 0) or (0,)); its KL is zero.
-    max_rate: the largest KL to the prior in nats, None if unbounded.
+    max_rate: the largest KL to the fixed prior in nats, None if unbounded.
   """
   param_shape: tuple[int, ...]
   sample_shape: tuple[int, ...]
   is_empty: bool
   max_rate: float | None
 
-  def kl(self, params: jax.Array) -> jax.Array:
-    """KL(q || prior) in nats: params [B, *param_shape] -> [B]."""
+  def kl(self, params: jax.Array, prior: jax.Array | None = None) -> jax.Array:
+    """KL(q || prior) in nats: params [B, *param_shape] -> [B]; `prior`:
+    learned prior parameters [*param_shape], None for the fixed prior."""
 
   def relaxed_sample(self, rng: jax.Array, params: jax.Array,
                      tau: jax.Array | float, hard: bool) -> jax.Array:
@@ -277,8 +338,9 @@ class LatentFamily(Protocol):
   def mode(self, params: jax.Array) -> jax.Array:
     """The most likely value of q: [B, *sample_shape]."""
 
-  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
-    """Samples of the prior: [batch, *sample_shape]."""
+  def sample_prior(self, rng: jax.Array, batch: int,
+                   prior: jax.Array | None = None) -> jax.Array:
+    """Samples of the prior (the learned one if given): [batch, *sample_shape]."""
 
 
 def check_params(name: str, params: jax.Array, family: 'LatentFamily') -> None:
@@ -286,6 +348,15 @@ def check_params(name: str, params: jax.Array, family: 'LatentFamily') -> None:
   naming `name`, its shape and the expected one)."""
   contracts.check_trailing(name, params, family.param_shape,
                            f'the parameters of {family}')
+
+
+def check_prior(prior: jax.Array, family: 'LatentFamily') -> None:
+  """Refuses a learned prior unless it is [*family.param_shape] (no batch axis)."""
+  if tuple(prior.shape) != tuple(family.param_shape):
+    raise contracts.ShapeError(
+        f'prior has shape {tuple(prior.shape)}; expected '
+        f'{tuple(family.param_shape)}, the parameters of {family} for one '
+        'example (a learned prior has no batch axis)')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -327,10 +398,14 @@ class Categorical:
   def max_rate(self) -> float:
     return self.n * math.log(max(self.k, 1))
 
-  def kl(self, params: jax.Array) -> jax.Array:
-    """KL(q || uniform) [B] of logits [B, N, K] (`kl_to_uniform`)."""
+  def kl(self, params: jax.Array, prior: jax.Array | None = None) -> jax.Array:
+    """KL(q || p) [B] of logits [B, N, K]: p uniform (`kl_to_uniform`), or
+    the softmax of learned prior logits [N, K] (`kl_categorical`)."""
     check_params('params', params, self)
-    return kl_to_uniform(params)
+    if prior is None:
+      return kl_to_uniform(params)
+    check_prior(prior, self)
+    return kl_categorical(params, prior)
 
   def relaxed_sample(self, rng: jax.Array, params: jax.Array,
                      tau: jax.Array | float, hard: bool) -> jax.Array:
@@ -345,9 +420,13 @@ class Categorical:
     check_params('params', params, self)
     return mode_one_hot(params)
 
-  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
+  def sample_prior(self, rng: jax.Array, batch: int,
+                   prior: jax.Array | None = None) -> jax.Array:
     contracts.check_count('batch', batch)
-    return sample_one_hot(rng, jnp.zeros((batch, self.n, self.k), jnp.float32))
+    if prior is None:
+      return sample_one_hot(rng, jnp.zeros((batch, self.n, self.k), jnp.float32))
+    check_prior(prior, self)
+    return sample_one_hot(rng, jnp.broadcast_to(prior, (batch, self.n, self.k)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -386,10 +465,15 @@ class Gaussian:
   def max_rate(self) -> None:
     return None
 
-  def kl(self, params: jax.Array) -> jax.Array:
-    """KL(q || N(0, I)) [B] of params [B, D, 2] (`gaussian_kl_to_standard`)."""
+  def kl(self, params: jax.Array, prior: jax.Array | None = None) -> jax.Array:
+    """KL(q || p) [B] of params [B, D, 2]: p = N(0, I)
+    (`gaussian_kl_to_standard`), or a learned mean and log-variance [D, 2]
+    (`gaussian_kl`)."""
     check_params('params', params, self)
-    return gaussian_kl_to_standard(params[..., 0], params[..., 1])
+    if prior is None:
+      return gaussian_kl_to_standard(params[..., 0], params[..., 1])
+    check_prior(prior, self)
+    return gaussian_kl(params[..., 0], params[..., 1], prior[..., 0], prior[..., 1])
 
   def relaxed_sample(self, rng: jax.Array, params: jax.Array,
                      tau: jax.Array | float, hard: bool) -> jax.Array:
@@ -404,9 +488,14 @@ class Gaussian:
     check_params('params', params, self)
     return params[..., 0].astype(compute_dtype(params))
 
-  def sample_prior(self, rng: jax.Array, batch: int) -> jax.Array:
+  def sample_prior(self, rng: jax.Array, batch: int,
+                   prior: jax.Array | None = None) -> jax.Array:
     contracts.check_count('batch', batch)
-    return jax.random.normal(rng, (batch, self.dim), jnp.float32)
+    if prior is None:
+      return jax.random.normal(rng, (batch, self.dim), jnp.float32)
+    check_prior(prior, self)
+    return gaussian_sample(rng, jnp.broadcast_to(prior[..., 0], (batch, self.dim)),
+                           jnp.broadcast_to(prior[..., 1], (batch, self.dim)))
 
 
 LATENT_TYPES = ('categorical', 'gaussian')

@@ -9,6 +9,12 @@ may differ, e.g. a categorical Z with Gaussian U and V. A family left out is
 the categorical of its logits' shape; logits whose last axis is 2 are refused
 then, since Gaussian parameters have that shape too.
 
+The priors are the families' fixed ones unless learned prior parameters are
+given (keyword-only `prior_z=`, `prior_u=`, `prior_v=` / `prior_local=`,
+each [*param_shape] without a batch axis, see `wyner_jax.latents`): the
+poster's p_theta. Their gradient moves each toward the batch's aggregate
+posterior.
+
 The delta decoder p(x|u,z) = delta(x - x(u,z)) is relaxed to a Gaussian of
 variance eps^2, so -log p(x|u,z) ~ ||x - x(u,z)||^2 / (2 eps^2); the callers
 pass `two_eps_sq` = 2 eps^2 (the paper: 1e-4).
@@ -39,16 +45,20 @@ KLFn = Callable[[jax.Array], jax.Array]
 
 
 def _mean_kls(kl: KLFn | None, **given) -> list[jax.Array]:
-  """Batch-mean KL of each latent, from (name: (params, family | None)).
+  """Batch-mean KL of each latent, from (name: (params, family | None,
+  prior | None)).
 
   With `kl` (the deprecated form) it computes every KL; otherwise each
   latent's family does, defaulting to the categorical of its logits' shape.
   """
-  families = [family for _, family in given.values()]
+  families = [family for _, family, _ in given.values()]
   if kl is not None:
     if any(f is not None for f in families):
       raise TypeError('give the latent families (z=, u=, v= / local=) or the '
                       'deprecated kl=, not both')
+    if any(prior is not None for _, _, prior in given.values()):
+      raise TypeError('learned priors (prior_z=, ...) need the latent families '
+                      '(z=, u=, v= / local=), not the deprecated kl=')
     warnings.warn('kl= is deprecated; pass the latent families instead, e.g. '
                   'z=wyner_jax.Gaussian(D), u=wyner_jax.Gaussian(D_u), '
                   'v=wyner_jax.Gaussian(D_v)', DeprecationWarning, stacklevel=3)
@@ -57,14 +67,14 @@ def _mean_kls(kl: KLFn | None, **given) -> list[jax.Array]:
     elif getattr(kl, '__qualname__', '') == 'Categorical.kl':
       kl = None
   means = []
-  for name, (params, family) in given.items():
+  for name, (params, family, prior) in given.items():
     if kl is not None:
       value = kl(params)
       contracts.check_trailing(f'kl({name})', value, (), 'one KL per example')
     else:
       family = family or _categorical_of(name, params)
       check_params(name, params, family)
-      value = family.kl(params)
+      value = family.kl(params, prior)
     means.append(jnp.mean(value))
   return means
 
@@ -113,7 +123,9 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
                x: jax.Array, x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
                lam: jax.Array | float, two_eps_sq: float, *,
                z: LatentFamily | None = None, u: LatentFamily | None = None,
-               v: LatentFamily | None = None,
+               v: LatentFamily | None = None, prior_z: jax.Array | None = None,
+               prior_u: jax.Array | None = None,
+               prior_v: jax.Array | None = None,
                kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
   """Step-1 objective of the joint model, averaged over the batch.
 
@@ -133,6 +145,8 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
     two_eps_sq: 2 eps^2 > 0 (a Python number <= 0 is refused).
     z, u, v: keyword-only latent families (module docstring); each left out
       is the categorical of its logits' shape.
+    prior_z, prior_u, prior_v: learned prior parameters [*param_shape]
+      (module docstring); None: the family's fixed prior.
     kl: deprecated: one KL function [B, ...] -> [B] for all three latents.
 
   Returns:
@@ -142,8 +156,9 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
   contracts.batch_size(logits_z=logits_z, logits_u=logits_u, logits_v=logits_v,
                        x=x, x_rec=x_rec, y=y, y_rec=y_rec)
   _check_weights(two_eps_sq, lam)
-  kl_z, kl_u, kl_v = _mean_kls(kl, logits_z=(logits_z, z), logits_u=(logits_u, u),
-                               logits_v=(logits_v, v))
+  kl_z, kl_u, kl_v = _mean_kls(kl, logits_z=(logits_z, z, prior_z),
+                               logits_u=(logits_u, u, prior_u),
+                               logits_v=(logits_v, v, prior_v))
   rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
   loss = (1.0 + lam) * kl_z + kl_u + kl_v + (rec_x + rec_y) / two_eps_sq
   metrics = {'loss': loss, 'kl/z': kl_z, 'kl/u': kl_u, 'kl/v': kl_v,
@@ -155,6 +170,8 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
                        target: jax.Array, reconstruction: jax.Array,
                        two_eps_sq: float, *, z: LatentFamily | None = None,
                        local: LatentFamily | None = None,
+                       prior_z: jax.Array | None = None,
+                       prior_local: jax.Array | None = None,
                        kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of one side, averaged over the batch.
 
@@ -169,6 +186,8 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
       target's shape.
     two_eps_sq: 2 eps^2 > 0.
     z, local: keyword-only latent families (module docstring).
+    prior_z, prior_local: learned prior parameters (the step-1 ones,
+      frozen by the caller); None: the fixed priors.
     kl: deprecated: one KL function for both latents.
 
   Returns:
@@ -179,8 +198,8 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
   contracts.batch_size(logits_z=logits_z, logits_local=logits_local,
                        target=target, reconstruction=reconstruction)
   _check_weights(two_eps_sq)
-  kl_z, kl_local = _mean_kls(kl, logits_z=(logits_z, z),
-                             logits_local=(logits_local, local))
+  kl_z, kl_local = _mean_kls(kl, logits_z=(logits_z, z, prior_z),
+                             logits_local=(logits_local, local, prior_local))
   rec = jnp.mean(squared_error(target, reconstruction))
   loss = kl_z + kl_local + rec / two_eps_sq
   return loss, {'loss': loss, 'kl/z': kl_z, 'kl/local': kl_local, 'rec': rec}
@@ -191,6 +210,9 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
                   x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
                   two_eps_sq: float, *, z: LatentFamily | None = None,
                   u: LatentFamily | None = None, v: LatentFamily | None = None,
+                  prior_z: jax.Array | None = None,
+                  prior_u: jax.Array | None = None,
+                  prior_v: jax.Array | None = None,
                   kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of both sides, averaged over the batch:
 
@@ -208,6 +230,8 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
       data's shapes.
     two_eps_sq: 2 eps^2 > 0.
     z, u, v: keyword-only latent families (module docstring).
+    prior_z, prior_u, prior_v: learned prior parameters (the step-1 ones,
+      frozen by the caller; prior_z serves both sides); None: fixed priors.
     kl: deprecated: one KL function for all four latents.
 
   Returns:
@@ -220,8 +244,8 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
                        x_rec=x_rec, y=y, y_rec=y_rec)
   _check_weights(two_eps_sq)
   kl_z_x, kl_u, kl_z_y, kl_v = _mean_kls(
-      kl, logits_z_x=(logits_z_x, z), logits_u=(logits_u, u),
-      logits_z_y=(logits_z_y, z), logits_v=(logits_v, v))
+      kl, logits_z_x=(logits_z_x, z, prior_z), logits_u=(logits_u, u, prior_u),
+      logits_z_y=(logits_z_y, z, prior_z), logits_v=(logits_v, v, prior_v))
   rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
   loss = (kl_z_x + kl_u + rec_x / two_eps_sq) + (kl_z_y + kl_v + rec_y / two_eps_sq)
   metrics = {'loss': loss, 'kl/z': kl_z_x + kl_z_y, 'kl/z_x': kl_z_x,

@@ -10,6 +10,10 @@ training steps can own disjoint parts of it:
     {'joint': {'z', 'u', 'v'}, 'decoders': {'x', 'y'},
      'marginal': {'z_x', 'u_x', 'z_y', 'v_y'}}
 
+and, with learned priors (`prior='learned'`), a fourth that step 1 trains
+and step 2 keeps frozen: {'priors': {'z', 'u', 'v'}}, each prior's
+parameters [*param_shape] (`wyner_jax.latents`).
+
 An empty latent (size (0, 0), or (0,) for Gaussian latents) has no network:
 its entry is an empty dict and its parameters are a [B, 0, ...] array.
 """
@@ -25,6 +29,8 @@ from wyner_jax import networks
 
 Params = dict[str, Any]
 Size = tuple[int, ...]
+PRIORS = ('uniform', 'learned')
+DTYPES = ('float32', 'bfloat16')
 
 
 class JointOutputs(NamedTuple):
@@ -63,6 +69,12 @@ class WynerVAE:
     latent_type: 'categorical' (the paper) or 'gaussian'.
     local_type: the family of U and V when it differs from Z's ('' = the
       same as `latent_type`), e.g. 'gaussian' locals with a categorical Z.
+    prior: 'uniform' (the families' fixed priors) or 'learned' (the
+      poster's p_theta(z), p_theta(u), p_theta(v): parameters trained in
+      step 1, starting at the fixed priors).
+    dtype: the networks' computation type, 'float32' or 'bfloat16'
+      (matmuls and activations; parameters, optimizer state, KLs and the
+      loss stay float32, `wyner_jax.networks`).
   """
   z: Size
   u: Size
@@ -73,6 +85,16 @@ class WynerVAE:
   logit_bound: float = 5.0
   latent_type: str = 'categorical'
   local_type: str = ''
+  prior: str = 'uniform'
+  dtype: str = 'float32'
+
+  def __post_init__(self):
+    if self.prior not in PRIORS:
+      raise ValueError(f'prior={self.prior!r} is not allowed; allowed: '
+                       f'{", ".join(PRIORS)}')
+    if self.dtype not in DTYPES:
+      raise ValueError(f'dtype={self.dtype!r} is not allowed; allowed: '
+                       f'{", ".join(DTYPES)}')
 
   @property
   def latent_z(self) -> latents.LatentFamily:
@@ -87,10 +109,12 @@ class WynerVAE:
     return latents.latent_family(self.local_type or self.latent_type, self.v)
 
   def _encoder(self, latent: latents.LatentFamily) -> networks.Encoder:
-    return networks.Encoder(self.hidden, self.depth, latent.param_shape)
+    return networks.Encoder(self.hidden, self.depth, latent.param_shape,
+                            jnp.dtype(self.dtype))
 
   def _decoder(self) -> networks.Decoder:
-    return networks.Decoder(self.hidden, self.depth, self.data_dim)
+    return networks.Decoder(self.hidden, self.depth, self.data_dim,
+                            jnp.dtype(self.dtype))
 
   def init(self, rng: jax.Array) -> Params:
     """Initialises every network of both steps."""
@@ -104,7 +128,11 @@ class WynerVAE:
 
     z, u, v = self.latent_z, self.latent_u, self.latent_v
     keys = iter(jax.random.split(rng, 9))
-    return {
+    priors = {}
+    if self.prior == 'learned':  # zeros: the fixed priors, where learning starts
+      priors = {'priors': {name: jnp.zeros(latent.param_shape, jnp.float32)
+                           for name, latent in (('z', z), ('u', u), ('v', v))}}
+    return priors | {
         'joint': {
             'z': init_encoder(next(keys), z, one, one),
             'u': init_encoder(next(keys), u, one, one),
@@ -121,6 +149,16 @@ class WynerVAE:
             'v_y': init_encoder(next(keys), v, one),
         },
     }
+
+  def priors(self, params: Params) -> dict[str, jax.Array | None]:
+    """The prior parameters of 'z', 'u', 'v' from params of any groups that
+    hold 'priors' (None each: the fixed priors)."""
+    if self.prior == 'uniform':
+      return {'z': None, 'u': None, 'v': None}
+    if 'priors' not in params:
+      raise KeyError("prior='learned' needs the 'priors' group in params; "
+                     f'got groups {sorted(params)}')
+    return dict(params['priors'])
 
   def encode(self, params: Params, latent: latents.LatentFamily,
              *inputs: jax.Array) -> jax.Array:

@@ -2,6 +2,11 @@
 
 The paper uses fully connected networks of 512 hidden units ("three layers");
 the activation is not stated: we use ReLU, with the depth configurable.
+
+`dtype` is the Flax convention's computation type (matmuls and activations,
+e.g. bfloat16); parameters stay float32 (`param_dtype`), and every network's
+output is returned in float32, so that the latents' softmaxes, KLs and the
+loss downstream are computed in float32.
 """
 
 from collections.abc import Sequence
@@ -17,13 +22,14 @@ class MLP(nn.Module):
   hidden: int
   depth: int
   features: int
+  dtype: jnp.dtype = jnp.float32
 
   @nn.compact
   def __call__(self, inputs: jax.Array) -> jax.Array:
     h = inputs
     for _ in range(self.depth):
-      h = nn.relu(nn.Dense(self.hidden)(h))
-    return nn.Dense(self.features)(h)
+      h = nn.relu(nn.Dense(self.hidden, dtype=self.dtype)(h))
+    return nn.Dense(self.features, dtype=self.dtype)(h)
 
 
 class Encoder(nn.Module):
@@ -32,12 +38,13 @@ class Encoder(nn.Module):
   hidden: int
   depth: int
   shape: tuple[int, ...]
+  dtype: jnp.dtype = jnp.float32
 
   @nn.compact
   def __call__(self, *inputs: jax.Array) -> jax.Array:
     h = jnp.concatenate([a.reshape(a.shape[0], -1) for a in inputs], axis=-1)
-    out = MLP(self.hidden, self.depth, math.prod(self.shape))(h)
-    return out.reshape(h.shape[0], *self.shape)
+    out = MLP(self.hidden, self.depth, math.prod(self.shape), self.dtype)(h)
+    return out.reshape(h.shape[0], *self.shape).astype(jnp.float32)
 
 
 class Decoder(nn.Module):
@@ -45,8 +52,10 @@ class Decoder(nn.Module):
   hidden: int
   depth: int
   features: int
+  dtype: jnp.dtype = jnp.float32
 
   @nn.compact
   def __call__(self, latents: Sequence[jax.Array]) -> jax.Array:
     h = jnp.concatenate([a.reshape(a.shape[0], -1) for a in latents], axis=-1)
-    return nn.sigmoid(MLP(self.hidden, self.depth, self.features)(h))
+    out = MLP(self.hidden, self.depth, self.features, self.dtype)(h)
+    return nn.sigmoid(out.astype(jnp.float32))

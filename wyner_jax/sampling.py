@@ -38,7 +38,10 @@ Decode = Callable[[jax.Array, jax.Array], jax.Array]
 
 def generate_joint(rng: jax.Array, num: int, decode_x: Decode,
                    decode_y: Decode, *, z: LatentFamily, u: LatentFamily,
-                   v: LatentFamily) -> tuple[jax.Array, jax.Array]:
+                   v: LatentFamily, prior_z: jax.Array | None = None,
+                   prior_u: jax.Array | None = None,
+                   prior_v: jax.Array | None = None
+                   ) -> tuple[jax.Array, jax.Array]:
   """Pairs from the priors: z ~ p(z), u ~ p(u), v ~ p(v); x = x(u, z), y = y(v, z).
 
   Args:
@@ -47,21 +50,26 @@ def generate_joint(rng: jax.Array, num: int, decode_x: Decode,
     decode_x, decode_y: x(u, z) and y(v, z), called once each with
       ([num, *u.sample_shape], [num, *z.sample_shape]) (and v).
     z, u, v: keyword-only latent families (their priors are sampled).
+    prior_z, prior_u, prior_v: learned prior parameters [*param_shape]
+      (`wyner_jax.latents`); None: the family's fixed prior.
 
   Returns:
     x, y: [num, D] each.
   """
   contracts.check_count('num', num)
   key_z, key_u, key_v = jax.random.split(rng, 3)
-  z_sample = z.sample_prior(key_z, num)
-  return (_decoded('decode_x', decode_x(u.sample_prior(key_u, num), z_sample), num),
-          _decoded('decode_y', decode_y(v.sample_prior(key_v, num), z_sample), num))
+  z_sample = z.sample_prior(key_z, num, prior_z)
+  return (_decoded('decode_x', decode_x(u.sample_prior(key_u, num, prior_u),
+                                        z_sample), num),
+          _decoded('decode_y', decode_y(v.sample_prior(key_v, num, prior_v),
+                                        z_sample), num))
 
 
 def generate_conditional(rng: jax.Array, condition: jax.Array,
                          num_samples: int, encode_z: Encode, decode: Decode, *,
                          z: LatentFamily, local: LatentFamily,
-                         z_mode: bool = False) -> jax.Array:
+                         z_mode: bool = False,
+                         prior_local: jax.Array | None = None) -> jax.Array:
   """Samples of one side given the other, e.g. Y ~ p(y|x):
 
       z ~ q(z|x),  v ~ p(v),  y = y(v, z)
@@ -81,6 +89,8 @@ def generate_conditional(rng: jax.Array, condition: jax.Array,
       local latent.
     z_mode: use the mode of q(z|condition) instead of a sample, so that only
       the local latent varies (isolates the "style" variability).
+    prior_local: learned prior parameters of the local latent; None: the
+      family's fixed prior.
 
   Returns:
     [B, S, D] (D = the decoder's output flattened).
@@ -97,7 +107,7 @@ def generate_conditional(rng: jax.Array, condition: jax.Array,
     z_sample = jnp.repeat(z.mode(params_z), num_samples, axis=0)
   else:
     z_sample = z.sample(key_z, jnp.repeat(params_z, num_samples, axis=0))
-  local_sample = local.sample_prior(key_local, batch * num_samples)
+  local_sample = local.sample_prior(key_local, batch * num_samples, prior_local)
   out = _decoded('decode', decode(local_sample, z_sample), batch * num_samples)
   return out.reshape(batch, num_samples, -1)
 
@@ -173,10 +183,13 @@ def _decoder(model: WynerVAE, params: Params, side: str) -> Decode:
 @functools.partial(jax.jit, static_argnames=('model', 'num'))
 def joint_samples(model: WynerVAE, params: Params, rng: jax.Array,
                   num: int) -> tuple[jax.Array, jax.Array]:
-  """`generate_joint` with the model's decoders: x, y [num, D]."""
+  """`generate_joint` with the model's decoders and priors: x, y [num, D]."""
+  priors = model.priors(params)
   return generate_joint(rng, num, _decoder(model, params, 'x'),
                         _decoder(model, params, 'y'), z=model.latent_z,
-                        u=model.latent_u, v=model.latent_v)
+                        u=model.latent_u, v=model.latent_v,
+                        prior_z=priors['z'], prior_u=priors['u'],
+                        prior_v=priors['v'])
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
@@ -186,7 +199,7 @@ def y_given_x(model: WynerVAE, params: Params, rng: jax.Array, x: jax.Array,
   return generate_conditional(
       rng, x, num_samples, _encoder(model, params, 'z_x', model.latent_z),
       _decoder(model, params, 'y'), z=model.latent_z, local=model.latent_v,
-      z_mode=z_mode)
+      z_mode=z_mode, prior_local=model.priors(params)['v'])
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
@@ -196,7 +209,7 @@ def x_given_y(model: WynerVAE, params: Params, rng: jax.Array, y: jax.Array,
   return generate_conditional(
       rng, y, num_samples, _encoder(model, params, 'z_y', model.latent_z),
       _decoder(model, params, 'x'), z=model.latent_z, local=model.latent_u,
-      z_mode=z_mode)
+      z_mode=z_mode, prior_local=model.priors(params)['u'])
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'grid', 'z_mode'))

@@ -5,10 +5,10 @@ state has a leading model axis and the step is vmapped over it (see
 `make_train_step`); the models differ in lambda and seed only, and each
 model's lambda, seed and key are leaves of its state (`wyner_jax.stack`).
 
-Step 1 ('joint') trains the joint encoders and both decoders on pairs; step 2
-('marginal') trains only the marginal encoders. The decoders are not part of
-the step-2 train state at all: they enter the step as a constant argument, so
-they cannot change.
+Step 1 ('joint') trains the joint encoders, both decoders (and learned
+priors) on pairs; step 2 ('marginal') trains only the marginal encoders. The
+decoders and priors are not part of the step-2 train state at all: they enter
+the step as a constant argument, so they cannot change.
 
 Determinism: the batch of step s is drawn inside the jitted step from a
 permutation keyed by (seed, phase, epoch(s)), and the latent noise from
@@ -66,13 +66,16 @@ def model_from_config(config: 'ml_collections.ConfigDict',
   return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v), hidden=m.hidden,
                   depth=m.depth, data_dim=data_dim, logit_bound=m.logit_bound,
                   latent_type=m.latent_type,
-                  # absent from configs written before 0.6.0
-                  local_type=m.get('local_type', ''))
+                  # absent from configs written before 0.6.0 / 0.7.0
+                  local_type=m.get('local_type', ''),
+                  prior=m.get('prior', 'uniform'),
+                  dtype=m.get('dtype', 'float32'))
 
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
                   local_aggregate_kl: float = 0.0) -> LossFn:
-  """Step-1 loss of params {'joint', 'decoders'}; `frozen` is unused.
+  """Step-1 loss of params {'joint', 'decoders'} (and 'priors' when the
+  model learns them); `frozen` is unused.
 
   Args:
     local_aggregate_kl: weight w >= 0 of an extra term
@@ -84,10 +87,12 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
   def loss_fn(params, frozen, x, y, rng, tau, lam):
     del frozen
     out = model.joint_forward(params, x, y, rng, tau, hard)
+    priors = model.priors(params)
     loss, metrics = losses.joint_loss(
         out.logits_z, out.logits_u, out.logits_v, x, out.x_rec, y, out.y_rec,
         lam, two_eps_sq, z=model.latent_z, u=model.latent_u,
-        v=model.latent_v)
+        v=model.latent_v, prior_z=priors['z'], prior_u=priors['u'],
+        prior_v=priors['v'])
     if local_aggregate_kl:
       agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
       agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
@@ -98,13 +103,18 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
 
 
 def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float) -> LossFn:
-  """Step-2 loss of the marginal encoders; `frozen` holds the decoders."""
+  """Step-2 loss of the marginal encoders; `frozen` holds step 1's
+  {'decoders'} (and 'priors' when the model learns them), kept constant."""
   def loss_fn(params, frozen, x, y, rng, tau, lam):
     del lam  # step 2 has no lambda term
-    out = model.marginal_forward(params, frozen, x, y, rng, tau, hard)
+    out = model.marginal_forward(params, frozen['decoders'], x, y, rng, tau,
+                                 hard)
+    priors = model.priors(frozen)
     return losses.marginal_loss(*out[:4], x, out.x_rec, y, out.y_rec,
                                 two_eps_sq, z=model.latent_z,
-                                u=model.latent_u, v=model.latent_v)
+                                u=model.latent_u, v=model.latent_v,
+                                prior_z=priors['z'], prior_u=priors['u'],
+                                prior_v=priors['v'])
   return loss_fn
 
 
