@@ -1,10 +1,11 @@
 r"""One-shot accelerator benchmark: both train steps, both compute dtypes, sweeps.
 
   python -m benchmarks.accelerator [--out=accelerator.json] [--quick]
+      [--batches=64,256,1024,4096] [--stacks=1,8,32] [--steps=20] [--repeats=5]
 
 On the first JAX device (a GPU or TPU; the CPU works too, slowly, which is
-how `--quick` checks the script before a device run): for the default model
-(configs/synthetic.py)
+how `--quick` checks the script before a device run): for the MLPs on pixels
+(configs/synthetic.py:pixels, as the other benchmarks)
 
 - pairs/s of step 1 (joint) and step 2 (marginal) at batch 64, 256, 1024 and
   4096, with `model.dtype` float32 and bfloat16, each with its compile time
@@ -39,7 +40,14 @@ from wyner_jax import train
 _OUT = flags.DEFINE_string('out', 'accelerator.json', 'JSON output path.')
 _QUICK = flags.DEFINE_bool('quick', False, 'Small sizes and few steps: checks '
                            'that the script runs (e.g. with JAX_PLATFORMS=cpu); '
-                           'its figures mean nothing.')
+                           'its figures mean nothing. Overrides the flags below.')
+_BATCHES = flags.DEFINE_list('batches', ['64', '256', '1024', '4096'],
+                             'Batch sizes of the steps table.')
+_STACKS = flags.DEFINE_list('stacks', ['1', '8', '32'],
+                            'Numbers of stacked models S of the sweep table '
+                            '(1 is always timed: the sequential rate).')
+_STEPS = flags.DEFINE_integer('steps', 20, 'Steps per timed repeat.')
+_REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).')
 
 DTYPES = ('float32', 'bfloat16')
 
@@ -104,9 +112,9 @@ def main(argv):
   start = time.perf_counter()
   quick = _QUICK.value
   device = jax.devices()[0]
-  batches = (64,) if quick else (64, 256, 1024, 4096)
-  stack_sizes = (1, 2) if quick else (1, 8, 32)
-  steps, repeats = (2, 1) if quick else (20, 5)
+  batches = (64,) if quick else tuple(int(b) for b in _BATCHES.value)
+  stack_sizes = (1, 2) if quick else tuple(sorted({1, *map(int, _STACKS.value)}))
+  steps, repeats = (2, 1) if quick else (_STEPS.value, _REPEATS.value)
   config, _, train_pairs = common.setup()
   default_batch = config.batch_size
   print(f'JAX {jax.__version__}, {device.platform}: {device.device_kind} '

@@ -16,9 +16,11 @@ from wyner_jax import sharding, stack, train
 from wyner_jax.model import WynerVAE
 
 
-def setup(variant: str | None = None):
-  """(config, model, train pairs) of configs/synthetic.py[:variant], as a run
-  loads them."""
+def setup(variant: str = 'pixels'):
+  """(config, model, train pairs) of configs/synthetic.py:variant, as a run
+  loads them. The benchmarks time the MLPs on pixels (`pixels`, 0.6.0's
+  default, the model benchmarks/torch_wyner.py mirrors): the default's Wyner
+  networks see 16-number codes and do far less work per pair."""
   config = synthetic.get_config(variant)
   train_images, test_images = data.load_config_images(config.data)
   train_pairs, _ = data.split_pairs(train_images, test_images,

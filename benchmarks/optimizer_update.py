@@ -24,7 +24,7 @@ from wyner_jax import train
 
 def main(argv):
   del argv
-  config = synthetic.get_config()
+  config = synthetic.get_config('pixels')
   model = train.model_from_config(config)
   params = model.init(jax.random.key(0))
   params = {'joint': params['joint'], 'decoders': params['decoders']}

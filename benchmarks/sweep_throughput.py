@@ -4,7 +4,7 @@ r"""Throughput of S models trained as one vmapped program vs. one at a time.
       [--out=sweep_throughput.json]
 
 Times the step-1 and step-2 train steps of the default model
-(configs/synthetic.py, or its --variant) for stacks of S models (lambdas spread over
+(configs/synthetic.py:pixels, or another --variant) for stacks of S models (lambdas spread over
 configs/lambda_sweep.py's grid, seeds 0..S-1): compile time separately, then
 the median over repeats of `--steps` steps after warm-up. pairs/s counts the
 pairs of all S models; S sequential runs train at the S = 1 rate, so the
@@ -22,7 +22,7 @@ from benchmarks import common
 _MODELS = flags.DEFINE_list('models', ['1', '4', '8'], 'Stack sizes S to time.')
 _STEPS = flags.DEFINE_integer('steps', 50, 'Steps per timed repeat.')
 _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).')
-_VARIANT = flags.DEFINE_string('variant', None,
+_VARIANT = flags.DEFINE_string('variant', 'pixels',
                                 'Variant of configs/synthetic.py, e.g. tiny.')
 _OUT = flags.DEFINE_string('out', 'sweep_throughput.json', 'JSON output path.')
 
@@ -46,7 +46,7 @@ def main(argv):
     rows += measure(config, model, train_pairs, num_models, _STEPS.value,
                     _REPEATS.value)
   base = {r['phase']: r['pairs_per_s'] for r in rows if r['models'] == 1}
-  print(f'config: synthetic {_VARIANT.value or "default"}; '
+  print(f'config: synthetic:{_VARIANT.value}; '
         f'devices: {jax.devices()}; batch {config.batch_size} per model; '
         f'median of {_REPEATS.value} x {_STEPS.value} steps')
   print('| step | S | compile (s) | ms/step | pairs/s | vs. S sequential runs |')

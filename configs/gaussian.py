@@ -6,7 +6,7 @@ The same two steps and objectives as configs/synthetic.py, with the
 closed-form Gaussian KL in place of the categorical one and reparameterized
 samples in place of the Gumbel-softmax (tau.* has no effect). Sizes are
 dimensions, (D,); (0,) removes a local latent. The `:tiny` variant is
-synthetic.py's tiny network.
+synthetic.py's tiny network; otherwise it builds on synthetic.py:pixels.
 
 Two settings differ from synthetic.py, because a Gaussian latent's KL is not
 capped at N log K: what keeps the label out of U and V is the KL's weight, not
@@ -23,7 +23,7 @@ def get_config(arg: str | None = None):
   if arg not in (None, 'tiny'):
     raise ValueError(f"unknown variant {arg!r} of configs/gaussian.py; "
                      "allowed: 'tiny' or none")
-  config = synthetic.get_config(arg)
+  config = synthetic.get_config(arg or 'pixels')  # MLPs on pixels
   config.model.latent_type = 'gaussian'
   config.model.z = (8,) if arg is None else (4,)
   config.model.u = (2,)

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from configs import synthetic
+from configs import gaussian, lambda_sweep, sweep_uv, sweep_z, synthetic
 from conftest import tiny
 from experiments import config_checks, run
 from wyner_jax import autoencoder, checkpoints, sampling
@@ -108,9 +108,18 @@ def test_the_autoencoder_records_only_what_it_depends_on():
   assert config_checks.training_fields(base, 'joint')['autoencoder.num_steps'] == 40
 
 
-def test_the_wrapped_variant_is_a_valid_config_of_the_measured_settings():
-  config = synthetic.get_config('wrapped')
+def test_the_default_is_a_valid_config_of_the_measured_settings():
+  """configs/synthetic.py's default is the 3-seed setting of
+  docs/method_choices.md; `:pixels` is 0.6.0's default, field for field."""
+  config = synthetic.get_config()
   config_checks.validate(config)
   assert (config.model.wrapper, config.loss.two_eps_sq, config.loss.lam,
-          tuple(config.model.u), tuple(config.model.v)) == ('conv', 1e-3, 0.5,
-                                                            (1, 10), (1, 10))
+          tuple(config.model.u), tuple(config.model.v), config.model.prior
+          ) == ('conv', 1e-3, 0.5, (1, 10), (1, 10), 'learned')
+  pixels = synthetic.get_config('pixels')
+  config_checks.validate(pixels)
+  assert (pixels.model.wrapper, pixels.loss.two_eps_sq, pixels.loss.lam,
+          tuple(pixels.model.u), pixels.model.prior, pixels.model.dtype
+          ) == ('none', 1e-4, 3e4, (2, 10), 'uniform', 'float32')
+  for derived in (sweep_z, sweep_uv, lambda_sweep, gaussian):
+    assert derived.get_config().model.wrapper == 'none', derived.__name__

@@ -18,9 +18,11 @@ from wyner_jax.latents import Gaussian
 from wyner_jax.latents import LatentFamily
 from wyner_jax.latents import aggregate_kl_to_uniform
 from wyner_jax.latents import bound_logits
+from wyner_jax.latents import gaussian_kl
 from wyner_jax.latents import gaussian_kl_to_standard
 from wyner_jax.latents import gaussian_sample
 from wyner_jax.latents import gumbel_softmax
+from wyner_jax.latents import kl_categorical
 from wyner_jax.latents import kl_to_uniform
 from wyner_jax.latents import mode_one_hot
 from wyner_jax.latents import sample_one_hot
@@ -35,7 +37,7 @@ from wyner_jax.sampling import generate_conditional
 from wyner_jax.sampling import generate_joint
 from wyner_jax.sampling import transfer_style
 
-__version__ = '0.6.0'
+__version__ = '0.7.0'
 
 __all__ = [
     'Categorical',
@@ -46,12 +48,14 @@ __all__ = [
     '__version__',
     'aggregate_kl_to_uniform',
     'bound_logits',
+    'gaussian_kl',
     'gaussian_kl_to_standard',
     'gaussian_sample',
     'generate_conditional',
     'generate_joint',
     'gumbel_softmax',
     'joint_loss',
+    'kl_categorical',
     'kl_to_uniform',
     'marginal_loss',
     'marginal_side_loss',
