@@ -8,10 +8,11 @@ import optax
 import pytest
 
 import wyner_jax
-from experiments import config_checks, data
-from tests.test_train import (fixed_batch, init_state, make_step, run_steps,
-                              tiny_config)
-from wyner_jax import contracts, latents, losses, sampling, sharding, train
+from experiments import config_checks
+from tests import test_train
+from tests.test_train import (init_state, make_step, run_steps, tiny_config,
+                              tiny_variant)
+from wyner_jax import contracts, latents, losses, sampling, train
 
 
 def test_zero_prior_logits_are_the_uniform_prior():
@@ -81,21 +82,13 @@ def test_the_kl_gradient_takes_a_learned_prior_to_the_aggregate_posterior():
   np.testing.assert_allclose(jax.nn.softmax(prior, -1), aggregate, atol=2e-3)
 
 
-@pytest.fixture(scope='module')
-def pairs():
-  train_images, _ = data.load_embedded(test_per_class=100)
-  return data.make_pairs(train_images, 40, seed=0)
+pairs = test_train.pairs  # the same module-scoped fixture
 
 
 def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pairs):
-  config = tiny_config()
-  config.model.prior = 'learned'
-  mesh = sharding.make_mesh()
-  model = train.model_from_config(config)
-  uniform = train.model_from_config(tiny_config())
-  params = model.init(jax.random.key(0))
+  config, mesh, model, uniform, params, batch = tiny_variant(pairs,
+                                                              prior='learned')
   assert set(params['priors']) == {'z', 'u', 'v'}
-  batch = fixed_batch(pairs, config.batch_size, mesh)
   x, y = (jnp.asarray(a) for a in batch)
   args = (x, y, jax.random.key(2), 0.7, 1.0)
   step_one = {k: v for k, v in params.items() if k != 'marginal'}

@@ -52,6 +52,18 @@ def run_steps(step_fn, state, frozen, batch, num):
   return state, losses
 
 
+def tiny_variant(pairs, **model_fields):
+  """The tiny config with `model_fields` set: (config, mesh, its model, the
+  tiny model without them, parameters of the first, a fixed batch)."""
+  config = tiny_config()
+  config.model.update(model_fields)
+  mesh = sharding.make_mesh()
+  model = train.model_from_config(config)
+  reference = train.model_from_config(tiny_config())
+  return (config, mesh, model, reference, model.init(jax.random.key(0)),
+          fixed_batch(pairs, config.batch_size, mesh))
+
+
 def make_step(loss_fn, config, mesh):
   return train.make_train_step(loss_fn, optax.adam(config.learning_rate), mesh,
                                config.batch_size, config.tau,
@@ -229,14 +241,9 @@ def test_bfloat16_compute_keeps_float32_state_and_a_close_loss(pairs):
   """model.dtype='bfloat16': matmuls in bfloat16; parameters, Adam moments,
   latent parameters and the loss in float32, within bfloat16's rounding of
   the float32 model's loss."""
-  config = tiny_config()
-  config.model.dtype = 'bfloat16'
-  mesh = sharding.make_mesh()
-  model = train.model_from_config(config)
-  float32 = train.model_from_config(tiny_config())
-  params = model.init(jax.random.key(0))
+  config, mesh, model, float32, params, batch = tiny_variant(
+      pairs, dtype='bfloat16')
   step_one = {'joint': params['joint'], 'decoders': params['decoders']}
-  batch = fixed_batch(pairs, config.batch_size, mesh)
   args = (*(jax.numpy.asarray(a) for a in batch), jax.random.key(2), 0.7, 0.0)
   loss, _ = train.joint_loss_fn(model, False, 0.1)(step_one, None, *args)
   reference, _ = train.joint_loss_fn(float32, False, 0.1)(step_one, None, *args)

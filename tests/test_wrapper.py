@@ -42,7 +42,8 @@ def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
 def wrapped_run(tmp_path_factory):
   workdir = tmp_path_factory.mktemp('wrapped')
   config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
-                   'autoencoder.num_steps': 200, 'eval.autoencoder_steps': 50})
+                   'autoencoder.num_steps': 200, 'eval.autoencoder_steps': 50,
+                   'model.prior': 'learned'})  # as the default
   (result,) = run.train_and_evaluate(config, str(workdir))
   return config, workdir, result
 
@@ -75,6 +76,12 @@ def test_a_wrapped_run_trains_the_autoencoder_first_and_reads_on_pixels(wrapped_
   np.testing.assert_allclose(
       sampling.y_given_x(trained.model, trained.params, key, x, 2),
       sampling.y_given_x(result.model, result.params, key, x, 2), atol=1e-6)
+  # ... and with the learned priors it was trained with.
+  jax.tree.map(np.testing.assert_array_equal, trained.params['priors'],
+               result.params['priors'])
+  np.testing.assert_allclose(
+      sampling.joint_samples(trained.model, trained.params, key, 8)[0],
+      sampling.joint_samples(result.model, result.params, key, 8)[0], atol=1e-6)
 
 
 def test_a_wrapped_workdir_refuses_another_code_size_or_autoencoder(wrapped_run):

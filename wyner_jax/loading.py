@@ -64,8 +64,8 @@ def _restore_members(directory: str, model: WynerVAE, learning_rate: float,
   with checkpoints.PhaseCheckpoints(directory, None) as phase_checkpoints:
     num_models = phase_checkpoints.saved_shapes(step)['lam'][0]
     params = model.init(jax.random.key(0))
-    phase_params = {'joint': {'joint': params.get('joint'),
-                              'decoders': params.get('decoders')},
+    phase_params = {'joint': {k: v for k, v in params.items()
+                              if k != 'marginal'},  # with 'priors' if learned
                     'marginal': params.get('marginal'),
                     'autoencoder': params}[phase]
     specs = [stack.ModelSpec(0.0, 0)] * num_models
