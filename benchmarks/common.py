@@ -13,7 +13,7 @@ from configs import synthetic
 from experiments import data, run
 from experiments.data import PairSet
 from wyner_jax import sharding, stack, train
-from wyner_jax.model import WynerVAE
+from wyner_jax.model import WynerVAE, joint_step_params, marginal_step_constants
 
 
 def setup(variant: str = 'pixels'):
@@ -67,16 +67,15 @@ class JaxPhase:
                                sharding.replicated(mesh))
     optimizer = optax.adam(config.learning_rate)
     hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-    joint_params = stack.stack([{k: v for k, v in p.items() if k != 'marginal'}
-                                for p in initial])
+    joint_params = stack.stack([joint_step_params(p) for p in initial])
     if phase == 'joint':
       loss_fn, params, self.frozen = (
           train.joint_loss_fn(model, hard, two_eps_sq), joint_params, None)
     else:
       loss_fn, params = (train.marginal_loss_fn(model, hard, two_eps_sq),
                          stack.stack([p['marginal'] for p in initial]))
-      self.frozen = sharding.place(
-          {k: v for k, v in joint_params.items() if k != 'joint'}, self.stacked)
+      self.frozen = sharding.place(marginal_step_constants(joint_params),
+                                   self.stacked)
     self.state = train.init_state(params, specs,
                                   run.key_data([k.joint for k in keys]),
                                   optimizer, mesh)

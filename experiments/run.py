@@ -38,7 +38,8 @@ from wyner_jax import latents
 from wyner_jax import sharding
 from wyner_jax import stack
 from wyner_jax import train
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import (Params, WynerVAE, joint_step_params,
+                             marginal_step_constants)
 
 
 class RunKeys(NamedTuple):
@@ -60,7 +61,7 @@ class RunKeys(NamedTuple):
 class RunResult(NamedTuple):
   metrics: dict[str, float]  # as written to metrics.json
   model: WynerVAE  # on pixels (a PixelWynerVAE with model.wrapper set)
-  params: Params  # all groups: 'joint', 'decoders', 'marginal'
+  params: Params  # all groups: 'joint', 'decoders', 'marginal' (, 'priors')
   test_pairs: data.PairSet
   name: str  # 'lam0_seed0'
   lam: float
@@ -162,15 +163,13 @@ def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
   joint_state, joint_train = train.train_phase(
       'joint', config, train.joint_loss_fn(model, hard, two_eps_sq,
                                            config.loss.local_aggregate_kl),
-      stack.stack([{k: v for k, v in p.items() if k != 'marginal'}
-                   for p in initial]),
+      stack.stack([joint_step_params(p) for p in initial]),
       None, train_data, specs, key_data([k.joint for k in keys]), mesh,
       workdir, records['joint'], log_path, may_train)
   marginal_state, marginal_train = train.train_phase(
       'marginal', config, train.marginal_loss_fn(model, hard, two_eps_sq),
       stack.stack([p['marginal'] for p in initial]),
-      {k: v for k, v in joint_state.params.items() if k != 'joint'},
-      train_data, specs,
+      marginal_step_constants(joint_state.params), train_data, specs,
       key_data([k.marginal for k in keys]), mesh, workdir,
       records['marginal'], log_path, may_train)
   return stack.members(marginal_state, {
@@ -301,17 +300,16 @@ def _evaluate_model(config, model, params, member, keys, train_metrics,
                                       config.tau.minimum, config.tau.decay))
 
   hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-  joint_params = {k: v for k, v in params.items() if k != 'marginal'}
-  frozen = {k: v for k, v in joint_params.items() if k != 'joint'}
   eval_metrics = {
       'joint': heldout.evaluate_loss(
           train.joint_loss_fn(model, hard, two_eps_sq,
                               config.loss.local_aggregate_kl),
-          joint_params, None,
+          joint_step_params(params), None,
           test_pairs, keys.eval, final_tau('joint'), member.lam),
       'marginal': heldout.evaluate_loss(
           train.marginal_loss_fn(model, hard, two_eps_sq), params['marginal'],
-          frozen, test_pairs, keys.eval, final_tau('marginal'), 0.0)}
+          marginal_step_constants(params), test_pairs, keys.eval,
+          final_tau('marginal'), 0.0)}
   metrics = {}
   for phase in ('joint', 'marginal'):
     metrics.update({f'{phase}/train/{k}': v

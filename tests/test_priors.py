@@ -13,6 +13,7 @@ from tests import test_train
 from tests.test_train import (init_state, make_step, run_steps, tiny_config,
                               tiny_variant)
 from wyner_jax import contracts, latents, losses, sampling, train
+from wyner_jax.model import joint_step_params, marginal_step_constants
 
 
 def test_zero_prior_logits_are_the_uniform_prior():
@@ -91,7 +92,7 @@ def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pai
   assert set(params['priors']) == {'z', 'u', 'v'}
   x, y = (jnp.asarray(a) for a in batch)
   args = (x, y, jax.random.key(2), 0.7, 1.0)
-  step_one = {k: v for k, v in params.items() if k != 'marginal'}
+  step_one = joint_step_params(params)
   # At zeros the learned model's loss is the uniform model's, bitwise.
   learned_loss = train.joint_loss_fn(model, False, 0.1)(step_one, None, *args)[0]
   uniform_loss = train.joint_loss_fn(uniform, False, 0.1)(
@@ -103,7 +104,7 @@ def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pai
                                  mesh), state, None, batch, 30)
   learned = jax.tree.map(np.asarray, state.params['priors'])
   assert np.abs(learned['z']).max() > 1e-3  # step 1 moved them
-  frozen = {k: v for k, v in state.params.items() if k != 'joint'}
+  frozen = marginal_step_constants(state.params)
   before = jax.tree.map(np.array, frozen)
   marginal = init_state([params['marginal']], config, mesh)
   marginal, marginal_losses = run_steps(

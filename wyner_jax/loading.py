@@ -22,7 +22,8 @@ from wyner_jax import sharding
 from wyner_jax import stack
 from wyner_jax import train
 from wyner_jax.errors import WynerError
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import (Params, WynerVAE, joint_step_params,
+                             marginal_step_constants)
 
 
 class TrainedModel(NamedTuple):
@@ -64,8 +65,7 @@ def _restore_members(directory: str, model: WynerVAE, learning_rate: float,
   with checkpoints.PhaseCheckpoints(directory, None) as phase_checkpoints:
     num_models = phase_checkpoints.saved_shapes(step)['lam'][0]
     params = model.init(jax.random.key(0))
-    phase_params = {'joint': {k: v for k, v in params.items()
-                              if k != 'marginal'},  # with 'priors' if learned
+    phase_params = {'joint': joint_step_params(params),
                     'marginal': params.get('marginal'),
                     'autoencoder': params}[phase]
     specs = [stack.ModelSpec(0.0, 0)] * num_models

@@ -12,7 +12,8 @@ training steps can own disjoint parts of it:
 
 and, with learned priors (`prior='learned'`), a fourth that step 1 trains
 and step 2 keeps frozen: {'priors': {'z', 'u', 'v'}}, each prior's
-parameters [*param_shape] (`wyner_jax.latents`).
+parameters [*param_shape] (`wyner_jax.latents`). `joint_step_params` and
+`marginal_step_constants` say which groups each step trains or holds fixed.
 
 An empty latent (size (0, 0), or (0,) for Gaussian latents) has no network:
 its entry is an empty dict and its parameters are a [B, 0, ...] array.
@@ -31,6 +32,19 @@ Params = dict[str, Any]
 Size = tuple[int, ...]
 PRIORS = ('uniform', 'learned')
 DTYPES = ('float32', 'bfloat16')
+
+
+def joint_step_params(params: Params) -> Params:
+  """The groups step 1 trains: every group but 'marginal' (the joint
+  encoders, the decoders and, when learned, the priors)."""
+  return {group: p for group, p in params.items() if group != 'marginal'}
+
+
+def marginal_step_constants(params: Params) -> Params:
+  """What step 2 keeps constant, from params holding step 1's groups: the
+  decoders and, when learned, the priors (`marginal_loss_fn`'s `frozen`)."""
+  return {group: p for group, p in params.items()
+          if group not in ('joint', 'marginal')}
 
 
 class JointOutputs(NamedTuple):

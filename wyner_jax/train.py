@@ -141,8 +141,8 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
 
   Each model is `jax.vmap`ped over the leading axis, which the mesh splits
   over 'sweep' (on a CPU mesh of one 'sweep' row the models are mapped one
-  after the other instead); each model's batch is gathered inside the step (no host copy
-  per step) and split over 'data'. A model's update is the one it would get
+  after the other instead); each model's batch is gathered inside the step
+  (no host copy per step) and split over 'data'. A model's update is the one it would get
   trained alone: models share only the data set. Its lambda and key are
   leaves of its state, so they are traced: changing them never recompiles.
   `state` is donated: after the call only the returned state is valid.
