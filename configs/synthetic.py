@@ -60,6 +60,14 @@ def _wrap(config: ml_collections.ConfigDict) -> None:
   config.model.prior = 'learned'
 
 
+def wrap_tiny(config: ml_collections.ConfigDict) -> None:
+  """The tiny config inside a tiny wrapper, with the default's learned
+  priors: what tests of the default's sweeps run."""
+  config.model.wrapper = 'conv'
+  config.model.code_size = 8
+  config.model.prior = 'learned'
+
+
 def _make_tiny(config: ml_collections.ConfigDict) -> None:
   # lambda 0: in 40 steps a squeezed Z would not yet hold the label.
   config.loss.lam = 0.0

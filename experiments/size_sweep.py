@@ -7,7 +7,10 @@ A sweep config is a run config plus `config.sweep`:
     (lambda_sweep.seeds of each setting's run), e.g. (0, 1, 2).
 Each setting trains in WORKDIR/<name>/ (resuming like a single run), all
 settings share one judging classifier (eval.classifier_dir, by default
-WORKDIR/classifier/), and the sweep writes WORKDIR/results.json (per setting:
+WORKDIR/classifier/) and, with model.wrapper set, one autoencoder (the first
+setting trains it, the others start from a copy of its checkpoints, which
+they may use because its record holds only what it depends on), and the
+sweep writes WORKDIR/results.json (per setting:
 every seed's metrics, their mean and std, `experiments.seeds`), results.md
 (the main columns as mean ± std), WORKDIR/samples.png (the first seed's
 samples) and WORKDIR/metrics.png (means with ± std bars).
@@ -15,6 +18,7 @@ samples) and WORKDIR/metrics.png (means with ± std bars).
 
 import json
 import os
+import shutil
 import time
 
 from absl import logging
@@ -121,7 +125,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
                       'lambda from loss.lam; leave lambda_sweep.lams and '
                       'lambda_sweep.seeds empty')
   config_checks.check_workdir(workdir)
-  entries, panels = [], []
+  entries, panels, first = [], [], None
   for i, value in enumerate(values):
     run_config = setting_config(config, value)
     # One judging classifier for every setting (the config's cache if given).
@@ -131,7 +135,10 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
     logging.info('sweep setting %d/%d: %s -> %s', i + 1, len(values),
                  setting_label(fields, value), run_dir)
     start = time.time()
+    if first is not None:
+      share_autoencoder(first, run_config, run_dir)
     results = run.train_and_evaluate(run_config, run_dir)
+    first = first or (run_config, run_dir)
     entries.append(seeds.setting_entry(
         [{'seed': r.seed, **r.metrics} for r in results],
         setting=setting_label(fields, value), workdir=run_dir,
@@ -146,6 +153,32 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   plots.sweep_metrics(os.path.join(workdir, 'metrics.png'), entries)
   logging.info('wrote %s', os.path.join(workdir, 'results.json'))
   return entries
+
+
+def share_autoencoder(first: tuple[ml_collections.ConfigDict, str],
+                      config: ml_collections.ConfigDict, run_dir: str) -> bool:
+  """Copies the first setting's trained autoencoder into `run_dir` when
+  `config` would train the same one (model.wrapper set, the same training
+  fields and steps) and `run_dir` has none yet; returns whether it did.
+
+  The copy lands under a temporary name and is renamed into place, so an
+  interrupted sweep leaves either the whole checkpoint directory or none.
+  """
+  first_config, first_dir = first
+  same = (config.model.wrapper != 'none'
+          and config.autoencoder.num_steps == first_config.autoencoder.num_steps
+          and config_checks.training_fields(config, 'autoencoder')
+          == config_checks.training_fields(first_config, 'autoencoder'))
+  source = os.path.join(first_dir, 'checkpoints', 'autoencoder')
+  target = os.path.join(run_dir, 'checkpoints', 'autoencoder')
+  if not same or os.path.exists(target) or not os.path.isdir(source):
+    return False
+  partial = target + '.copying'
+  shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted copy
+  shutil.copytree(source, partial)
+  os.replace(partial, target)
+  logging.info('autoencoder of %s shared with %s', first_dir, run_dir)
+  return True
 
 
 def _panel(result: run.RunResult, rng: jax.Array):

@@ -128,6 +128,19 @@ def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pai
   assert distance.max() < 1e-5
 
 
+def test_an_empty_local_latent_has_no_learned_prior(pairs):
+  # A zero-size array cannot be checkpointed (Orbax refuses it), and an empty
+  # latent's KL is 0 under any prior: it gets none, and is read as fixed.
+  _, _, model, _, params, batch = tiny_variant(pairs, prior='learned',
+                                               u=(0, 0))
+  assert set(params['priors']) == {'z', 'v'}
+  assert model.priors(params)['u'] is None
+  x, y = (jnp.asarray(a) for a in batch)
+  loss, metrics = train.joint_loss_fn(model, False, 0.1)(
+      joint_step_params(params), None, x, y, jax.random.key(2), 0.7, 1.0)
+  assert np.isfinite(float(loss)) and float(metrics['kl/u']) == 0.0
+
+
 def _peaked(num_classes, code):
   logits = np.full((1, num_classes), -50.0, np.float32)
   logits[0, code] = 50.0

@@ -12,7 +12,8 @@ training steps can own disjoint parts of it:
 
 and, with learned priors (`prior='learned'`), a fourth that step 1 trains
 and step 2 keeps frozen: {'priors': {'z', 'u', 'v'}}, each prior's
-parameters [*param_shape] (`wyner_jax.latents`). `joint_step_params` and
+parameters [*param_shape] (`wyner_jax.latents`; none for an empty latent,
+whose KL is 0 under any prior). `joint_step_params` and
 `marginal_step_constants` say which groups each step trains or holds fixed.
 
 An empty latent (size (0, 0), or (0,) for Gaussian latents) has no network:
@@ -144,8 +145,10 @@ class WynerVAE:
     keys = iter(jax.random.split(rng, 9))
     priors = {}
     if self.prior == 'learned':  # zeros: the fixed priors, where learning starts
+      # An empty latent has none: a zero-size array cannot be checkpointed.
       priors = {'priors': {name: jnp.zeros(latent.param_shape, jnp.float32)
-                           for name, latent in (('z', z), ('u', u), ('v', v))}}
+                           for name, latent in (('z', z), ('u', u), ('v', v))
+                           if not latent.is_empty}}
     return priors | {
         'joint': {
             'z': init_encoder(next(keys), z, one, one),
@@ -166,13 +169,13 @@ class WynerVAE:
 
   def priors(self, params: Params) -> dict[str, jax.Array | None]:
     """The prior parameters of 'z', 'u', 'v' from params of any groups that
-    hold 'priors' (None each: the fixed priors)."""
+    hold 'priors' (None: the fixed prior, as for an empty latent)."""
     if self.prior == 'uniform':
       return {'z': None, 'u': None, 'v': None}
     if 'priors' not in params:
       raise KeyError("prior='learned' needs the 'priors' group in params; "
                      f'got groups {sorted(params)}')
-    return dict(params['priors'])
+    return {name: params['priors'].get(name) for name in ('z', 'u', 'v')}
 
   def encode(self, params: Params, latent: latents.LatentFamily,
              *inputs: jax.Array) -> jax.Array:
