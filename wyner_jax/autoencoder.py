@@ -59,8 +59,14 @@ class ConvDecoder(nn.Module):
 
 
 def _upsample(h: jax.Array) -> jax.Array:
+  """Nearest-neighbour upsampling by 2, as `jax.image.resize(..., 'nearest')`
+  (bitwise; trained, the same autoencoder bitwise: tests/test_wrapper.py).
+  As a broadcast its gradient sums each 2 x 2 block instead of resize's
+  scatter-add, which XLA:CPU runs slowly (docs/performance.md §5)."""
   batch, height, width, channels = h.shape
-  return jax.image.resize(h, (batch, 2 * height, 2 * width, channels), 'nearest')
+  blocks = jnp.broadcast_to(h[:, :, None, :, None, :],
+                            (batch, height, 2, width, 2, channels))
+  return blocks.reshape(batch, 2 * height, 2 * width, channels)
 
 
 @dataclasses.dataclass(frozen=True)
