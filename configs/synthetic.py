@@ -12,8 +12,9 @@ runs offline:
 Variants (`--config=configs/synthetic.py:VARIANT`):
   pixels  the default of 0.3.0-0.6.0: MLPs on pixels, |U| = |V| = (2,10)
         (the poster's setting), 2 eps^2 = 1e-4, lambda 3e4, uniform priors.
-        configs/sweep_*.py, lambda_sweep.py and gaussian.py build on it,
-        as their documented results did.
+        lambda_sweep.py, gaussian.py and the `:pixels` variants of
+        sweep_z.py and sweep_uv.py build on it, as their documented
+        results did.
   tiny  few steps and a small network on pixels: both steps and all outputs
         in well under 2 minutes on 2 CPU cores (tests, smoke runs).
   tfds  the default on full MNIST through tensorflow-datasets, 5,000 pairs
