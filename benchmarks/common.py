@@ -18,10 +18,25 @@ from wyner_jax.model import WynerVAE, joint_step_params, marginal_step_constants
 
 def setup(variant: str = 'pixels'):
   """(config, model, train pairs) of configs/synthetic.py:variant, as a run
-  loads them. The benchmarks time the MLPs on pixels (`pixels`, 0.6.0's
-  default, the model benchmarks/torch_wyner.py mirrors): the default's Wyner
-  networks see 16-number codes and do far less work per pair."""
-  config = synthetic.get_config(variant)
+  loads them ('default': configs/synthetic.py itself). The benchmarks time
+  the MLPs on pixels (`pixels`, 0.6.0's
+  default, the model benchmarks/torch_wyner.py mirrors) unless told otherwise:
+  the default's Wyner networks see 16-number codes and do far less work per
+  pair. `codes` is those networks: the default config with uniform priors
+  (torch_wyner has no learned ones; their KL is one [1, 100] softmax), on
+  fixed random codes in (0, 1) of the autoencoder's code size, since the
+  time of a step does not depend on the values."""
+  if variant == 'codes':
+    config = synthetic.get_config()
+    config.model.prior = 'uniform'
+    num = 4000  # the embedded subset's train pairs
+    codes = np.random.default_rng(0).uniform(
+        0.01, 0.99, (2, num, config.model.code_size)).astype(np.float32)
+    ids = np.arange(num)
+    return (config, train.model_from_config(config,
+                                            data_dim=config.model.code_size),
+            PairSet(codes[0], codes[1], ids % 10, ids, ids))
+  config = synthetic.get_config(None if variant == 'default' else variant)
   train_images, test_images = data.load_config_images(config.data)
   train_pairs, _ = data.split_pairs(train_images, test_images,
                                     config.data.pairs_per_class, config.data.seed)

@@ -1,4 +1,5 @@
-"""The default Wyner VAE and its two train steps in PyTorch, for benchmarks only.
+"""The Wyner VAE and its two train steps in PyTorch, and the wrapper's conv
+autoencoder and its step, for benchmarks only.
 
 The same layer sizes, relaxation and objective as wyner_jax (model.py,
 latents.py, losses.py): ReLU MLPs with `depth` hidden layers of `hidden`
@@ -129,6 +130,53 @@ class TrainStep:
     self.optimizer.zero_grad(set_to_none=True)
     loss = self.loss(self.x_all[index], self.y_all[index], self.tau, self.lam,
                      self.two_eps_sq)
+    loss.backward()
+    self.update()
+    return loss.detach()
+
+
+class ConvAutoencoder(nn.Module):
+  """wyner_jax.autoencoder.ConvAutoencoder: two stride-2 3x3 convolutions and
+  a dense layer to a sigmoid code; a dense layer, nearest-neighbour
+  upsampling and 3x3 convolutions back to sigmoid pixels."""
+
+  def __init__(self, code_size: int):
+    super().__init__()
+    self.encoder = nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),  # 14 x 14
+        nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),  # 7 x 7
+        nn.Flatten(), nn.Linear(32 * 7 * 7, code_size), nn.Sigmoid())
+    self.decoder = nn.Sequential(
+        nn.Linear(code_size, 32 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (32, 7, 7)),
+        nn.Upsample(scale_factor=2, mode='nearest'),
+        nn.Conv2d(32, 16, 3, padding=1), nn.ReLU(),
+        nn.Upsample(scale_factor=2, mode='nearest'),
+        nn.Conv2d(16, 1, 3, padding=1), nn.Sigmoid(), nn.Flatten())
+
+  def loss(self, x, y):
+    """The mean of both sides' squared errors summed over pixels, halved."""
+    rec_x = squared_error(x, self.decoder(self.encoder(x))).mean()
+    rec_y = squared_error(y, self.decoder(self.encoder(y))).mean()
+    return 0.5 * (rec_x + rec_y)
+
+
+class AutoencoderStep:
+  """One Adam step of the autoencoder on a batch drawn by index, as
+  `TrainStep` draws it."""
+
+  def __init__(self, model: ConvAutoencoder, x_all, y_all, batch_size,
+               learning_rate=1e-3, compiled=False):
+    self.optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    self.loss = torch.compile(model.loss) if compiled else model.loss
+    self.update = (torch.compile(self.optimizer.step) if compiled
+                   else self.optimizer.step)
+    self.x_all, self.y_all, self.batch_size = x_all, y_all, batch_size
+
+  def __call__(self) -> torch.Tensor:
+    index = torch.randint(0, self.x_all.shape[0], (self.batch_size,))
+    self.optimizer.zero_grad(set_to_none=True)
+    loss = self.loss(self.x_all[index], self.y_all[index])
     loss.backward()
     self.update()
     return loss.detach()

@@ -1,9 +1,11 @@
 r"""Steady-state speed of the two train steps: JAX vs. PyTorch, and vs. the machine.
 
   python -m benchmarks.train_step [--batches=64,256,1024] [--frameworks=jax,torch,torch_compile]
-      [--out=train_step.json]
+      [--variant=pixels|codes] [--out=train_step.json]
 
-For the default model (configs/synthetic.py) at each batch size: the step-1
+For the MLPs on pixels (`--variant=pixels`, configs/synthetic.py:pixels) or
+the default's Wyner networks on 16-number codes (`--variant=codes`,
+benchmarks/common.py) at each batch size: the step-1
 (joint) and step-2 (marginal) train steps of wyner_jax, the same model and
 loss in PyTorch eager and with `torch.compile` (benchmarks/torch_wyner.py),
 all in this process, with the same number of threads. Each is timed the same
@@ -37,6 +39,8 @@ _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).'
 _MATMUL = flags.DEFINE_integer('matmul_size', 2048,
                                'n of the n x n x n float32 matmul that measures '
                                'the machine limit.')
+_VARIANT = flags.DEFINE_enum('variant', 'pixels', ['pixels', 'codes'],
+                              'Which model (benchmarks/common.py setup).')
 _OUT = flags.DEFINE_string('out', 'train_step.json', 'JSON output path.')
 
 PHASES = ('joint', 'marginal')
@@ -57,7 +61,7 @@ def max_difference_to_torch(model: WynerVAE, x: np.ndarray, y: np.ndarray) -> fl
   import torch  # pylint: disable=import-outside-toplevel
   from benchmarks import torch_wyner  # pylint: disable=import-outside-toplevel
   params = model.init(jax.random.key(0))
-  torch_model = torch_wyner.WynerVAE()
+  torch_model = torch_model_of(model)
 
   def load(flax_tree, torch_net):
     dense = flax_tree['params']['MLP_0']
@@ -91,13 +95,23 @@ def max_difference_to_torch(model: WynerVAE, x: np.ndarray, y: np.ndarray) -> fl
   return float(max(d.max() for d in diffs))
 
 
-def time_torch(phase, batch, compiled, train_pairs, steps, repeats):
+def torch_model_of(model: WynerVAE):
+  """The PyTorch mirror of `model` (its sizes)."""
+  from benchmarks import torch_wyner  # pylint: disable=import-outside-toplevel
+  return torch_wyner.WynerVAE(model.z, model.u, model.v, model.hidden,
+                              model.depth, model.data_dim, model.logit_bound)
+
+
+def time_torch(model, config, phase, batch, compiled, train_pairs, steps,
+               repeats):
   import torch  # pylint: disable=import-outside-toplevel
   from benchmarks import torch_wyner  # pylint: disable=import-outside-toplevel
   torch.manual_seed(0)
-  model = torch_wyner.WynerVAE()
-  step = torch_wyner.TrainStep(model, phase, torch.from_numpy(train_pairs.x),
+  step = torch_wyner.TrainStep(torch_model_of(model), phase,
+                               torch.from_numpy(train_pairs.x),
                                torch.from_numpy(train_pairs.y), batch,
+                               learning_rate=config.learning_rate,
+                               two_eps_sq=config.loss.two_eps_sq,
                                compiled=compiled)
   return common.time_calls(step, steps, repeats)
 
@@ -108,7 +122,8 @@ def main(argv):
   if {'torch', 'torch_compile'} & set(_FRAMEWORKS.value):
     import torch  # pylint: disable=import-outside-toplevel
     torch.set_num_threads(threads)  # XLA:CPU uses every core as well
-  config, model, train_pairs = common.setup()
+  config, model, train_pairs = common.setup(_VARIANT.value)
+  print(f'model: {_VARIANT.value} (data dimension {model.data_dim})')
   peak = matmul_flops_per_s(_MATMUL.value, 5, _REPEATS.value)
   print(f'devices: {jax.devices()}; {threads} threads; float32 matmul '
         f'{_MATMUL.value}^3: {peak / 1e9:.1f} GFLOP/s')
@@ -129,8 +144,9 @@ def main(argv):
           first_s, step_s = common.time_calls(step, _STEPS.value, _REPEATS.value)
           host_s = common.dispatch_seconds(step)
         elif framework in ('torch', 'torch_compile'):
-          first_s, step_s = time_torch(phase, batch, framework == 'torch_compile',
-                                       train_pairs, _STEPS.value, _REPEATS.value)
+          first_s, step_s = time_torch(model, config, phase, batch,
+                                       framework == 'torch_compile', train_pairs,
+                                       _STEPS.value, _REPEATS.value)
           host_s = None
         else:
           raise app.UsageError(f'--frameworks: {framework!r} is not one of '
