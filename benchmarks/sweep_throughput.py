@@ -5,7 +5,7 @@ r"""Throughput of S models trained as one vmapped program vs. one at a time.
 
 Times the step-1 and step-2 train steps of the default model
 (configs/synthetic.py:pixels, or another --variant) for stacks of S models (lambdas spread over
-configs/lambda_sweep.py's grid, seeds 0..S-1): compile time separately, then
+configs/lambda_sweep.py:pixels's grid, seeds 0..S-1): compile time separately, then
 the median over repeats of `--steps` steps after warm-up. pairs/s counts the
 pairs of all S models; S sequential runs train at the S = 1 rate, so the
 speed-up of a sweep over sequential runs is pairs/s(S) / pairs/s(1).

@@ -143,7 +143,8 @@ def test_sweep_config_end_to_end(tiny_run, tmp_path):
 
 
 def test_lambda_sweep_config_trains_three_seeds_per_lambda():
-  config = lambda_sweep_config.get_config()
+  # (the default's grid: tests/test_wrapper.py)
+  config = lambda_sweep_config.get_config('pixels')
   specs = lambda_sweep.model_specs(config)
   assert len(specs) == 6 * 3
   assert specs[:4] == [ModelSpec(0.0, 0), ModelSpec(0.0, 1), ModelSpec(0.0, 2),

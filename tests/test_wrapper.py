@@ -148,11 +148,19 @@ def test_the_default_is_a_valid_config_of_the_measured_settings():
   assert (pixels.model.wrapper, pixels.loss.two_eps_sq, pixels.loss.lam,
           tuple(pixels.model.u), pixels.model.prior, pixels.model.dtype
           ) == ('none', 1e-4, 3e4, (2, 10), 'uniform', 'float32')
-  for derived in (lambda_sweep, gaussian):
-    assert derived.get_config().model.wrapper == 'none', derived.__name__
-  # The size sweeps run the default; `:pixels` the sweeps of 0.4.0-0.6.0.
+  assert gaussian.get_config().model.wrapper == 'none'
+  # The sweeps run the default; `:pixels` the sweeps of 0.3.0-0.6.0.
   for derived in (sweep_z, sweep_uv):
     for variant, base in ((None, config), ('pixels', pixels)):
       fields = derived.get_config(variant).to_dict()
       assert fields.pop('sweep')['seeds'] == (0, 1, 2)
       assert fields == base.to_dict(), (derived.__name__, variant)
+  for variant, base, lams in ((None, config, (0.0, 0.5, 1.0, 2.0)),
+                              ('pixels', pixels, (0.0, 1e3, 3e3, 1e4, 3e4, 1e5))):
+    fields = lambda_sweep.get_config(variant).to_dict()
+    sweep = fields.pop('lambda_sweep')
+    assert sweep['lams'] == tuple(lam for lam in lams for _ in range(3))
+    assert sweep['seeds'] == (0, 1, 2) * len(lams)
+    base = base.to_dict()
+    base.pop('lambda_sweep')
+    assert fields == base, variant
