@@ -18,11 +18,12 @@ from wyner_jax.model import WynerVAE, joint_step_params, marginal_step_constants
 
 def setup(variant: str = 'pixels'):
   """(config, model, train pairs) of configs/synthetic.py:variant, as a run
-  loads them ('default': configs/synthetic.py itself). The benchmarks time
-  the MLPs on pixels (`pixels`, 0.6.0's
-  default, the model benchmarks/torch_wyner.py mirrors) unless told otherwise:
-  the default's Wyner networks see 16-number codes and do far less work per
-  pair. `codes` is those networks: the default config with uniform priors
+  loads them ('default': configs/synthetic.py itself).
+
+  The benchmarks time the MLPs on pixels (`pixels`, 0.6.0's default, the
+  model benchmarks/torch_wyner.py mirrors) unless told otherwise: the
+  default's Wyner networks see 16-number codes and do far less work per pair.
+  `codes` is those networks: the default config with uniform priors
   (torch_wyner has no learned ones; their KL is one [1, 100] softmax), on
   fixed random codes in (0, 1) of the autoencoder's code size, since the
   time of a step does not depend on the values."""

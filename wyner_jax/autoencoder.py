@@ -62,7 +62,7 @@ def _upsample(h: jax.Array) -> jax.Array:
   """Nearest-neighbour upsampling by 2, as `jax.image.resize(..., 'nearest')`
   (bitwise; trained, the same autoencoder bitwise: tests/test_wrapper.py).
   As a broadcast its gradient sums each 2 x 2 block instead of resize's
-  scatter-add, which XLA:CPU runs slowly (docs/performance.md §5)."""
+  scatter-add, which XLA:CPU runs slowly (docs/performance.md §9)."""
   batch, height, width, channels = h.shape
   blocks = jnp.broadcast_to(h[:, :, None, :, None, :],
                             (batch, height, 2, width, 2, channels))
