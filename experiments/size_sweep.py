@@ -189,10 +189,13 @@ def _panel(result: run.RunResult, rng: jax.Array):
   x = pairs.x[index]
   y_samples = np.asarray(sampling.y_given_x(model, params, key_cond, x,
                                             SAMPLES_SHOWN))
-  conditional = np.concatenate([x[:, None], y_samples], 1)  # [2, 1+S, D]
+  shape_x, shape_y = (side.shape for side in result.sides)
+  conditional = plots.beside(plots.cells(x[:, None], shape_x),
+                             plots.cells(y_samples, shape_y))
   concepts = pairs.y[one_per_digit(pairs)[:SAMPLES_SHOWN]]
   styles = pairs.x[one_per_digit(pairs)[[0, 8]]]
   grid = np.asarray(sampling.style_transfer(model, params, key_style, styles,
                                             concepts))
-  transfer = np.concatenate([styles[:, None], grid], 1)  # [2, 1+S, D]
+  transfer = plots.beside(plots.cells(styles[:, None], shape_x),
+                          plots.cells(grid, shape_x))
   return conditional, transfer

@@ -122,7 +122,8 @@ def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pai
   x_prior, _ = sampling.joint_samples(model, peaked, jax.random.key(4), 64)
   z_code = jax.nn.one_hot(jnp.full((64, 1), 3), 10)
   u_all = np.stack([model.decode(one['decoders']['x'],
-                                 jax.nn.one_hot(jnp.full((64, 1), k), 10), z_code)
+                                 jax.nn.one_hot(jnp.full((64, 1), k), 10), z_code,
+                                 'x')
                     for k in range(10)])  # every u with z = 3
   distance = np.min(np.abs(u_all - np.asarray(x_prior)[None]).max(-1), axis=0)
   assert distance.max() < 1e-5

@@ -3,45 +3,54 @@
 The workshop paper ran the Wyner VAE inside a convolutional autoencoder
 pretrained on MNIST: the VAE models the autoencoder's short codes, and what it
 generates is decoded to pixels by the autoencoder's decoder. Our run trains
-the autoencoder first, as its own resumable training step on the training
-images of both sides (`autoencoder_loss_fn`), then both Wyner steps on the
-codes. Every model of a stacked run shares the one autoencoder of
-`config.seed`, as a pretrained feature map would be shared.
+the autoencoders first, one per domain of the data (`wyner_jax.sides`: both
+sides of Add-1 MNIST share one, MNIST-SVHN has two), each its own resumable
+training step on the training images of its sides (`autoencoder_loss_fn`),
+then both Wyner steps on the codes. Every model of a stacked run shares the
+autoencoders of `config.seed`, as a pretrained feature map would be shared.
 
 Codes pass through a sigmoid, so they lie in (0, 1) as pixels do and the Wyner
 decoders (sigmoid outputs) model them unchanged.
 
 `PixelWynerVAE` is the composed model seen from pixels: its encoders encode
-the autoencoder's codes of images, its decoders decode to images; the
+the autoencoders' codes of images, its decoders decode to images; the
 samplers and evaluation use it with `pixel_params`.
+
+Images are flat rows [B, H*W*C] of an (H, W, C) shape whose H and W divide
+by 4 (28 x 28 x 1 MNIST, 32 x 32 x 3 SVHN).
 """
 
 import dataclasses
+from typing import NamedTuple
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from wyner_jax import losses
+from wyner_jax import phases
+from wyner_jax.errors import WynerError
 from wyner_jax.model import Params, WynerVAE
+from wyner_jax.sides import Side, domains
 
-IMAGE_SIDE = 28  # MNIST
+MNIST = (28, 28, 1)
 
 
 class ConvEncoder(nn.Module):
-  """[B, 784] images -> [B, code_size] codes in (0, 1)."""
+  """[B, H*W*C] images -> [B, code_size] codes in (0, 1)."""
   code_size: int
+  shape: tuple[int, int, int] = MNIST
 
   @nn.compact
   def __call__(self, images: jax.Array) -> jax.Array:
-    h = images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE, 1)
-    h = nn.relu(nn.Conv(16, (3, 3), strides=(2, 2))(h))  # 14 x 14
-    h = nn.relu(nn.Conv(32, (3, 3), strides=(2, 2))(h))  # 7 x 7
+    h = images.reshape(-1, *self.shape)
+    h = nn.relu(nn.Conv(16, (3, 3), strides=(2, 2))(h))  # H/2 x W/2
+    h = nn.relu(nn.Conv(32, (3, 3), strides=(2, 2))(h))  # H/4 x W/4
     return nn.sigmoid(nn.Dense(self.code_size)(h.reshape(h.shape[0], -1)))
 
 
 class ConvDecoder(nn.Module):
-  """[B, code_size] codes -> [B, 784] images in (0, 1).
+  """[B, code_size] codes -> [B, H*W*C] images in (0, 1).
 
   Nearest-neighbour upsampling then a convolution, not a transposed
   convolution: with `nn.ConvTranspose` (4 x 4, stride 2) the same training
@@ -49,12 +58,15 @@ class ConvDecoder(nn.Module):
   it (measured on the embedded MNIST subset, batch 128, Adam 1e-3).
   """
 
+  shape: tuple[int, int, int] = MNIST
+
   @nn.compact
   def __call__(self, codes: jax.Array) -> jax.Array:
-    h = nn.relu(nn.Dense(7 * 7 * 32)(codes)).reshape(-1, 7, 7, 32)
-    h = _upsample(h)  # 14 x 14
+    height, width, channels = self.shape[0] // 4, self.shape[1] // 4, self.shape[2]
+    h = nn.relu(nn.Dense(height * width * 32)(codes))
+    h = _upsample(h.reshape(-1, height, width, 32))  # H/2 x W/2
     h = nn.relu(nn.Conv(16, (3, 3))(h))
-    h = nn.Conv(1, (3, 3))(_upsample(h))  # 28 x 28
+    h = nn.Conv(channels, (3, 3))(_upsample(h))  # H x W
     return nn.sigmoid(h).reshape(h.shape[0], -1)
 
 
@@ -74,74 +86,137 @@ class ConvAutoencoder:
   """Static description; params {'encoder', 'decoder'}.
 
   Attributes:
-    code_size: C, the length of a code (the Wyner VAE's data dimension).
+    code_size: the length of a code (the Wyner VAE's data dimension).
+    shape: (H, W, C) of the images, H and W divisible by 4.
   """
   code_size: int
+  shape: tuple[int, int, int] = MNIST
 
   def init(self, rng: jax.Array) -> Params:
     key_enc, key_dec = jax.random.split(rng)
+    pixels = self.shape[0] * self.shape[1] * self.shape[2]
     return {
-        'encoder': ConvEncoder(self.code_size).init(
-            key_enc, jnp.zeros((1, IMAGE_SIDE * IMAGE_SIDE), jnp.float32)),
-        'decoder': ConvDecoder().init(
+        'encoder': ConvEncoder(self.code_size, self.shape).init(
+            key_enc, jnp.zeros((1, pixels), jnp.float32)),
+        'decoder': ConvDecoder(self.shape).init(
             key_dec, jnp.zeros((1, self.code_size), jnp.float32)),
     }
 
   def encode(self, params: Params, images: jax.Array) -> jax.Array:
-    """[B, 784] -> [B, C]."""
-    return ConvEncoder(self.code_size).apply(params['encoder'], images)
+    """[B, H*W*C] -> [B, code_size]."""
+    return ConvEncoder(self.code_size, self.shape).apply(params['encoder'],
+                                                         images)
 
   def decode(self, params: Params, codes: jax.Array) -> jax.Array:
-    """[B, C] -> [B, 784]."""
-    return ConvDecoder().apply(params['decoder'], codes)
+    """[B, code_size] -> [B, H*W*C]."""
+    return ConvDecoder(self.shape).apply(params['decoder'], codes)
 
 
-def autoencoder_loss_fn(autoencoder: ConvAutoencoder):
-  """The autoencoder's training loss, in `wyner_jax.train`'s loss_fn form:
-  the mean over the batch of the squared error summed over pixels, of x and
-  of y (both sides' images); `frozen`, `rng`, `tau`, `lam` are unused."""
+def autoencoder_loss_fn(autoencoder: ConvAutoencoder,
+                        sides: tuple[str, ...] = ('x', 'y'),
+                        group: str = 'autoencoder'):
+  """The autoencoder's training loss, in `wyner_jax.phases`' loss_fn form,
+  on params {group: ...}: the mean over `sides` ('x', 'y' or both: the
+  sides of its domain) of the batch's mean squared error summed over
+  pixels; `frozen`, `rng`, `tau`, `lam` are unused."""
   def loss_fn(params, frozen, x, y, rng, tau, lam):
     del frozen, rng, tau, lam
-    rec_x = jnp.mean(losses.squared_error(
-        x, autoencoder.decode(params, autoencoder.encode(params, x))))
-    rec_y = jnp.mean(losses.squared_error(
-        y, autoencoder.decode(params, autoencoder.encode(params, y))))
-    loss = 0.5 * (rec_x + rec_y)
-    return loss, {'loss': loss, 'rec/x': rec_x, 'rec/y': rec_y}
+    net = params[group]
+    rec = {side: jnp.mean(losses.squared_error(
+        images, autoencoder.decode(net, autoencoder.encode(net, images))))
+           for side, images in (('x', x), ('y', y)) if side in sides}
+    loss = sum(rec.values()) / len(rec)
+    return loss, {'loss': loss, **{f'rec/{side}': r for side, r in rec.items()}}
   return loss_fn
+
+
+class Wrapped(NamedTuple):
+  """One autoencoder of the wrapper: its network, the sides of its domain
+  and its training phase."""
+  autoencoder: ConvAutoencoder
+  sides: tuple[str, ...]
+  phase: phases.Phase
+
+
+def wrapper_phases(x: Side, y: Side, code_size: int) -> dict[str, Wrapped]:
+  """{phase name: Wrapped}: one autoencoder per domain of the sides,
+  'autoencoder' when both sides share one, else 'autoencoder_x' and
+  'autoencoder_y'. Raises WynerError for a side that is not an image."""
+  for name, side in (('x', x), ('y', y)):
+    if not side.is_image:
+      raise WynerError(
+          f"model.wrapper='conv' needs images (H, W, C) with H and W "
+          f'divisible by 4; side {name} has examples of shape {side.shape}: '
+          "use --config.model.wrapper=none")
+  groups = domains(x, y)
+  out = {}
+  for sides in groups.values():
+    name = 'autoencoder' if len(groups) == 1 else f'autoencoder_{sides[0]}'
+    net = ConvAutoencoder(code_size, (x if sides[0] == 'x' else y).shape)
+    out[name] = Wrapped(net, sides, phases.Phase(
+        name, 'autoencoder', (name,), (),
+        autoencoder_loss_fn(net, sides, name)))
+  return out
 
 
 @dataclasses.dataclass(frozen=True)
 class PixelWynerVAE(WynerVAE):
   """A Wyner VAE on codes, seen from pixels: encoders take images, decoders
   return images. Its parameter groups are `pixel_params`' (each network's
-  with the autoencoder's beside it); it is for sampling and evaluation, not
-  for training (train `WynerVAE` on codes).
+  with the autoencoders of the sides it sees beside it); it is for sampling
+  and evaluation, not for training (train `WynerVAE` on codes).
 
   Attributes:
-    autoencoder: the wrapper whose codes the Wyner VAE models.
+    autoencoders: (('x', autoencoder of X's domain), ('y', ...)): the
+      wrappers whose codes the Wyner VAE models (one object for both sides
+      of one domain).
   """
-  autoencoder: ConvAutoencoder | None = None
+  autoencoders: tuple[tuple[str, ConvAutoencoder], ...] = ()
+
+  def _autoencoder(self, side: str) -> ConvAutoencoder:
+    return dict(self.autoencoders)[side]
 
   def encode(self, params: Params, latent, *inputs: jax.Array) -> jax.Array:
-    codes = [self.autoencoder.encode(params['autoencoder'], x) for x in inputs]
+    # The sides an encoder sees are the keys of its autoencoders' params,
+    # in the order of its inputs (x before y).
+    sides = sorted(params['autoencoder'])
+    codes = [self._autoencoder(side).encode(params['autoencoder'][side], x)
+             for side, x in zip(sides, inputs)]
     return super().encode(params['network'], latent, *codes)
 
-  def decode(self, params: Params, local: jax.Array, z: jax.Array) -> jax.Array:
-    codes = super().decode(params['network'], local, z)
-    return self.autoencoder.decode(params['autoencoder'], codes)
+  def decode(self, params: Params, local: jax.Array, z: jax.Array,
+             side: str) -> jax.Array:
+    codes = super().decode(params['network'], local, z, side)
+    return self._autoencoder(side).decode(params['autoencoder'][side], codes)
 
 
-def pixel_model(model: WynerVAE, autoencoder: ConvAutoencoder) -> PixelWynerVAE:
+def pixel_model(model: WynerVAE,
+                autoencoders: dict[str, ConvAutoencoder]) -> PixelWynerVAE:
+  """`model` (on codes) seen from pixels, with each side's autoencoder."""
   fields = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
-  return PixelWynerVAE(**fields, autoencoder=autoencoder)
+  return PixelWynerVAE(**fields, autoencoders=tuple(sorted(autoencoders.items())))
 
 
-def pixel_params(params: Params, autoencoder_params: Params) -> Params:
+# The sides each network of a WynerVAE sees, by group and name.
+_NETWORK_SIDES = {'joint': ('x', 'y'), 'decoders': None,
+                  'marginal': {'z_x': ('x',), 'u_x': ('x',), 'z_y': ('y',),
+                               'v_y': ('y',)}}
+
+
+def pixel_params(params: Params, autoencoder_params: dict[str, Params]) -> Params:
   """`params` of a Wyner VAE on codes ({'joint', 'decoders', 'marginal'},
-  any of them) with the autoencoder's parameters beside every network's, as
+  any of them) with, beside every network's, the parameters of the
+  autoencoders of the sides it sees ({'x': ..., 'y': ...}), as
   `PixelWynerVAE` takes them."""
+  def sides(group, name):
+    if group == 'decoders':
+      return (name,)
+    known = _NETWORK_SIDES[group]
+    return known if isinstance(known, tuple) else known[name]
+
   return {group: networks if group == 'priors' else  # priors are no network
-          {name: {'network': net, 'autoencoder': autoencoder_params}
+          {name: {'network': net,
+                  'autoencoder': {s: autoencoder_params[s]
+                                  for s in sides(group, name)}}
            for name, net in networks.items()}
           for group, networks in params.items()}

@@ -41,11 +41,12 @@ class TrainingRecord(NamedTuple):
       logging, evaluation) stay out of it.
     config: the whole config of the run that wrote the step (for reading a
       trained model back; not compared).
-    data_dim: flattened size of one data example.
+    sides: {'x': ..., 'y': ...}: `wyner_jax.sides.Side.to_json` of the data's
+      two sides (what the model is rebuilt for).
   """
   fields: dict[str, Any]
   config: dict[str, Any]
-  data_dim: int
+  sides: dict[str, Any]
 
   def to_json(self) -> dict[str, Any]:
     # Through JSON once, so that tuples compare equal to the saved lists.

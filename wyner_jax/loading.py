@@ -4,8 +4,10 @@
     trained = load_model('/tmp/lambda_sweep', 'lam1000_seed0')
     y = wyner_jax.sampling.y_given_x(trained.model, trained.params, rng, x, 8)
 
-The checkpoints record the config that trained them (`TrainingRecord`), so
-the model is rebuilt from that, whatever the workdir's config.json says now.
+The checkpoints record the config that trained them and the data's sides
+(`TrainingRecord`), so the model and its phases are rebuilt from that,
+whatever the workdir's config.json says now; each phase's checkpoint is
+restored into the structure the phase trains.
 """
 
 import os
@@ -18,12 +20,13 @@ import optax
 
 from wyner_jax import autoencoder
 from wyner_jax import checkpoints
+from wyner_jax import phases
 from wyner_jax import sharding
 from wyner_jax import stack
 from wyner_jax import train
 from wyner_jax.errors import WynerError
-from wyner_jax.model import (Params, WynerVAE, joint_step_params,
-                             marginal_step_constants)
+from wyner_jax.model import Params, WynerVAE
+from wyner_jax.sides import Side
 
 
 class TrainedModel(NamedTuple):
@@ -39,39 +42,35 @@ class TrainedModel(NamedTuple):
   model: WynerVAE
   params: Params  # {'joint', 'decoders', 'marginal'}, host arrays
   train_metrics: dict[str, dict[str, float]]  # per phase, of its last step
+  sides: tuple[Side, Side]  # the data's X and Y
 
 
-def _finished_record(directory: str) -> tuple[int, dict[str, Any]]:
+def _finished_record(directory: str, section: str) -> tuple[int, dict[str, Any]]:
   """(step, record) of the newest readable step; refuses unfinished training."""
   for step in checkpoints.saved_steps(directory):
     try:
       record = checkpoints.read_record(directory, step)
     except Exception:  # pylint: disable=broad-except
       continue  # damaged or without a record: try an older step
-    phase = os.path.basename(directory)
-    wanted = record['config'][phase]['num_steps']
+    wanted = record['config'][section]['num_steps']
     if step < wanted:
       raise WynerError(f'{directory} is trained to step {step} of {wanted}; '
                        'finish training (run experiments.main again) first')
     return step, record
   raise WynerError(f'no checkpoint with a training record in {directory}; '
-                   'train the workdir with experiments.main (wyner_jax >= 0.4)')
+                   'train the workdir with experiments.main (wyner_jax >= 0.9)')
 
 
-def _restore_members(directory: str, model: WynerVAE, learning_rate: float,
-                     step: int, phase: str) -> list[stack.Member]:
-  """Every model of a phase's checkpoint: its host params and train metrics.
-  `model` is a WynerVAE or, for the 'autoencoder' phase, a ConvAutoencoder."""
+def _restore_members(directory: str, phase: phases.Phase, initial: Params,
+                     learning_rate: float, step: int) -> list[stack.Member]:
+  """Every model of a phase's checkpoint: its host params (the groups the
+  phase trains) and train metrics."""
   with checkpoints.PhaseCheckpoints(directory, None) as phase_checkpoints:
     num_models = phase_checkpoints.saved_shapes(step)['lam'][0]
-    params = model.init(jax.random.key(0))
-    phase_params = {'joint': joint_step_params(params),
-                    'marginal': params.get('marginal'),
-                    'autoencoder': params}[phase]
     specs = [stack.ModelSpec(0.0, 0)] * num_models
     mesh = sharding.make_mesh(1, jax.local_devices()[:1])
-    like = train.init_state(stack.stack([phase_params] * num_models), specs,
-                            np.zeros((num_models, 2), np.uint32),
+    like = train.init_state(stack.stack([phase.initial(initial)] * num_models),
+                            specs, np.zeros((num_models, 2), np.uint32),
                             optax.adam(learning_rate), mesh)
     state, metrics = phase_checkpoints.restore(step, like)
   return stack.members(state, {'params': state.params,
@@ -80,7 +79,7 @@ def _restore_members(directory: str, model: WynerVAE, learning_rate: float,
 
 
 def load_model(workdir: str, name: str | None = None) -> TrainedModel:
-  """Loads one trained model of a workdir (both training steps finished).
+  """Loads one trained model of a workdir (every training phase finished).
 
   Args:
     workdir: the --workdir of a run or lambda sweep.
@@ -95,37 +94,45 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
       not finished.
   """
   root = os.path.join(os.path.abspath(workdir), 'checkpoints')
-  found = {}
-  wrapped = os.path.isdir(os.path.join(root, 'autoencoder'))
-  for phase in train.PHASES:
-    directory = os.path.join(root, phase)
-    step, record = _finished_record(directory)
-    config = ml_collections.ConfigDict(record['config'])
-    model = train.model_from_config(config, record['data_dim'])
-    members = _restore_members(directory, model, config.learning_rate, step,
-                               phase)
+  _, record = _finished_record(os.path.join(root, 'marginal'), 'marginal')
+  config = ml_collections.ConfigDict(record['config'])
+  x, y = (Side.from_json(record['sides'][s]) for s in ('x', 'y'))
+  model = phases.model_from_config(config, x, y)
+  initial = model.init(jax.random.key(0))
+  params: Params = {}
+  train_metrics = {}
+  chosen = None
+  for phase in phases.wyner_phases(config, model):
+    directory = os.path.join(root, phase.name)
+    step, _ = _finished_record(directory, phase.section)
+    members = _restore_members(directory, phase, initial,
+                               config.learning_rate, step)
     names = [m.name for m in members]
     if name is None and len(members) > 1:
       raise WynerError(f'{workdir} holds {len(members)} models; name one of '
                        f'{", ".join(names)}')
-    chosen = name or names[0]
-    if chosen not in names:
-      raise WynerError(f'no model {chosen!r} in {workdir}; it holds '
+    if (name or names[0]) not in names:
+      raise WynerError(f'no model {name!r} in {workdir}; it holds '
                        f'{", ".join(names)}')
-    found[phase] = (members[names.index(chosen)], config, model)
-  (joint, _, _), (marginal, config, model) = found['joint'], found['marginal']
-  params = {**joint.state['params'], 'marginal': marginal.state['params']}
-  train_metrics = {phase: {k: float(v) for k, v in member.state['train_metrics'].items()}
-                   for phase, (member, _, _) in found.items()}
-  params = jax.tree.map(np.asarray, params)
-  if wrapped:  # one autoencoder, shared by every model of the workdir
-    directory = os.path.join(root, 'autoencoder')
-    step, _ = _finished_record(directory)
-    net = autoencoder.ConvAutoencoder(config.model.code_size)
-    (member,) = _restore_members(directory, net, config.learning_rate, step,
-                                 'autoencoder')
-    model = autoencoder.pixel_model(model, net)
-    params = autoencoder.pixel_params(
-        params, jax.tree.map(np.asarray, member.state['params']))
-  return TrainedModel(joint.name, joint.lam, joint.seed, config, model,
-                      params, train_metrics)
+    chosen = members[names.index(name or names[0])]
+    params.update(jax.tree.map(np.asarray, chosen.state['params']))
+    train_metrics[phase.name] = {k: float(v) for k, v in
+                                 chosen.state['train_metrics'].items()}
+  if config.model.wrapper != 'none':  # shared by every model of the workdir
+    wrapped = autoencoder.wrapper_phases(x, y, config.model.code_size)
+    autoencoders, autoencoder_params = {}, {}
+    for phase_name, part in wrapped.items():
+      directory = os.path.join(root, phase_name)
+      step, _ = _finished_record(directory, part.phase.section)
+      (member,) = _restore_members(
+          directory, part.phase,
+          {phase_name: part.autoencoder.init(jax.random.key(0))},
+          config.learning_rate, step)
+      for side in part.sides:
+        autoencoders[side] = part.autoencoder
+        autoencoder_params[side] = jax.tree.map(
+            np.asarray, member.state['params'][phase_name])
+    model = autoencoder.pixel_model(model, autoencoders)
+    params = autoencoder.pixel_params(params, autoencoder_params)
+  return TrainedModel(chosen.name, chosen.lam, chosen.seed, config, model,
+                      params, train_metrics, (x, y))

@@ -17,7 +17,9 @@ posterior.
 
 The delta decoder p(x|u,z) = delta(x - x(u,z)) is relaxed to a Gaussian of
 variance eps^2, so -log p(x|u,z) ~ ||x - x(u,z)||^2 / (2 eps^2); the callers
-pass `two_eps_sq` = 2 eps^2 (the paper: 1e-4).
+pass `two_eps_sq` = 2 eps^2 (the paper: 1e-4). Sides of different kinds may
+weigh their likelihoods differently (MMVAE and the authors' later code weight
+modalities): `two_eps_sq_y=` gives Y its own 2 eps^2 (None: X's).
 
 Reduction (our choice): squared errors are summed over data dimensions, KLs
 over the N categoricals (D dimensions) of a latent, and everything is
@@ -126,12 +128,15 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
                v: LatentFamily | None = None, prior_z: jax.Array | None = None,
                prior_u: jax.Array | None = None,
                prior_v: jax.Array | None = None,
+               two_eps_sq_y: float | None = None,
                kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
   """Step-1 objective of the joint model, averaged over the batch.
 
       L1 = (1 + lam) KL(q(z|x,y) || p(z)) + KL(q(u|x,y) || p(u))
            + KL(q(v|x,y) || p(v))
-           + (||x - x(u,z)||^2 + ||y - y(v,z)||^2) / (2 eps^2)
+           + ||x - x(u,z)||^2 / (2 eps_x^2) + ||y - y(v,z)||^2 / (2 eps_y^2)
+
+  (eps_y = eps_x unless `two_eps_sq_y` is given).
 
   lam weights only the Z term: E[KL(q(z|x,y) || p(z))] is the variational
   upper bound on I(X,Y;Z); lam = 0 is the joint VAE.
@@ -147,6 +152,7 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
       is the categorical of its logits' shape.
     prior_z, prior_u, prior_v: learned prior parameters [*param_shape]
       (module docstring); None: the family's fixed prior.
+    two_eps_sq_y: Y's 2 eps^2 > 0; None: `two_eps_sq`.
     kl: deprecated: one KL function [B, ...] -> [B] for all three latents.
 
   Returns:
@@ -155,12 +161,16 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
   """
   contracts.batch_size(logits_z=logits_z, logits_u=logits_u, logits_v=logits_v,
                        x=x, x_rec=x_rec, y=y, y_rec=y_rec)
-  _check_weights(two_eps_sq, lam)
+  _check_weights(two_eps_sq, lam, two_eps_sq_y)
   kl_z, kl_u, kl_v = _mean_kls(kl, logits_z=(logits_z, z, prior_z),
                                logits_u=(logits_u, u, prior_u),
                                logits_v=(logits_v, v, prior_v))
   rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
-  loss = (1.0 + lam) * kl_z + kl_u + kl_v + (rec_x + rec_y) / two_eps_sq
+  if two_eps_sq_y is None:
+    rec = (rec_x + rec_y) / two_eps_sq
+  else:
+    rec = rec_x / two_eps_sq + rec_y / two_eps_sq_y
+  loss = (1.0 + lam) * kl_z + kl_u + kl_v + rec
   metrics = {'loss': loss, 'kl/z': kl_z, 'kl/u': kl_u, 'kl/v': kl_v,
              'rec/x': rec_x, 'rec/y': rec_y}
   return loss, metrics
@@ -213,8 +223,10 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
                   prior_z: jax.Array | None = None,
                   prior_u: jax.Array | None = None,
                   prior_v: jax.Array | None = None,
+                  two_eps_sq_y: float | None = None,
                   kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
-  """Step-2 objective of both sides, averaged over the batch:
+  """Step-2 objective of both sides, averaged over the batch, the sum of
+  `marginal_side_loss` of each side:
 
       L2 = L2x + L2y
          = KL(q(z|x) || p(z)) + KL(q(u|x) || p(u)) + ||x - x(u,z)||^2 / (2 eps^2)
@@ -232,6 +244,7 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
     z, u, v: keyword-only latent families (module docstring).
     prior_z, prior_u, prior_v: learned prior parameters (the step-1 ones,
       frozen by the caller; prior_z serves both sides); None: fixed priors.
+    two_eps_sq_y: Y's 2 eps^2 > 0; None: `two_eps_sq`.
     kl: deprecated: one KL function for all four latents.
 
   Returns:
@@ -242,19 +255,26 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
   contracts.batch_size(logits_z_x=logits_z_x, logits_u=logits_u,
                        logits_z_y=logits_z_y, logits_v=logits_v, x=x,
                        x_rec=x_rec, y=y, y_rec=y_rec)
-  _check_weights(two_eps_sq)
-  kl_z_x, kl_u, kl_z_y, kl_v = _mean_kls(
-      kl, logits_z_x=(logits_z_x, z, prior_z), logits_u=(logits_u, u, prior_u),
-      logits_z_y=(logits_z_y, z, prior_z), logits_v=(logits_v, v, prior_v))
-  rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
-  loss = (kl_z_x + kl_u + rec_x / two_eps_sq) + (kl_z_y + kl_v + rec_y / two_eps_sq)
-  metrics = {'loss': loss, 'kl/z': kl_z_x + kl_z_y, 'kl/z_x': kl_z_x,
-             'kl/z_y': kl_z_y, 'kl/u': kl_u, 'kl/v': kl_v,
-             'rec/x': rec_x, 'rec/y': rec_y}
+  _check_weights(two_eps_sq, 0.0, two_eps_sq_y)
+  loss_x, side_x = marginal_side_loss(logits_z_x, logits_u, x, x_rec,
+                                      two_eps_sq, z=z, local=u,
+                                      prior_z=prior_z, prior_local=prior_u,
+                                      kl=kl)
+  loss_y, side_y = marginal_side_loss(
+      logits_z_y, logits_v, y, y_rec,
+      two_eps_sq if two_eps_sq_y is None else two_eps_sq_y, z=z, local=v,
+      prior_z=prior_z, prior_local=prior_v, kl=kl)
+  loss = loss_x + loss_y
+  metrics = {'loss': loss, 'kl/z': side_x['kl/z'] + side_y['kl/z'],
+             'kl/z_x': side_x['kl/z'], 'kl/z_y': side_y['kl/z'],
+             'kl/u': side_x['kl/local'], 'kl/v': side_y['kl/local'],
+             'rec/x': side_x['rec'], 'rec/y': side_y['rec']}
   return loss, metrics
 
 
-def _check_weights(two_eps_sq, lam=0.0) -> None:
+def _check_weights(two_eps_sq, lam=0.0, two_eps_sq_y=None) -> None:
   contracts.check_positive_number('two_eps_sq', two_eps_sq)
+  if two_eps_sq_y is not None:
+    contracts.check_positive_number('two_eps_sq_y', two_eps_sq_y)
   if isinstance(lam, (int, float)) and not lam >= 0:
     raise ValueError(f'lam={lam!r} is not allowed; use a number >= 0')

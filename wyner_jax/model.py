@@ -13,8 +13,11 @@ training steps can own disjoint parts of it:
 and, with learned priors (`prior='learned'`), a fourth that step 1 trains
 and step 2 keeps frozen: {'priors': {'z', 'u', 'v'}}, each prior's
 parameters [*param_shape] (`wyner_jax.latents`; none for an empty latent,
-whose KL is 0 under any prior). `joint_step_params` and
-`marginal_step_constants` say which groups each step trains or holds fixed.
+whose KL is 0 under any prior). `wyner_jax.phases.wyner_phases` says which
+groups each step trains or holds fixed.
+
+X and Y may differ in size and kind (`x_dim`, `y_dim`, `x_bounded`,
+`y_bounded`; `wyner_jax.sides`): the MLPs see each side flattened.
 
 An empty latent (size (0, 0), or (0,) for Gaussian latents) has no network:
 its entry is an empty dict and its parameters are a [B, 0, ...] array.
@@ -35,27 +38,14 @@ PRIORS = ('uniform', 'learned')
 DTYPES = ('float32', 'bfloat16')
 
 
-def joint_step_params(params: Params) -> Params:
-  """The groups step 1 trains: every group but 'marginal' (the joint
-  encoders, the decoders and, when learned, the priors)."""
-  return {group: p for group, p in params.items() if group != 'marginal'}
-
-
-def marginal_step_constants(params: Params) -> Params:
-  """What step 2 keeps constant, from params holding step 1's groups: the
-  decoders and, when learned, the priors (`marginal_loss_fn`'s `frozen`)."""
-  return {group: p for group, p in params.items()
-          if group not in ('joint', 'marginal')}
-
-
 class JointOutputs(NamedTuple):
   """Step-1 forward pass on a batch of pairs (latent parameters: logits
   [B, N, K] for categorical latents, [B, D, 2] for Gaussian ones)."""
   logits_z: jax.Array  # of q(z|x,y)
   logits_u: jax.Array  # of q(u|x,y)
   logits_v: jax.Array  # of q(v|x,y)
-  x_rec: jax.Array  # [B, D] x(u, z)
-  y_rec: jax.Array  # [B, D] y(v, z)
+  x_rec: jax.Array  # [B, Dx] x(u, z)
+  y_rec: jax.Array  # [B, Dy] y(v, z)
 
 
 class MarginalOutputs(NamedTuple):
@@ -64,8 +54,8 @@ class MarginalOutputs(NamedTuple):
   logits_u: jax.Array  # of q(u|x)
   logits_z_y: jax.Array  # of q(z|y)
   logits_v: jax.Array  # of q(v|y)
-  x_rec: jax.Array  # [B, D]
-  y_rec: jax.Array  # [B, D]
+  x_rec: jax.Array  # [B, Dx]
+  y_rec: jax.Array  # [B, Dy]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +67,10 @@ class WynerVAE:
       (D,) dimensions when `latent_type='gaussian'`; (0, 0) / (0,) for none.
     hidden: hidden width of every MLP.
     depth: number of hidden layers of every MLP.
-    data_dim: flattened size of one image (784 for MNIST).
+    x_dim, y_dim: flattened size of one example of X and of Y (784 for
+      MNIST, 3072 for SVHN; the sides may differ).
+    x_bounded, y_bounded: the side's values lie in [0, 1] (pixels, codes):
+      its decoder ends in a sigmoid; False: unbounded outputs (real data).
     logit_bound: encoder outputs pass through bound * tanh(out / bound);
       0 turns it off (the paper's literal model, which collapses;
       docs/method_choices.md).
@@ -96,7 +89,10 @@ class WynerVAE:
   v: Size
   hidden: int = 512
   depth: int = 2
-  data_dim: int = 784
+  x_dim: int = 784
+  y_dim: int = 784
+  x_bounded: bool = True
+  y_bounded: bool = True
   logit_bound: float = 5.0
   latent_type: str = 'categorical'
   local_type: str = ''
@@ -127,13 +123,16 @@ class WynerVAE:
     return networks.Encoder(self.hidden, self.depth, latent.param_shape,
                             jnp.dtype(self.dtype))
 
-  def _decoder(self) -> networks.Decoder:
-    return networks.Decoder(self.hidden, self.depth, self.data_dim,
-                            jnp.dtype(self.dtype))
+  def _decoder(self, side: str) -> networks.Decoder:
+    features, bounded = ((self.x_dim, self.x_bounded) if side == 'x' else
+                         (self.y_dim, self.y_bounded))
+    return networks.Decoder(self.hidden, self.depth, features,
+                            jnp.dtype(self.dtype), bounded)
 
   def init(self, rng: jax.Array) -> Params:
     """Initialises every network of both steps."""
-    one = jnp.zeros((1, self.data_dim), jnp.float32)
+    one_x = jnp.zeros((1, self.x_dim), jnp.float32)
+    one_y = jnp.zeros((1, self.y_dim), jnp.float32)
 
     def init_encoder(key, latent, *inputs):
       return {} if latent.is_empty else self._encoder(latent).init(key, *inputs)
@@ -151,19 +150,19 @@ class WynerVAE:
                            if not latent.is_empty}}
     return priors | {
         'joint': {
-            'z': init_encoder(next(keys), z, one, one),
-            'u': init_encoder(next(keys), u, one, one),
-            'v': init_encoder(next(keys), v, one, one),
+            'z': init_encoder(next(keys), z, one_x, one_y),
+            'u': init_encoder(next(keys), u, one_x, one_y),
+            'v': init_encoder(next(keys), v, one_x, one_y),
         },
         'decoders': {
-            'x': self._decoder().init(next(keys), [sample(u), sample(z)]),
-            'y': self._decoder().init(next(keys), [sample(v), sample(z)]),
+            'x': self._decoder('x').init(next(keys), [sample(u), sample(z)]),
+            'y': self._decoder('y').init(next(keys), [sample(v), sample(z)]),
         },
         'marginal': {
-            'z_x': init_encoder(next(keys), z, one),
-            'u_x': init_encoder(next(keys), u, one),
-            'z_y': init_encoder(next(keys), z, one),
-            'v_y': init_encoder(next(keys), v, one),
+            'z_x': init_encoder(next(keys), z, one_x),
+            'u_x': init_encoder(next(keys), u, one_x),
+            'z_y': init_encoder(next(keys), z, one_y),
+            'v_y': init_encoder(next(keys), v, one_y),
         },
     }
 
@@ -186,9 +185,11 @@ class WynerVAE:
     out = self._encoder(latent).apply(params, *inputs)
     return latents.bound_logits(out, self.logit_bound)
 
-  def decode(self, params: Params, local: jax.Array, z: jax.Array) -> jax.Array:
-    """x(u, z) or y(v, z): latent samples [B, ...] (relaxed or exact) -> [B, D]."""
-    return self._decoder().apply(params, [local, z])
+  def decode(self, params: Params, local: jax.Array, z: jax.Array,
+             side: str) -> jax.Array:
+    """x(u, z) (side 'x') or y(v, z) ('y'): latent samples [B, ...] (relaxed
+    or exact) -> [B, D of the side]."""
+    return self._decoder(side).apply(params, [local, z])
 
   def joint_forward(self, params: Params, x: jax.Array, y: jax.Array,
                     rng: jax.Array, tau: jax.Array, hard: bool) -> JointOutputs:
@@ -204,8 +205,8 @@ class WynerVAE:
     v_sample = v.relaxed_sample(key_v, logits_v, tau, hard)
     dec = params['decoders']
     return JointOutputs(logits_z, logits_u, logits_v,
-                        self.decode(dec['x'], u_sample, z_sample),
-                        self.decode(dec['y'], v_sample, z_sample))
+                        self.decode(dec['x'], u_sample, z_sample, 'x'),
+                        self.decode(dec['y'], v_sample, z_sample, 'y'))
 
   def marginal_forward(self, marginal: Params, decoders: Params, x: jax.Array,
                        y: jax.Array, rng: jax.Array, tau: jax.Array,
@@ -222,5 +223,5 @@ class WynerVAE:
                               (z, u, z, v), keys,
                               (logits_z_x, logits_u, logits_z_y, logits_v)))
     return MarginalOutputs(logits_z_x, logits_u, logits_z_y, logits_v,
-                           self.decode(decoders['x'], u_x, z_x),
-                           self.decode(decoders['y'], v_y, z_y))
+                           self.decode(decoders['x'], u_x, z_x, 'x'),
+                           self.decode(decoders['y'], v_y, z_y, 'y'))

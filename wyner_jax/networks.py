@@ -48,14 +48,18 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-  """Deterministic decoder x(u, z): flattened latent samples in, pixels in (0, 1) out."""
+  """Deterministic decoder x(u, z): flattened latent samples in, one side's
+  values out: in (0, 1) through a sigmoid (`bounded`, pixels and codes), or
+  unbounded (any real data)."""
   hidden: int
   depth: int
   features: int
   dtype: jnp.dtype = jnp.float32
+  bounded: bool = True
 
   @nn.compact
   def __call__(self, latents: Sequence[jax.Array]) -> jax.Array:
     h = jnp.concatenate([a.reshape(a.shape[0], -1) for a in latents], axis=-1)
     out = MLP(self.hidden, self.depth, self.features, self.dtype)(h)
-    return nn.sigmoid(out.astype(jnp.float32))
+    out = out.astype(jnp.float32)
+    return nn.sigmoid(out) if self.bounded else out

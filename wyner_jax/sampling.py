@@ -177,7 +177,7 @@ def _encoder(model: WynerVAE, params: Params, name: str,
 
 
 def _decoder(model: WynerVAE, params: Params, side: str) -> Decode:
-  return functools.partial(model.decode, params['decoders'][side])
+  return functools.partial(model.decode, params['decoders'][side], side=side)
 
 
 @functools.partial(jax.jit, static_argnames=('model', 'num'))

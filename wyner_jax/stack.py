@@ -72,6 +72,12 @@ def members(state: Any, trees: Any = None) -> list[Member]:
           for lam, seed, part in zip(lams, seeds, parts)]
 
 
+def named(specs: Sequence[ModelSpec], tree: Any) -> list[Member]:
+  """One Member per spec, handing out its part of the stacked `tree`."""
+  return [Member(spec.name, spec.lam, spec.seed, part)
+          for spec, part in zip(specs, unstack(tree))]
+
+
 def current_step(state: Any) -> int:
   """The step of a stacked state: every model of a stack is at the same step."""
   steps = np.unique(sharding.to_host(state.step))

@@ -5,10 +5,15 @@ state has a leading model axis and the step is vmapped over it (see
 `make_train_step`); the models differ in lambda and seed only, and each
 model's lambda, seed and key are leaves of its state (`wyner_jax.stack`).
 
-Step 1 ('joint') trains the joint encoders, both decoders (and learned
-priors) on pairs; step 2 ('marginal') trains only the marginal encoders. The
-decoders and priors are not part of the step-2 train state at all: they enter
-the step as a constant argument, so they cannot change.
+What a phase trains and holds fixed is data (`wyner_jax.phases.Phase`);
+`train_phases` runs a model's phases in order, each from its own
+checkpoints. A phase's held groups are not part of its train state at all:
+they enter the step as a constant argument, so they cannot change.
+
+The training data stay on the devices as `PairTables`: each side's examples
+once (uint8 where the source is 8-bit) and the pairs as index arrays; the
+step gathers its batch inside the program, so memory grows with the
+examples, not with the pairs.
 
 Determinism: the batch of step s is drawn inside the jitted step from a
 permutation keyed by (seed, phase, epoch(s)), and the latent noise from
@@ -20,7 +25,7 @@ import math
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from absl import logging
@@ -30,92 +35,56 @@ import numpy as np
 import optax
 
 from wyner_jax import latents
-from wyner_jax import losses
 from wyner_jax import preemption
 from wyner_jax import sharding
 from wyner_jax import stack
 from wyner_jax.checkpoints import CheckpointError, PhaseCheckpoints, TrainingRecord
 from wyner_jax.errors import NonFiniteError
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import Params
+from wyner_jax.phases import LossFn, Phase
 
 if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
   import ml_collections
 
-PHASES = ('joint', 'marginal')
 # Metrics whose non-finiteness names the term that went bad.
 TERMS = ('kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'grad_norm')
-
-# loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
-LossFn = Callable[..., tuple[jax.Array, dict[str, jax.Array]]]
+# uint8 value -> its float32 in [0, 1], as numpy's astype(float32) / 255 gives
+# it (a gather from this table is exact where a division in the program
+# might be rewritten as a multiplication).
+_UNIT = np.arange(256, dtype=np.float32) / 255.0
 
 
 class TrainState(NamedTuple):
   """The state of one model in one phase; a stack of S models holds each
   field with a leading [S] axis (`wyner_jax.stack`)."""
   step: jax.Array  # [] int32, number of updates applied
-  params: Params  # the parameters this phase trains
+  params: Params  # the parameter groups this phase trains
   opt_state: optax.OptState
   lam: jax.Array  # [] float32, the model's lambda
   seed: jax.Array  # [] int32, the model's seed (for its name)
   key: jax.Array  # [2] uint32 `jax.random.key_data` of the phase's key
 
 
-def model_from_config(config: 'ml_collections.ConfigDict',
-                      data_dim: int = 784) -> WynerVAE:
-  m = config.model
-  return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v), hidden=m.hidden,
-                  depth=m.depth, data_dim=data_dim, logit_bound=m.logit_bound,
-                  latent_type=m.latent_type,
-                  # absent from configs written before 0.6.0 / 0.7.0
-                  local_type=m.get('local_type', ''),
-                  prior=m.get('prior', 'uniform'),
-                  dtype=m.get('dtype', 'float32'))
+class PairTables(NamedTuple):
+  """A split's pairs as the step reads them: each side's examples once and
+  the pairs as rows into them (`images_y` may be `images_x`)."""
+  images_x: Any  # [Nx, *shape_x] uint8 (scaled to [0, 1]) or float32
+  images_y: Any  # [Ny, *shape_y]
+  index_x: Any  # [P] int32
+  index_y: Any  # [P] int32
 
 
-def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
-                  local_aggregate_kl: float = 0.0) -> LossFn:
-  """Step-1 loss of params {'joint', 'decoders'} (and 'priors' when the
-  model learns them); `frozen` is unused.
-
-  Args:
-    local_aggregate_kl: weight w >= 0 of an extra term
-      w * (KL(q_bar(u) || p(u)) + KL(q_bar(v) || p(v))) on the batch's
-      aggregate local posteriors (`latents.aggregate_kl_to_uniform`;
-      categorical latents only); 0 is the paper's objective. Its values
-      enter the metrics as `agg_kl/u`, `agg_kl/v`.
-  """
-  def loss_fn(params, frozen, x, y, rng, tau, lam):
-    del frozen
-    out = model.joint_forward(params, x, y, rng, tau, hard)
-    priors = model.priors(params)
-    loss, metrics = losses.joint_loss(
-        out.logits_z, out.logits_u, out.logits_v, x, out.x_rec, y, out.y_rec,
-        lam, two_eps_sq, z=model.latent_z, u=model.latent_u,
-        v=model.latent_v, prior_z=priors['z'], prior_u=priors['u'],
-        prior_v=priors['v'])
-    if local_aggregate_kl:
-      agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
-      agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
-      loss = loss + local_aggregate_kl * (agg_u + agg_v)
-      metrics = {**metrics, 'loss': loss, 'agg_kl/u': agg_u, 'agg_kl/v': agg_v}
-    return loss, metrics
-  return loss_fn
+def as_rows(images: jax.Array) -> jax.Array:
+  """[B, *shape] examples -> [B, D] float32 rows (uint8 scaled to [0, 1])."""
+  if images.dtype == jnp.uint8:
+    images = jnp.asarray(_UNIT)[images.astype(jnp.int32)]
+  return images.reshape(images.shape[0], -1).astype(jnp.float32)
 
 
-def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float) -> LossFn:
-  """Step-2 loss of the marginal encoders; `frozen` holds step 1's
-  {'decoders'} (and 'priors' when the model learns them), kept constant."""
-  def loss_fn(params, frozen, x, y, rng, tau, lam):
-    del lam  # step 2 has no lambda term
-    out = model.marginal_forward(params, frozen['decoders'], x, y, rng, tau,
-                                 hard)
-    priors = model.priors(frozen)
-    return losses.marginal_loss(*out[:4], x, out.x_rec, y, out.y_rec,
-                                two_eps_sq, z=model.latent_z,
-                                u=model.latent_u, v=model.latent_v,
-                                prior_z=priors['z'], prior_u=priors['u'],
-                                prior_v=priors['v'])
-  return loss_fn
+def gather(tables: PairTables, rows: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """The pairs `rows` [B] as float32 rows: x [B, Dx], y [B, Dy]."""
+  return (as_rows(tables.images_x[tables.index_x[rows]]),
+          as_rows(tables.images_y[tables.index_y[rows]]))
 
 
 def batch_indices(data_key: jax.Array, step: jax.Array, num_examples: int,
@@ -135,9 +104,9 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
   """Compiles one update of a stack of S models.
 
   Returns:
-    step(state, frozen, data_x, data_y) -> (state, metrics): state and
-    frozen have a leading model axis [S]; data_x [N, Dx] and data_y [N, Dy]
-    are the whole (replicated) training set, and every metric is [S].
+    step(state, frozen, tables) -> (state, metrics): state and frozen have a
+    leading model axis [S]; tables are the whole (replicated) training set
+    (`PairTables`), and every metric is [S].
 
   Each model is `jax.vmap`ped over the leading axis, which the mesh splits
   over 'sweep' (on a CPU mesh of one 'sweep' row the models are mapped one
@@ -149,11 +118,13 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
   """
   batch_spec = sharding.batch_sharded(mesh)
 
-  def model_gradients(state, frozen, data_x, data_y):
+  def model_gradients(state, frozen, tables):
     data_key, noise_key = jax.random.split(jax.random.wrap_key_data(state.key))
-    index = batch_indices(data_key, state.step, data_x.shape[0], batch_size)
-    x = jax.lax.with_sharding_constraint(data_x[index], batch_spec)
-    y = jax.lax.with_sharding_constraint(data_y[index], batch_spec)
+    index = batch_indices(data_key, state.step, tables.index_x.shape[0],
+                          batch_size)
+    x, y = gather(tables, index)
+    x = jax.lax.with_sharding_constraint(x, batch_spec)
+    y = jax.lax.with_sharding_constraint(y, batch_spec)
     tau = latents.temperature(state.step, tau_config.initial,
                               tau_config.minimum, tau_config.decay)
     rng = jax.random.fold_in(noise_key, state.step)
@@ -170,7 +141,7 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
                           opt_state=opt_state)
 
   # spmd_axis_name puts the model axis on 'sweep' in every sharding inside.
-  stacked_gradients = jax.vmap(model_gradients, in_axes=(0, 0, None, None),
+  stacked_gradients = jax.vmap(model_gradients, in_axes=(0, 0, None),
                                spmd_axis_name='sweep')
   stacked_apply = jax.vmap(apply_gradients, spmd_axis_name='sweep')
 
@@ -182,18 +153,17 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
   one_after_another = (mesh.devices.flat[0].platform == 'cpu'
                        and mesh.shape['sweep'] == 1)
 
-  def step(state, frozen, data_x, data_y):
+  def step(state, frozen, tables):
     if state.lam.shape[0] > 1 and one_after_another:
       grads, metrics = jax.lax.map(
-          lambda model: model_gradients(*model, data_x, data_y), (state, frozen))
+          lambda model: model_gradients(*model, tables), (state, frozen))
     elif state.lam.shape[0] > 1:
-      grads, metrics = stacked_gradients(state, frozen, data_x, data_y)
+      grads, metrics = stacked_gradients(state, frozen, tables)
     else:
       # One model: take its gradient unbatched. The vmap over one model ran
       # the default model's step 20% slower on XLA:CPU (41 vs 34.5 ms).
       first = lambda tree: jax.tree.map(lambda leaf: leaf[0], tree)
-      grads, metrics = model_gradients(first(state), first(frozen), data_x,
-                                       data_y)
+      grads, metrics = model_gradients(first(state), first(frozen), tables)
       grads, metrics = jax.tree.map(lambda leaf: leaf[None], (grads, metrics))
     # The update runs on the stacked arrays, as stored: updating unstacked
     # views made XLA:CPU recompute the new moments inside the parameter
@@ -273,7 +243,7 @@ def _log_progress(phase: str, step: int, num_steps: int, rate: float,
 
 
 def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
-              data: tuple[jax.Array, jax.Array], num_steps: int,
+              tables: PairTables, num_steps: int,
               checkpoints: PhaseCheckpoints, checkpoint_every: int,
               log_every_secs: float, log_path: str | None
               ) -> tuple[TrainState, dict[str, np.ndarray]]:
@@ -289,7 +259,7 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
   in_flight = None
   with preemption.stop_on_signals() as stop:
     while step < num_steps:
-      state, device_metrics = step_fn(state, frozen, *data)
+      state, device_metrics = step_fn(state, frozen, tables)
       step += 1
       # At most two steps in flight: an unbounded queue of steps with
       # collectives deadlocks XLA:CPU's device threads (seen with 8 simulated
@@ -331,23 +301,23 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
   return state, metrics
 
 
-def train_phase(phase: str, config: 'ml_collections.ConfigDict',
-                loss_fn: LossFn, params: Params, frozen: Any,
-                data: tuple[jax.Array, jax.Array],
+def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
+                params: Params, frozen: Any, tables: PairTables,
                 specs: list[stack.ModelSpec], keys: np.ndarray,
                 mesh: jax.sharding.Mesh, workdir: str,
                 record: TrainingRecord, log_path: str | None = None,
                 may_train: bool = True
                 ) -> tuple[TrainState, dict[str, np.ndarray]]:
   """Trains one phase of a stack of S models, resuming from (or skipping to)
-  its last checkpoint.
+  its last checkpoint in WORKDIR/checkpoints/<phase.name>/.
 
   Args:
-    phase: 'joint' or 'marginal'; selects config.<phase> and the
-      checkpoint directory WORKDIR/checkpoints/<phase>/.
-    params: initial parameters of the phase, stacked [S, ...] (used when
-      nothing is saved).
-    frozen: the constant argument of `loss_fn`, stacked, or None.
+    phase: what it trains and its loss; config[phase.section].num_steps
+      steps.
+    params: the groups it trains, initial values stacked [S, ...] (used
+      when nothing is saved).
+    frozen: the groups it holds fixed, stacked, or None.
+    tables: the training pairs, placed on the mesh (replicated).
     specs: lambda and seed of each model.
     keys: [S, 2] `jax.random.key_data` of each model's phase key.
     record: what this phase trains, saved with every checkpoint; saved
@@ -357,11 +327,11 @@ def train_phase(phase: str, config: 'ml_collections.ConfigDict',
   Returns:
     The final stacked state and the train metrics of its last step, each [S].
   """
-  num_steps = config[phase].num_steps
+  num_steps = config[phase.section].num_steps
   optimizer = optax.adam(config.learning_rate)
   state = init_state(params, specs, keys, optimizer, mesh)
-  checkpoints = PhaseCheckpoints(os.path.join(workdir, 'checkpoints', phase),
-                                 record)
+  checkpoints = PhaseCheckpoints(os.path.join(workdir, 'checkpoints',
+                                              phase.name), record)
   try:
     metrics: dict[str, np.ndarray] = {}
     latest = None
@@ -369,20 +339,50 @@ def train_phase(phase: str, config: 'ml_collections.ConfigDict',
     if restored is not None:
       latest, state, saved = restored
       metrics = {k: np.asarray(v) for k, v in saved.items()}
-      logging.info('%s: restored step %d from %s%s', phase, latest,
+      logging.info('%s: restored step %d from %s%s', phase.name, latest,
                    checkpoints.directory,
                    ' (finished, skipping)' if latest >= num_steps else '')
     if latest is None or latest < num_steps:
       if not may_train:
         raise CheckpointError(
-            f'{phase} is trained to step {latest or 0} of {num_steps} in '
+            f'{phase.name} is trained to step {latest or 0} of {num_steps} in '
             f'{checkpoints.directory}; run experiments.main with this workdir '
             'to finish training first')
-      step_fn = make_train_step(loss_fn, optimizer, mesh, config.batch_size,
+      step_fn = make_train_step(phase.loss, optimizer, mesh, config.batch_size,
                                 config.tau, config.learning_rate)
       state, metrics = run_phase(
-          phase, step_fn, state, frozen, data, num_steps, checkpoints,
+          phase.name, step_fn, state, frozen, tables, num_steps, checkpoints,
           config.checkpoint_every, config.log_every_secs, log_path)
     return state, metrics
   finally:
     checkpoints.close()
+
+
+def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
+                 initial: Params, tables: PairTables,
+                 specs: list[stack.ModelSpec], keys: dict[str, np.ndarray],
+                 mesh: jax.sharding.Mesh, workdir: str,
+                 records: dict[str, TrainingRecord],
+                 log_path: str | None = None, may_train: bool = True
+                 ) -> tuple[Params, dict[str, dict[str, np.ndarray]]]:
+  """A model's phases in order, each resumed or skipped by its checkpoints.
+
+  Args:
+    phases: in training order; each holds only groups an earlier one trains.
+    initial: initial parameters of every group, stacked [S, ...].
+    keys: per phase name, [S, 2] key data of each model's phase key.
+    records: per phase name, what its checkpoints record.
+
+  Returns:
+    (the trained groups of every phase, stacked and on the devices;
+    per phase name, the train metrics of its last step, each [S]).
+  """
+  trained: Params = {}
+  metrics = {}
+  for phase in phases:
+    state, metrics[phase.name] = train_phase(
+        phase, config, phase.initial(initial), phase.frozen(trained), tables,
+        specs, keys[phase.name], mesh, workdir, records[phase.name], log_path,
+        may_train)
+    trained.update(state.params)
+  return trained, metrics

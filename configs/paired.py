@@ -1,0 +1,37 @@
+"""Your own paired data: two arrays of any shapes and, optionally, one shared
+label per pair, from an .npz file (experiments/sources/paired.py says what
+it must hold):
+
+  python -m experiments.main --config=configs/paired.py --config.data.path=FILE.npz --workdir=/tmp/paired
+
+MLPs on the flattened values of each side (no wrapper: the sides need not be
+images), the default's latents, lambda and learned priors; 2 eps^2 = 1e-2 per
+unit of squared error, which on the test data of tests/test_paired.py (a
+class shared by both sides plus noise) lets Z take the class. Choose
+loss.two_eps_sq (and loss.y_weight) for the scale of your data.
+
+Variants: tiny (few steps, small networks: tests and smoke runs).
+"""
+
+import ml_collections
+
+from configs import synthetic
+from experiments.sources import data_config
+
+VARIANTS = ('tiny',)
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+  if arg not in (None, *VARIANTS):
+    raise ValueError(f'unknown variant {arg!r} of configs/paired.py; '
+                     f'allowed: {", ".join(map(repr, VARIANTS))} or none')
+  config = synthetic.default_config()
+  config.data = data_config('paired')
+  config.model.wrapper = 'none'
+  config.loss.two_eps_sq = 1e-2
+  config.eval.autoencoder_steps = 0  # the ae_ reading needs images
+  if arg == 'tiny':
+    synthetic.make_tiny(config)
+    config.model.prior = 'learned'
+    config.data = data_config('paired')
+  return config

@@ -1,0 +1,136 @@
+"""Training phases as data: a model is its networks plus its phases.
+
+A `Phase` says what one training step trains and what it holds fixed:
+
+  name     its checkpoint directory WORKDIR/checkpoints/<name>/ and log prefix
+  section  the config section that holds its `num_steps`
+  trains   the parameter groups it trains (its train state's params)
+  holds    the groups it holds constant, trained by an earlier phase: they
+           enter its loss as `frozen` and cannot change
+  loss     loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
+
+One loop runs any phase (`wyner_jax.train.train_phases`); nothing else
+builds one. The Wyner VAE's phases (`wyner_phases`):
+
+  joint     trains 'joint', 'decoders' (and learned 'priors'): L1 on pairs
+  marginal  trains 'marginal', holds 'decoders', 'priors': L2x + L2y
+
+and the paper's wrapper adds one phase per domain before them
+(`wyner_jax.autoencoder.autoencoder_phases`).
+"""
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from wyner_jax import latents
+from wyner_jax import losses
+from wyner_jax.model import Params, WynerVAE
+from wyner_jax.sides import Side
+
+if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
+  import ml_collections
+
+# loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
+LossFn = Callable[..., tuple[Any, dict[str, Any]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+  """One training step (module docstring)."""
+  name: str
+  section: str
+  trains: tuple[str, ...]
+  holds: tuple[str, ...]
+  loss: LossFn
+
+  def initial(self, params: Params) -> Params:
+    """The groups this phase trains, from initial params of every group
+    (a group the model lacks, e.g. 'priors' when fixed, is left out)."""
+    return {group: params[group] for group in self.trains if group in params}
+
+  def frozen(self, trained: Params) -> Params | None:
+    """The groups this phase holds fixed, from those trained so far; None
+    when it holds none."""
+    held = {group: trained[group] for group in self.holds if group in trained}
+    return held or None
+
+
+def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
+                      y: Side) -> WynerVAE:
+  """The WynerVAE of `config` for data with sides x and y: on their values,
+  or on the wrapper's codes (model.wrapper)."""
+  m = config.model
+  wrapped = m.wrapper != 'none'
+  return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v), hidden=m.hidden,
+                  depth=m.depth,
+                  x_dim=m.code_size if wrapped else x.dim,
+                  y_dim=m.code_size if wrapped else y.dim,
+                  x_bounded=wrapped or x.bounded,
+                  y_bounded=wrapped or y.bounded,
+                  logit_bound=m.logit_bound, latent_type=m.latent_type,
+                  local_type=m.local_type, prior=m.prior, dtype=m.dtype)
+
+
+def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
+                  local_aggregate_kl: float = 0.0,
+                  two_eps_sq_y: float | None = None) -> LossFn:
+  """Step-1 loss of params {'joint', 'decoders'} (and 'priors' when the
+  model learns them); `frozen` is unused.
+
+  Args:
+    local_aggregate_kl: weight w >= 0 of an extra term
+      w * (KL(q_bar(u) || p(u)) + KL(q_bar(v) || p(v))) on the batch's
+      aggregate local posteriors (`latents.aggregate_kl_to_uniform`;
+      categorical latents only); 0 is the paper's objective. Its values
+      enter the metrics as `agg_kl/u`, `agg_kl/v`.
+    two_eps_sq_y: Y's 2 eps^2; None: `two_eps_sq`.
+  """
+  def loss_fn(params, frozen, x, y, rng, tau, lam):
+    del frozen
+    out = model.joint_forward(params, x, y, rng, tau, hard)
+    priors = model.priors(params)
+    loss, metrics = losses.joint_loss(
+        out.logits_z, out.logits_u, out.logits_v, x, out.x_rec, y, out.y_rec,
+        lam, two_eps_sq, z=model.latent_z, u=model.latent_u,
+        v=model.latent_v, prior_z=priors['z'], prior_u=priors['u'],
+        prior_v=priors['v'], two_eps_sq_y=two_eps_sq_y)
+    if local_aggregate_kl:
+      agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
+      agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
+      loss = loss + local_aggregate_kl * (agg_u + agg_v)
+      metrics = {**metrics, 'loss': loss, 'agg_kl/u': agg_u, 'agg_kl/v': agg_v}
+    return loss, metrics
+  return loss_fn
+
+
+def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
+                     two_eps_sq_y: float | None = None) -> LossFn:
+  """Step-2 loss of {'marginal'}; `frozen` holds step 1's {'decoders'} (and
+  'priors' when the model learns them), kept constant."""
+  def loss_fn(params, frozen, x, y, rng, tau, lam):
+    del lam  # step 2 has no lambda term
+    out = model.marginal_forward(params['marginal'], frozen['decoders'], x, y,
+                                 rng, tau, hard)
+    priors = model.priors(frozen)
+    return losses.marginal_loss(*out[:4], x, out.x_rec, y, out.y_rec,
+                                two_eps_sq, z=model.latent_z,
+                                u=model.latent_u, v=model.latent_v,
+                                prior_z=priors['z'], prior_u=priors['u'],
+                                prior_v=priors['v'], two_eps_sq_y=two_eps_sq_y)
+  return loss_fn
+
+
+def wyner_phases(config: 'ml_collections.ConfigDict',
+                 model: WynerVAE) -> tuple[Phase, Phase]:
+  """The Wyner VAE's two phases under `config` (module docstring)."""
+  hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
+  # Y's likelihood weight w: Y's 2 eps^2 is X's / w (1: the paper's one eps).
+  y_weight = config.loss.y_weight
+  two_eps_sq_y = None if y_weight == 1.0 else two_eps_sq / y_weight
+  return (
+      Phase('joint', 'joint', ('joint', 'decoders', 'priors'), (),
+            joint_loss_fn(model, hard, two_eps_sq,
+                          config.loss.local_aggregate_kl, two_eps_sq_y)),
+      Phase('marginal', 'marginal', ('marginal',), ('decoders', 'priors'),
+            marginal_loss_fn(model, hard, two_eps_sq, two_eps_sq_y)))
