@@ -70,7 +70,7 @@ def time_steps(config, train_pairs, batches, steps, repeats, peaks):
   rows = []
   for dtype in DTYPES:
     config.model.dtype = dtype
-    model = train.model_from_config(config)
+    model = common.mnist_model(config)
     for batch in batches:
       config.batch_size = batch
       for phase in ('joint', 'marginal'):
@@ -90,7 +90,7 @@ def time_steps(config, train_pairs, batches, steps, repeats, peaks):
 
 def time_sweeps(config, train_pairs, batch, stack_sizes, steps, repeats):
   config.model.dtype, config.batch_size = 'float32', batch
-  model = train.model_from_config(config)
+  model = common.mnist_model(config)
   rows = []
   for num_models in stack_sizes:
     for phase in ('joint', 'marginal'):

@@ -51,10 +51,12 @@ class JaxAutoencoderStep:
     mesh = sharding.make_mesh(1)
     optimizer = optax.adam(config.learning_rate)
     key = run.RunKeys.from_seed(config.seed).autoencoder
-    self.data = sharding.place((train_pairs.x, train_pairs.y),
-                               sharding.replicated(mesh))
+    rows = np.arange(len(train_pairs.x), dtype=np.int32)
+    self.tables = sharding.place(
+        train.PairTables(train_pairs.x, train_pairs.y, rows, rows),
+        sharding.replicated(mesh))
     self.state = train.init_state(
-        stack.stack([net.init(jax.random.fold_in(key, 0))]),
+        stack.stack([{'autoencoder': net.init(jax.random.fold_in(key, 0))}]),
         [stack.ModelSpec(0.0, config.seed)],
         run.key_data([jax.random.fold_in(key, 1)]), optimizer, mesh)
     self.step_fn = train.make_train_step(
@@ -62,7 +64,7 @@ class JaxAutoencoderStep:
         config.batch_size, config.tau, config.learning_rate)
 
   def __call__(self):
-    self.state, metrics = self.step_fn(self.state, None, *self.data)
+    self.state, metrics = self.step_fn(self.state, None, self.tables)
     return metrics
 
 

@@ -12,8 +12,9 @@ import optax
 from configs import synthetic
 from experiments import data, run
 from experiments.data import PairSet
-from wyner_jax import sharding, stack, train
-from wyner_jax.model import WynerVAE, joint_step_params, marginal_step_constants
+from wyner_jax import phases, sharding, stack, train
+from wyner_jax.model import WynerVAE
+from wyner_jax.sides import Side
 
 
 def setup(variant: str = 'pixels'):
@@ -34,14 +35,20 @@ def setup(variant: str = 'pixels'):
     codes = np.random.default_rng(0).uniform(
         0.01, 0.99, (2, num, config.model.code_size)).astype(np.float32)
     ids = np.arange(num)
-    return (config, train.model_from_config(config,
-                                            data_dim=config.model.code_size),
-            PairSet(codes[0], codes[1], ids % 10, ids, ids))
+    side = Side((config.model.code_size,), 'codes', bounded=True)
+    config.model.wrapper = 'none'
+    return (config, phases.model_from_config(config, side, side),
+            PairSet(codes[0], codes[1], ids % 10, (ids + 1) % 10, ids, ids))
   config = synthetic.get_config(None if variant == 'default' else variant)
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, _ = data.split_pairs(train_images, test_images,
-                                    config.data.pairs_per_class, config.data.seed)
-  return config, train.model_from_config(config), train_pairs
+  paired = data.load(config.data)
+  return (config, phases.model_from_config(config, paired.x, paired.y),
+          paired.train.pairs())
+
+
+def mnist_model(config) -> WynerVAE:
+  """The model of `config` on Add-1 MNIST (both sides 28 x 28 gray digits)."""
+  side = Side((28, 28, 1), 'mnist', bounded=True, digits=True)
+  return phases.model_from_config(config, side, side)
 
 
 def time_calls(call: Callable[[], object], steps: int, repeats: int,
@@ -69,7 +76,8 @@ def time_calls(call: Callable[[], object], steps: int, repeats: int,
 
 class JaxPhase:
   """One training step ('joint' or 'marginal') of a stack of models, as
-  `run.train_models` builds it; calling it applies one step in place."""
+  `run.train_models` builds it (each pair its own table row); calling it
+  applies one step in place."""
 
   def __init__(self, config, model: WynerVAE, train_pairs: PairSet, phase: str,
                num_models: int = 1):
@@ -79,28 +87,26 @@ class JaxPhase:
     keys = [run.RunKeys.from_seed(spec.seed) for spec in specs]
     initial = [model.init(k.init) for k in keys]
     self.stacked = sharding.stacked(mesh)
-    self.data = sharding.place((train_pairs.x, train_pairs.y),
-                               sharding.replicated(mesh))
+    rows = np.arange(len(train_pairs.x), dtype=np.int32)
+    self.tables = sharding.place(
+        train.PairTables(train_pairs.x, train_pairs.y, rows, rows),
+        sharding.replicated(mesh))
     optimizer = optax.adam(config.learning_rate)
-    hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-    joint_params = stack.stack([joint_step_params(p) for p in initial])
-    if phase == 'joint':
-      loss_fn, params, self.frozen = (
-          train.joint_loss_fn(model, hard, two_eps_sq), joint_params, None)
-    else:
-      loss_fn, params = (train.marginal_loss_fn(model, hard, two_eps_sq),
-                         stack.stack([p['marginal'] for p in initial]))
-      self.frozen = sharding.place(marginal_step_constants(joint_params),
-                                   self.stacked)
-    self.state = train.init_state(params, specs,
+    chosen = {p.name: p for p in phases.wyner_phases(config, model)}[phase]
+    params = stack.stack(initial)
+    # Step 2 holds step 1's groups at their initial values (the time of a
+    # step does not depend on them).
+    self.frozen = (None if chosen.frozen(params) is None else
+                   sharding.place(chosen.frozen(params), self.stacked))
+    self.state = train.init_state(chosen.initial(params), specs,
                                   run.key_data([k.joint for k in keys]),
                                   optimizer, mesh)
-    self.step_fn = train.make_train_step(loss_fn, optimizer, mesh,
+    self.step_fn = train.make_train_step(chosen.loss, optimizer, mesh,
                                          config.batch_size, config.tau,
                                          config.learning_rate)
 
   def __call__(self):
-    self.state, metrics = self.step_fn(self.state, self.frozen, *self.data)
+    self.state, metrics = self.step_fn(self.state, self.frozen, self.tables)
     return metrics
 
 
@@ -118,14 +124,14 @@ def dense_layers(model: WynerVAE, phase: str):
             for i, (a, b) in enumerate(zip(widths[:-1], widths[1:]))]
 
   flat = lambda size: size[0] * size[1]
-  data_in = 2 * model.data_dim if phase == 'joint' else model.data_dim
+  data_in = model.x_dim + model.y_dim if phase == 'joint' else model.x_dim
   encoders = ((model.z, model.u, model.v) if phase == 'joint'
               else (model.z, model.u, model.z, model.v))
   layers = []
   for size in encoders:
     layers += mlp(data_in, flat(size), True, False)
   for local in (model.u, model.v):
-    layers += mlp(flat(local) + flat(model.z), model.data_dim,
+    layers += mlp(flat(local) + flat(model.z), model.x_dim,
                   phase == 'joint', True)
   return layers
 

@@ -25,7 +25,7 @@ from wyner_jax import train
 def main(argv):
   del argv
   config = synthetic.get_config('pixels')
-  model = train.model_from_config(config)
+  model = common.mnist_model(config)
   params = model.init(jax.random.key(0))
   params = {'joint': params['joint'], 'decoders': params['decoders']}
   grads = jax.tree.map(lambda p: p * 0.5 + 1e-3, params)

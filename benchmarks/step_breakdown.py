@@ -33,6 +33,7 @@ import optax
 
 from benchmarks import common
 from wyner_jax import stack
+from wyner_jax import phases
 from wyner_jax import train
 
 _BATCHES = flags.DEFINE_list('batches', ['64', '256', '1024'], 'Batch sizes.')
@@ -89,8 +90,7 @@ def torch_matmul_program(model, phase, batch):
 def breakdown(config, model, train_pairs, phase, batch, steps, repeats):
   config.batch_size = batch
   step = common.JaxPhase(config, model, train_pairs, phase)
-  loss_fn = (train.joint_loss_fn if phase == 'joint' else train.marginal_loss_fn)(
-      model, config.tau.hard, config.loss.two_eps_sq)
+  loss_fn = {p.name: p.loss for p in phases.wyner_phases(config, model)}[phase]
   (first,) = stack.members(step.state)
   params = first.state.params
   frozen = None if step.frozen is None else stack.unstack(step.frozen)[0]

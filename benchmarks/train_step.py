@@ -88,7 +88,7 @@ def max_difference_to_torch(model: WynerVAE, x: np.ndarray, y: np.ndarray) -> fl
     z = model.latent_z.sample_prior(jax.random.key(1), len(x))
     for side, latent in (('x', model.latent_u), ('y', model.latent_v)):
       local = latent.sample_prior(jax.random.key(2), len(x))
-      ours = model.decode(params['decoders'][side], local, z)
+      ours = model.decode(params['decoders'][side], local, z, side)
       theirs = torch_model.decoders[side](torch.from_numpy(np.asarray(local)),
                                           torch.from_numpy(np.asarray(z)))
       diffs.append(np.abs(np.asarray(ours) - theirs.numpy()))
@@ -99,7 +99,7 @@ def torch_model_of(model: WynerVAE):
   """The PyTorch mirror of `model` (its sizes)."""
   from benchmarks import torch_wyner  # pylint: disable=import-outside-toplevel
   return torch_wyner.WynerVAE(model.z, model.u, model.v, model.hidden,
-                              model.depth, model.data_dim, model.logit_bound)
+                              model.depth, model.x_dim, model.logit_bound)
 
 
 def time_torch(model, config, phase, batch, compiled, train_pairs, steps,
@@ -123,7 +123,7 @@ def main(argv):
     import torch  # pylint: disable=import-outside-toplevel
     torch.set_num_threads(threads)  # XLA:CPU uses every core as well
   config, model, train_pairs = common.setup(_VARIANT.value)
-  print(f'model: {_VARIANT.value} (data dimension {model.data_dim})')
+  print(f'model: {_VARIANT.value} (data dimension {model.x_dim})')
   peak = matmul_flops_per_s(_MATMUL.value, 5, _REPEATS.value)
   print(f'devices: {jax.devices()}; {threads} threads; float32 matmul '
         f'{_MATMUL.value}^3: {peak / 1e9:.1f} GFLOP/s')

@@ -204,10 +204,9 @@ def label_metrics(model: WynerVAE, params: Params, judges: Judges,
                                     reference['x'], named_key(rng, 'style')))
   joint_x, joint_y = (np.asarray(a) for a in sampling.joint_samples(
       model, params, named_key(rng, 'joint'), JOINT_SAMPLES))
-  predicted_x = judges.predict('x', joint_x)
-  out['eval/joint_coherence'] = float(np.mean(
-      data.apply_rule(paired.label_rule, predicted_x, paired.num_classes)
-      == judges.predict('y', joint_y)))
+  out['eval/joint_coherence'] = joint_coherence(
+      judges.predict('x', joint_x), judges.predict('y', joint_y),
+      paired.label_rule, paired.num_classes)
   for reading in judges.readings['x'].keys() & judges.readings['y'].keys():
     joint = {'x': judges.readings['x'][reading](joint_x),
              'y': judges.readings['y'][reading](joint_y)}
@@ -221,6 +220,13 @@ def label_metrics(model: WynerVAE, params: Params, judges: Judges,
   out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
       model, params, train_pairs, pairs, named_key(rng, 'probe'))
   return out
+
+
+def joint_coherence(predicted_x: np.ndarray, predicted_y: np.ndarray,
+                    rule: str, num_classes: int) -> float:
+  """Fraction of pairs whose predicted labels [B] follow the data's rule."""
+  return float(np.mean(data.apply_rule(rule, predicted_x, num_classes)
+                       == predicted_y))
 
 
 def rates(model: WynerVAE, params: Params, pairs: data.PairSet

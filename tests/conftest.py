@@ -31,9 +31,45 @@ import time  # pylint: disable=wrong-import-position
 
 import pytest  # pylint: disable=wrong-import-position
 
+import numpy as np  # pylint: disable=wrong-import-position
+
 from configs import synthetic  # pylint: disable=wrong-import-position
+from experiments.sources import add1_mnist  # pylint: disable=wrong-import-position
+from wyner_jax import phases as phases_lib  # pylint: disable=wrong-import-position
+from wyner_jax import train as train_lib  # pylint: disable=wrong-import-position
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MNIST = add1_mnist.SIDE
+
+
+def mnist_model(config):
+  """The WynerVAE of `config` on Add-1 MNIST (both sides 28 x 28 digits)."""
+  return phases_lib.model_from_config(config, MNIST, MNIST)
+
+
+def wyner_phases(config, model):
+  """{'joint': Phase, 'marginal': Phase} of `config`."""
+  return {p.name: p for p in phases_lib.wyner_phases(config, model)}
+
+
+def add1_pairs(images, per_class: int, seed: int = 0):
+  """Add-1 pairs (a PairSet of float rows) of an ImageSet of the embedded digits."""
+  return add1_mnist.split(images, per_class, seed).pairs()
+
+
+def embedded_digits(test_per_class: int = 100):
+  """(train, test) ImageSets of the embedded MNIST subset, images as
+  [n, 784] float32 rows in [0, 1]."""
+  from experiments import data  # pylint: disable=import-outside-toplevel
+  from experiments.sources import images  # pylint: disable=import-outside-toplevel
+  return tuple(split._replace(images=data.as_float(split.images))
+               for split in images.embedded_mnist(test_per_class))
+
+
+def as_tables(x, y):
+  """PairTables of float rows x, y: each pair its own row."""
+  rows = np.arange(len(x), dtype=np.int32)
+  return train_lib.PairTables(x, y, rows, rows)
 
 
 def tiny(**fields):

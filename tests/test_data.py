@@ -1,81 +1,162 @@
-"""Add-1 pairing on the embedded MNIST subset and the tfds code path."""
+"""The data sources: Add-1 MNIST (embedded, tfds), the offline two-shape pair,
+MNIST-SVHN through tfds, as tables of examples and pairs of indices."""
 
 import numpy as np
 import pytest
 
-from experiments import data
+from experiments import data, sources
+from experiments.sources import add1_mnist, mnist_poly, mnist_svhn
+from experiments.sources import images as image_sets
 
 
 @pytest.fixture(scope='module')
 def images():
-  return data.load_embedded(test_per_class=100)
+  return image_sets.embedded_mnist(test_per_class=100)
 
 
-def test_embedded_split_is_real_mnist_scaled_and_disjoint(images):
+def test_embedded_split_is_real_mnist_uint8_and_disjoint(images):
   train, test = images
-  assert train.images.shape == (4000, 784) and test.images.shape == (1000, 784)
-  assert train.images.dtype == np.float32
-  assert train.images.min() == 0.0 and train.images.max() == 1.0
+  assert train.images.shape == (4000, 28, 28, 1)
+  assert test.images.shape == (1000, 28, 28, 1)
+  assert train.images.dtype == np.uint8
+  assert train.images.min() == 0 and train.images.max() == 255
   np.testing.assert_array_equal(np.bincount(test.labels), [100] * 10)
   assert not set(train.ids) & set(test.ids)
 
 
 def test_every_pair_satisfies_the_plus_one_relation(images):
-  train, test = images
-  train_pairs, test_pairs = data.split_pairs(train, test, 400, seed=3)
-  for pairs, source in ((train_pairs, train), (test_pairs, test)):
-    label_of = dict(zip(source.ids, source.labels))
-    lx = np.array([label_of[i] for i in pairs.id_x])
-    ly = np.array([label_of[i] for i in pairs.id_y])
-    np.testing.assert_array_equal(lx, pairs.label_x)
-    np.testing.assert_array_equal(ly, (lx + 1) % 10)
-    # The images are the ones the ids name.
-    row = {i: k for k, i in enumerate(source.ids)}
-    np.testing.assert_array_equal(pairs.x, source.images[[row[i] for i in pairs.id_x]])
-    np.testing.assert_array_equal(pairs.y, source.images[[row[i] for i in pairs.id_y]])
-  assert len(train_pairs.x) == 4000 and len(test_pairs.x) == 1000
-
-
-def test_train_and_test_pairs_share_no_image(images):
-  train_pairs, test_pairs = data.split_pairs(*images, 400, seed=0)
-  train_ids = set(train_pairs.id_x) | set(train_pairs.id_y)
-  test_ids = set(test_pairs.id_x) | set(test_pairs.id_y)
-  assert not train_ids & test_ids
+  paired = data.load(sources.data_config('embedded', seed=3))
+  for split, source in ((paired.train, images[0]), (paired.test, images[1])):
+    pairs = split.pairs()
+    np.testing.assert_array_equal(pairs.label_y, (pairs.label_x + 1) % 10)
+    np.testing.assert_array_equal(source.labels[pairs.id_x], pairs.label_x)
+    np.testing.assert_array_equal(source.labels[pairs.id_y], pairs.label_y)
+    # The rows are the images the indices name, scaled to [0, 1].
+    np.testing.assert_array_equal(
+        pairs.x, source.images[pairs.id_x].reshape(-1, 784) / np.float32(255))
+    assert split.images_y is split.images_x  # one table for both sides
+  assert paired.train.num_pairs == 4000 and paired.test.num_pairs == 1000
+  assert paired.x == paired.y == add1_mnist.SIDE
 
 
 def test_pairing_is_a_function_of_the_seed(images):
-  a = data.make_pairs(images[0], 50, seed=7)
-  b = data.make_pairs(images[0], 50, seed=7)
-  c = data.make_pairs(images[0], 50, seed=8)
-  np.testing.assert_array_equal(a.id_x, b.id_x)
-  np.testing.assert_array_equal(a.id_y, b.id_y)
-  assert not np.array_equal(a.id_y, c.id_y)
+  a = add1_mnist.split(images[0], 50, seed=7)
+  b = add1_mnist.split(images[0], 50, seed=7)
+  c = add1_mnist.split(images[0], 50, seed=8)
+  np.testing.assert_array_equal(a.index_x, b.index_x)
+  np.testing.assert_array_equal(a.index_y, b.index_y)
+  assert not np.array_equal(a.index_y, c.index_y)
 
 
 def test_too_many_pairs_per_class_is_a_clear_error(images):
   with pytest.raises(data.DataError, match=r'data.pairs_per_class=401 is not '
                      r'allowed: these images give at most 400 pairs per class'):
-    data.make_pairs(images[0], 401, seed=0)
+    add1_mnist.split(images[0], 401, seed=0)
 
 
 def test_unknown_source_is_a_clear_error():
-  with pytest.raises(data.DataError, match="data.source='mnist' is unknown"):
-    data.load_images('mnist')
+  with pytest.raises(data.DataError, match="data.source='mnist' is unknown; "
+                     'allowed: embedded, tfds, mnist_poly, mnist_svhn, paired'):
+    sources.module('mnist')
 
 
 def test_tfds_source_reads_mnist_records():
   tfds = pytest.importorskip('tensorflow_datasets')
   with tfds.testing.mock_data(num_examples=300):
-    train, test = data.load_images('tfds')
-  for split in (train, test):
-    assert split.images.shape == (300, 784)
-    assert 0.0 <= split.images.min() and split.images.max() <= 1.0
-    assert set(split.labels) <= set(range(10))
-  pairs = data.make_pairs(train, data.max_pairs_per_class(train), seed=0)
-  np.testing.assert_array_equal(pairs.label_y, (pairs.label_x + 1) % 10)
+    paired = data.load(sources.data_config('tfds', pairs_per_class=5))
+  for split in (paired.train, paired.test):
+    assert split.images_x.shape == (300, 28, 28, 1)
+    assert split.images_x.dtype == np.uint8
+    pairs = split.pairs()
+    np.testing.assert_array_equal(pairs.label_y, (pairs.label_x + 1) % 10)
 
 
 def test_unprepared_tfds_data_says_how_to_get_it(tmp_path):
   pytest.importorskip('tensorflow_datasets')
   with pytest.raises(data.DataError, match='download_and_prepare.*source=embedded'):
-    data.load_images('tfds', tfds_dir=str(tmp_path))
+    data.load(sources.data_config('tfds', tfds_dir=str(tmp_path)))
+
+
+@pytest.fixture(scope='module')
+def poly():
+  return data.load(sources.data_config('mnist_poly', pairs_per_class=50))
+
+
+def test_the_offline_pair_has_two_shapes_in_the_unit_range(poly, images):
+  assert poly.x.shape == (28, 28, 1) and poly.y.shape == (28, 28, 3)
+  assert poly.x.domain != poly.y.domain and poly.x.digits and not poly.y.digits
+  assert poly.train.images_y.dtype == np.uint8
+  assert poly.train.images_y.shape == (4000, 28, 28, 3)
+  pairs = poly.test.pairs()
+  assert pairs.x.shape == (1000, 784) and pairs.y.shape == (1000, 2352)
+  assert 0.0 <= pairs.y.min() and pairs.y.max() <= 1.0
+  np.testing.assert_array_equal(pairs.label_y, (pairs.label_x + 1) % 10)
+  # Y is the paired label's digit: inverted in colour under its ink, the
+  # photograph elsewhere; where the digit has no ink the crop is untouched.
+  train = images[0]
+  digit = train.images[poly.train.index_y[0], ..., 0]
+  colour = poly.train.images_y[poly.train.index_y[0]].astype(int)
+  crop_guess = np.where((digit > mnist_poly.INK * 255)[..., None], 255 - colour,
+                        colour)
+  assert not np.array_equal(crop_guess, colour)  # some ink was drawn
+  assert poly.train.labels_y[poly.train.index_y[0]] == (
+      poly.train.labels_x[poly.train.index_x[0]] + 1) % 10
+
+
+def test_the_offline_pair_is_a_function_of_data_seed(poly):
+  again = data.load(sources.data_config('mnist_poly', pairs_per_class=50))
+  other = data.load(sources.data_config('mnist_poly', pairs_per_class=50,
+                                        seed=1))
+  np.testing.assert_array_equal(poly.train.images_y, again.train.images_y)
+  np.testing.assert_array_equal(poly.train.index_y, again.train.index_y)
+  assert not np.array_equal(poly.train.images_y, other.train.images_y)
+
+
+def test_no_test_digit_is_in_a_train_pair(poly, images):
+  train_digits, test_digits = images
+  # Every train table row (both sides) is a train digit, every test row a
+  # test digit: the Y images are drawn from their own split's digits.
+  np.testing.assert_array_equal(poly.train.images_x, train_digits.images)
+  np.testing.assert_array_equal(poly.test.images_x, test_digits.images)
+  assert not set(train_digits.ids) & set(test_digits.ids)
+  assert poly.train.index_y.max() < len(train_digits.ids)
+
+
+def test_the_same_label_rule_pairs_one_label():
+  same = data.load(sources.data_config('mnist_poly', pairs_per_class=5,
+                                       label_rule='same'))
+  pairs = same.train.pairs()
+  np.testing.assert_array_equal(pairs.label_x, pairs.label_y)
+
+
+def test_mnist_svhn_pairs_each_label_k_times_on_mock_data():
+  tfds = pytest.importorskip('tensorflow_datasets')
+  with tfds.testing.mock_data(num_examples=200):
+    paired = data.load(sources.data_config('mnist_svhn', pairings=3))
+  assert paired.x.shape == (28, 28, 1) and paired.y.shape == (32, 32, 3)
+  train = paired.train
+  assert train.images_x.shape == (200, 28, 28, 1)
+  assert train.images_y.shape == (200, 32, 32, 3)
+  assert train.images_y.dtype == np.uint8
+  pairs = train.pairs()
+  np.testing.assert_array_equal(pairs.label_x, pairs.label_y)  # one label
+  # MMVAE's pairing: per label, every image of the rarer side k times.
+  counts_x = np.bincount(train.labels_x, minlength=10)
+  counts_y = np.bincount(train.labels_y, minlength=10)
+  assert train.num_pairs == 3 * int(np.minimum(counts_x, counts_y).min()) * 10
+  # The tables hold each image once: memory grows with the images.
+  assert train.table_bytes() < train.pairs().x.nbytes + train.pairs().y.nbytes
+  assert paired.test.num_pairs == int(np.minimum(
+      np.bincount(paired.test.labels_x, minlength=10),
+      np.bincount(paired.test.labels_y, minlength=10)).min()) * 10
+
+
+def test_bad_data_fields_name_the_field():
+  with pytest.raises(data.DataError, match=r"data.label_rule='plus2' is not "
+                     r'allowed; allowed: same, add1'):
+    mnist_poly.check(sources.data_config('mnist_poly', label_rule='plus2'))
+  with pytest.raises(data.DataError, match=r'data.pairings=0 is not allowed'):
+    mnist_svhn.check(sources.data_config('mnist_svhn', pairings=0))
+  with pytest.raises(data.DataError, match=r"data.path is not a field of "
+                     r"data.source='embedded'"):
+    sources.data_config('embedded', path='x.npz')

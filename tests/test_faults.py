@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from configs import gaussian, sweep_uv
-from conftest import REPO, env, launch_tiny, tiny
-from experiments import cli, config_checks, data, run, size_sweep
+from conftest import REPO, env, launch_tiny, mnist_model, tiny, wyner_phases
+from experiments import cli, config_checks, data, run, size_sweep, sources
 from wyner_jax import checkpoints, errors, latents, preemption, sharding, stack, train
 
 BAD_CONFIGS = [
@@ -81,7 +81,7 @@ def test_local_latents_of_another_family_than_z():
     config_checks.validate(config)
   config.model.u, config.model.v = (2,), (2,)
   config_checks.validate(config)
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   assert (model.latent_z, model.latent_u) == (latents.Categorical(1, 10),
                                               latents.Gaussian(2))
   config.model.local_type = 'normal'
@@ -194,28 +194,28 @@ def test_debug_flag_shows_the_traceback(tmp_path):
 
 @pytest.fixture(scope='module')
 def pairs():
-  train_images, _ = data.load_embedded(test_per_class=100)
-  return data.make_pairs(train_images, 40, seed=0)
+  """Add-1 MNIST with 40 train pairs per class."""
+  return data.load(sources.data_config('embedded', pairs_per_class=40))
 
 
 def train_joint(config, workdir, pairs, record=None):
   """The joint step of one model; returns its final stacked state."""
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   params = model.init(jax.random.key(0))
   mesh = sharding.make_mesh(1, jax.devices()[:1])
-  dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
+  dataset = run.place(pairs.train, mesh)
   state, _ = train.train_phase(
-      'joint', config, train.joint_loss_fn(model, False, config.loss.two_eps_sq),
+      wyner_phases(config, model)['joint'], config,
       stack.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
       None, dataset, [stack.ModelSpec(0.0, 0)], run.key_data([jax.random.key(2)]),
-      mesh, str(workdir), record or run.training_records(config, 784)['joint'])
+      mesh, str(workdir), record or run.training_records(config, pairs)['joint'])
   return state
 
 
 def test_checkpoints_of_another_model_shape_are_refused(tmp_path, pairs):
   # A record without the model's sizes (another project's, say): the saved
   # shapes still refuse a different model.
-  record = checkpoints.TrainingRecord({}, {}, 784)
+  record = checkpoints.TrainingRecord({}, {}, {})
   config = tiny(**{'joint.num_steps': 2, 'checkpoint_every': 2})
   train_joint(config, tmp_path, pairs, record)
   config.model.z = (1, 20)

@@ -8,16 +8,22 @@ import numpy as np
 import pytest
 
 from configs import lambda_sweep as lambda_sweep_config
-from conftest import launch
-from experiments import data, heldout, lambda_sweep, run
-from wyner_jax import errors, loading, sampling, sharding, train
+from conftest import launch, mnist_model, wyner_phases
+from experiments import data, heldout, lambda_sweep, run, sources
+from wyner_jax import errors, loading, sampling, sharding
 from wyner_jax.stack import ModelSpec
 
 
 @pytest.fixture(scope='module')
 def train_pairs():
-  train_images, _ = data.load_embedded(test_per_class=100)
-  return data.make_pairs(train_images, 40, seed=0)
+  """Add-1 MNIST with 40 train pairs per class."""
+  return data.load(sources.data_config('embedded', pairs_per_class=40))
+
+
+def train_models(config, model, specs, paired, mesh, workdir, **kwargs):
+  return run.train_models(config, model, specs, paired.train,
+                          run.training_records(config, paired), mesh, workdir,
+                          **kwargs)
 
 
 def tiny_config(steps):
@@ -31,18 +37,18 @@ def tiny_config(steps):
 def test_sweep_models_equal_separate_runs_on_both_meshes(train_pairs, tmp_path):
   assert jax.device_count() == 8, 'conftest simulates 8 CPU devices'
   config = tiny_config(steps=8)
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   specs = [ModelSpec(0.0, 0), ModelSpec(1e5, 1)]  # lambda and seed differ
-  alone = [run.train_models(config, model, [spec], train_pairs,
+  alone = [train_models(config, model, [spec], train_pairs,
                             sharding.make_mesh(1), str(tmp_path / f'alone{i}'))
            for i, spec in enumerate(specs)]
   for sweep_devices in (2, 1):  # meshes 2 x 4 (a model per row) and 1 x 8
     mesh = sharding.make_mesh(sweep_devices)
-    swept = run.train_models(config, model, specs, train_pairs, mesh,
+    swept = train_models(config, model, specs, train_pairs, mesh,
                              str(tmp_path / f'sweep{sweep_devices}'))
     assert [m.name for m in swept] == [s.name for s in specs]
     # The stacked checkpoints resume like a single run: restored, not retrained.
-    again = run.train_models(config, model, specs, train_pairs, mesh,
+    again = train_models(config, model, specs, train_pairs, mesh,
                              str(tmp_path / f'sweep{sweep_devices}'), may_train=False)
     jax.tree.map(np.testing.assert_array_equal, [m.state for m in again],
                  [m.state for m in swept])
@@ -83,13 +89,12 @@ def test_launcher_reports_divisibility_without_traceback(tmp_path):
 def test_rate_is_non_increasing_in_lambda(train_pairs, tmp_path):
   config = tiny_config(steps=100)
   config.marginal.num_steps = 0
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   specs = [ModelSpec(lam, 0) for lam in config.lambda_sweep.lams]
-  trained = run.train_models(config, model, specs, train_pairs,
+  trained = train_models(config, model, specs, train_pairs,
                              sharding.make_mesh(1), str(tmp_path))
-  _, test_images = data.load_embedded(test_per_class=100)
-  test_pairs = data.make_pairs(test_images, 100, seed=1)
-  loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
+  test_pairs = train_pairs.test.pairs()
+  loss_fn = wyner_phases(config, model)['joint'].loss
   rates = [heldout.evaluate_loss(
       loss_fn, {k: m.state['params'][k] for k in ('joint', 'decoders')},
       None, test_pairs, jax.random.key(0), 0.5, m.lam)['kl/z'] for m in trained]
@@ -121,13 +126,12 @@ def test_sweep_config_end_to_end(tiny_run, tmp_path):
   # One model of the sweep read back alone samples as it does inside the stack.
   config = tiny_config(steps=40)
   config.lambda_sweep.lams = (0.0, 1e6)
-  model = train.model_from_config(config)
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, test_pairs = data.split_pairs(
-      train_images, test_images, config.data.pairs_per_class, config.data.seed)
-  stacked = run.train_models(config, model, lambda_sweep.model_specs(config),
-                             train_pairs, sharding.make_mesh(2, jax.devices()[:2]),
-                             str(tmp_path), may_train=False)
+  model = mnist_model(config)
+  paired = data.load(config.data)
+  test_pairs = paired.test.pairs()
+  stacked = train_models(config, model, lambda_sweep.model_specs(config),
+                         paired, sharding.make_mesh(2, jax.devices()[:2]),
+                         str(tmp_path), may_train=False)
   alone = loading.load_model(str(tmp_path), 'lam1e+06_seed0')
   assert (alone.name, alone.lam, alone.seed) == ('lam1e+06_seed0', 1e6, 0)
   assert alone.model == model and alone.config.lambda_sweep.lams == [0.0, 1e6]

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from experiments import data, frechet, metrics, morphometry
+from conftest import embedded_digits
+from experiments import frechet, metrics, morphometry
 
 
 def bar(width: int, shear: float = 0.0) -> np.ndarray:
@@ -36,7 +37,7 @@ def test_stroke_thickness_is_its_width(width):
 
 
 def test_dilated_digits_are_thicker_by_the_dilation():
-  _, test = data.load_embedded(test_per_class=10)
+  _, test = embedded_digits(10)
   digits = test.images[:20].reshape(-1, 28, 28)
   dilated = np.stack([ndimage.grey_dilation(d, size=(3, 3)) for d in digits])
   _, before = morphometry.measure(digits.reshape(20, -1))
@@ -54,14 +55,14 @@ def test_blank_images_are_skipped_not_measured():
 
 
 def test_outputs_equal_to_their_references_correlate_perfectly():
-  _, test = data.load_embedded(test_per_class=10)
+  _, test = embedded_digits(10)
   result = metrics.style_transfer_morphometry(test.images, test.images)
   assert result == {'eval/style_transfer_slant_corr': pytest.approx(1.0),
                     'eval/style_transfer_thickness_corr': pytest.approx(1.0)}
 
 
 def test_outputs_ignoring_their_references_do_not_correlate():
-  _, test = data.load_embedded(test_per_class=30)
+  _, test = embedded_digits(30)
   shuffled = test.images[np.random.default_rng(0).permutation(len(test.images))]
   result = metrics.style_transfer_morphometry(test.images, shuffled)
   assert abs(result['eval/style_transfer_slant_corr']) < 0.15

@@ -12,8 +12,16 @@ from experiments import config_checks
 from tests import test_train
 from tests.test_train import (init_state, make_step, run_steps, tiny_config,
                               tiny_variant)
-from wyner_jax import contracts, latents, losses, sampling, train
-from wyner_jax.model import joint_step_params, marginal_step_constants
+from conftest import wyner_phases
+from wyner_jax import contracts, latents, losses, phases, sampling, train
+
+
+def joint_step_params(params):
+  return wyner_phases(tiny_config(), None)['joint'].initial(params)
+
+
+def marginal_step_constants(params):
+  return wyner_phases(tiny_config(), None)['marginal'].frozen(params)
 
 
 def test_zero_prior_logits_are_the_uniform_prior():
@@ -90,25 +98,25 @@ def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pai
   config, mesh, model, uniform, params, batch = tiny_variant(pairs,
                                                               prior='learned')
   assert set(params['priors']) == {'z', 'u', 'v'}
-  x, y = (jnp.asarray(a) for a in batch)
+  x, y = jnp.asarray(batch.images_x), jnp.asarray(batch.images_y)
   args = (x, y, jax.random.key(2), 0.7, 1.0)
   step_one = joint_step_params(params)
   # At zeros the learned model's loss is the uniform model's, bitwise.
-  learned_loss = train.joint_loss_fn(model, False, 0.1)(step_one, None, *args)[0]
-  uniform_loss = train.joint_loss_fn(uniform, False, 0.1)(
+  learned_loss = phases.joint_loss_fn(model, False, 0.1)(step_one, None, *args)[0]
+  uniform_loss = phases.joint_loss_fn(uniform, False, 0.1)(
       {k: v for k, v in step_one.items() if k != 'priors'}, None, *args)[0]
   assert float(learned_loss) == float(uniform_loss)
 
   state = init_state([step_one], config, mesh)
-  state, _ = run_steps(make_step(train.joint_loss_fn(model, False, 0.1), config,
+  state, _ = run_steps(make_step(phases.joint_loss_fn(model, False, 0.1), config,
                                  mesh), state, None, batch, 30)
   learned = jax.tree.map(np.asarray, state.params['priors'])
   assert np.abs(learned['z']).max() > 1e-3  # step 1 moved them
   frozen = marginal_step_constants(state.params)
   before = jax.tree.map(np.array, frozen)
-  marginal = init_state([params['marginal']], config, mesh)
+  marginal = init_state([{'marginal': params['marginal']}], config, mesh)
   marginal, marginal_losses = run_steps(
-      make_step(train.marginal_loss_fn(model, False, 0.1), config, mesh),
+      make_step(phases.marginal_loss_fn(model, False, 0.1), config, mesh),
       marginal, frozen, batch, 30)
   assert marginal_losses[-1] < marginal_losses[0]
   jax.tree.map(np.testing.assert_array_equal, before,
@@ -136,8 +144,8 @@ def test_an_empty_local_latent_has_no_learned_prior(pairs):
                                                u=(0, 0))
   assert set(params['priors']) == {'z', 'v'}
   assert model.priors(params)['u'] is None
-  x, y = (jnp.asarray(a) for a in batch)
-  loss, metrics = train.joint_loss_fn(model, False, 0.1)(
+  x, y = jnp.asarray(batch.images_x), jnp.asarray(batch.images_y)
+  loss, metrics = phases.joint_loss_fn(model, False, 0.1)(
       joint_step_params(params), None, x, y, jax.random.key(2), 0.7, 1.0)
   assert np.isfinite(float(loss)) and float(metrics['kl/u']) == 0.0
 

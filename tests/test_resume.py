@@ -2,6 +2,7 @@
 is refused before anything changes on disk; settings that do not change the
 result may differ; `experiments.evaluate` recomputes the outputs alone."""
 
+import importlib
 import json
 import logging
 import os
@@ -12,9 +13,9 @@ import jax
 import numpy as np
 import pytest
 
-from conftest import launch, tiny
-from experiments import config_checks, data, run
-from wyner_jax import checkpoints, sharding, stack, train
+from conftest import launch, mnist_model, tiny
+from experiments import config_checks, data, run, sources
+from wyner_jax import checkpoints, sharding, stack
 
 
 
@@ -83,16 +84,21 @@ def test_settings_that_do_not_change_the_result_may_differ(workdir):
   with pytest.raises(checkpoints.CheckpointError,
                      match=r'^joint.num_steps is 60 in this config but 40 in the '
                      r'checkpoints \(step 40 of .*/checkpoints/marginal\)'):
-    run.check_checkpoints(config, 784, str(path))
+    run.check_checkpoints(config, data.load(config.data), str(path))
   config.joint.num_steps = 40
-  run.check_checkpoints(config, 784, str(path))  # allowed
+  run.check_checkpoints(config, data.load(config.data), str(path))  # allowed
 
 
 def test_every_config_field_is_either_recorded_or_free_to_change():
-  recorded = set(config_checks.TRAINING_FIELDS) | set(config_checks.MODEL_FIELDS)
+  recorded = (set(config_checks.TRAINING_FIELDS)
+              | set(config_checks.MODEL_FIELDS) | {'data.source'})
   free = set(config_checks.RESUMABLE_FIELDS)
   assert not recorded & free
   assert recorded | free == set(config_checks.KNOWN_FIELDS)
+  # A data source records the fields that change its pairs, of its own.
+  for source in set(sources.SOURCES.values()):
+    module = importlib.import_module(f'experiments.sources.{source}')
+    assert set(module.TRAINING_FIELDS) <= set(module.FIELDS), source
 
 
 def test_fewer_steps_than_saved_is_refused(workdir):
@@ -120,23 +126,22 @@ def test_checkpoints_without_a_record_are_refused(workdir, tmp_path):
 def test_more_joint_steps_continue_from_the_saved_step(tmp_path, caplog):
   # In process throughout: launcher runs are compiled differently (conftest).
   config = tiny(**{'joint.num_steps': 40, 'marginal.num_steps': 0})
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, _ = data.split_pairs(train_images, test_images,
-                                    config.data.pairs_per_class, config.data.seed)
-  model = train.model_from_config(config)
+  paired = data.load(config.data)
+  model = mnist_model(config)
   mesh = sharding.make_mesh(1, jax.devices()[:1])
   specs = [stack.ModelSpec(0.0, 0)]
   longer = str(tmp_path / 'longer')
-  run.train_models(config, model, specs, train_pairs, mesh, longer)
+  train_models = lambda config, workdir: run.train_models(
+      config, model, specs, paired.train, run.training_records(config, paired),
+      mesh, workdir)
+  train_models(config, longer)
   config.joint.num_steps = 50
-  run.check_checkpoints(config, 784, longer)  # more steps are allowed
+  run.check_checkpoints(config, paired, longer)  # more steps are allowed
   with caplog.at_level(logging.INFO):
-    (continued,) = run.train_models(config, model, specs, train_pairs, mesh,
-                                    longer)
+    (continued,) = train_models(config, longer)
   assert 'joint: restored step 40' in caplog.text
   assert checkpoints.saved_steps(os.path.join(longer, 'checkpoints', 'joint'))[0] == 50
-  (straight,) = run.train_models(config, model, specs, train_pairs, mesh,
-                                 str(tmp_path / 'straight'))
+  (straight,) = train_models(config, str(tmp_path / 'straight'))
   for group in ('joint', 'decoders'):  # bitwise: 40 + 10 steps = 50 steps
     jax.tree.map(np.testing.assert_array_equal, continued.state['params'][group],
                  straight.state['params'][group])

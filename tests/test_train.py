@@ -8,15 +8,16 @@ import numpy as np
 import optax
 import pytest
 
+from conftest import add1_pairs, as_tables, mnist_model, wyner_phases
 from configs import gaussian, synthetic
-from experiments import data
-from wyner_jax import checkpoints, latents, sharding, stack, train
+from experiments.sources import images as image_sets
+from wyner_jax import checkpoints, latents, phases, sharding, stack, train
 
 
 @pytest.fixture(scope='module')
 def pairs():
-  train_images, _ = data.load_embedded(test_per_class=100)
-  return data.make_pairs(train_images, 40, seed=0)
+  train_images, _ = image_sets.embedded_mnist(test_per_class=100)
+  return add1_pairs(train_images, 40, seed=0)
 
 
 def tiny_config(**overrides):
@@ -29,7 +30,7 @@ def tiny_config(**overrides):
 
 def fixed_batch(pairs, size, mesh):
   """`size` pairs as the whole data set: every step sees the same batch."""
-  return sharding.place((pairs.x[::12][:size], pairs.y[::12][:size]),
+  return sharding.place(as_tables(pairs.x[::12][:size], pairs.y[::12][:size]),
                         sharding.replicated(mesh))
 
 
@@ -46,7 +47,7 @@ def run_steps(step_fn, state, frozen, batch, num):
   """`num` steps of a one-model stack; the losses as floats."""
   losses = []
   for _ in range(num):
-    state, metrics = step_fn(state, frozen, *batch)
+    state, metrics = step_fn(state, frozen, batch)
     (model,) = stack.members(state, metrics)
     losses.append(float(model.state['loss']))
   return state, losses
@@ -58,8 +59,8 @@ def tiny_variant(pairs, **model_fields):
   config = tiny_config()
   config.model.update(model_fields)
   mesh = sharding.make_mesh()
-  model = train.model_from_config(config)
-  reference = train.model_from_config(tiny_config())
+  model = mnist_model(config)
+  reference = mnist_model(tiny_config())
   return (config, mesh, model, reference, model.init(jax.random.key(0)),
           fixed_batch(pairs, config.batch_size, mesh))
 
@@ -73,9 +74,9 @@ def make_step(loss_fn, config, mesh):
 def _joint_training(pairs, num_steps, config=None):
   config = config or tiny_config()
   mesh = sharding.make_mesh()
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   params = model.init(jax.random.key(0))
-  loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
+  loss_fn = phases.joint_loss_fn(model, False, config.loss.two_eps_sq)
   state = init_state([{'joint': params['joint'],
                         'decoders': params['decoders']}], config, mesh)
   batch = fixed_batch(pairs, config.batch_size, mesh)
@@ -99,13 +100,14 @@ def _marginal_training(trained, num_steps):
   config, mesh, model, params, batch, joint_state, _ = trained
   decoders = joint_state.params['decoders']
   before = jax.tree.map(np.array, decoders)
-  loss_fn = train.marginal_loss_fn(model, False, config.loss.two_eps_sq)
-  state = init_state([params['marginal']], config, mesh)
+  loss_fn = phases.marginal_loss_fn(model, False, config.loss.two_eps_sq)
+  state = init_state([{'marginal': params['marginal']}], config, mesh)
   state, losses = run_steps(make_step(loss_fn, config, mesh), state,
                             {'decoders': decoders}, batch, num_steps)
   jax.tree.map(np.testing.assert_array_equal, before,
                jax.tree.map(np.array, decoders))
-  assert set(state.params) == {'z_x', 'u_x', 'z_y', 'v_y'}  # no decoder inside
+  assert set(state.params) == {'marginal'}  # no decoder inside
+  assert set(state.params['marginal']) == {'z_x', 'u_x', 'z_y', 'v_y'}
   return losses
 
 
@@ -123,21 +125,21 @@ def test_gaussian_latents_train_both_steps(pairs):
   latent = trained[2].latent_z
   assert latent == latents.Gaussian(4)
   encoded = trained[2].encode(trained[3]['joint']['z'], latent,
-                              trained[4][0][:2], trained[4][1][:2])
+                              trained[4].images_x[:2], trained[4].images_y[:2])
   assert encoded.shape == (2, 4, 2)  # mean and log-variance per dimension
   marginal_losses = _marginal_training(trained, 100)
   assert np.mean(marginal_losses[-10:]) < 0.7 * marginal_losses[0], marginal_losses[::10]
 
 
 def _train_joint(config, workdir, pairs, mesh):
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   params = model.init(jax.random.key(0))
-  loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
-  dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
+  phase = wyner_phases(config, model)['joint']
+  dataset = sharding.place(as_tables(pairs.x, pairs.y), sharding.replicated(mesh))
   record = checkpoints.TrainingRecord({'learning_rate': config.learning_rate},
-                                      {}, 784)
+                                      {}, {})
   state, _ = train.train_phase(
-      'joint', config, loss_fn,
+      phase, config,
       stack.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
       None, dataset, [stack.ModelSpec(0.0, 0)],
       jax.random.key_data(jax.random.key(2))[None], mesh, str(workdir), record)
@@ -164,15 +166,16 @@ def test_resumed_run_equals_uninterrupted_bitwise(pairs, tmp_path):
 def test_eight_devices_match_one_device(pairs):
   assert jax.device_count() == 8, 'conftest simulates 8 CPU devices'
   config = tiny_config()
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   params = model.init(jax.random.key(0))
-  loss_fn = train.joint_loss_fn(model, False, config.loss.two_eps_sq)
+  loss_fn = phases.joint_loss_fn(model, False, config.loss.two_eps_sq)
   results = []
   for devices in (jax.devices()[:1], jax.devices()):
     mesh = sharding.make_mesh(devices=devices)
     state = init_state([{'joint': params['joint'],
                           'decoders': params['decoders']}], config, mesh, 3)
-    dataset = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
+    dataset = sharding.place(as_tables(pairs.x, pairs.y),
+                             sharding.replicated(mesh))
     state, losses = run_steps(make_step(loss_fn, config, mesh), state, None,
                               dataset, 5)
     results.append((state, losses))
@@ -198,34 +201,36 @@ def test_train_step_updates_the_donated_state_in_place(pairs, num_models):
   # old ones cost three copies of the parameters a step).
   config = tiny_config()
   mesh = sharding.make_mesh(num_models, jax.devices()[:num_models])
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   params = [model.init(jax.random.key(i)) for i in range(num_models)]
-  state = init_state([p['marginal'] for p in params], config, mesh)
+  state = init_state([{'marginal': p['marginal']} for p in params], config,
+                     mesh)
   frozen = sharding.place(stack.stack([{'decoders': p['decoders']} for p in params]),
                           sharding.stacked(mesh))
-  data_set = sharding.place((pairs.x, pairs.y), sharding.replicated(mesh))
-  step = make_step(train.marginal_loss_fn(model, False, config.loss.two_eps_sq),
+  data_set = sharding.place(as_tables(pairs.x, pairs.y),
+                            sharding.replicated(mesh))
+  step = make_step(phases.marginal_loss_fn(model, False, config.loss.two_eps_sq),
                    config, mesh)
-  compiled = step.lower(state, frozen, *data_set).compile()
+  compiled = step.lower(state, frozen, data_set).compile()
   bytes_per_device = sum(leaf.addressable_shards[0].data.nbytes
                          for leaf in jax.tree.leaves(state))
   assert compiled.memory_analysis().alias_size_in_bytes == bytes_per_device
   copied = re.findall(r'copy\(%state_opt_state\S*?_(mu|nu)_', compiled.as_text())
   assert not copied, f'{len(copied)} Adam moments copied before their update'
-  new_state, _ = step(state, frozen, *data_set)
+  new_state, _ = step(state, frozen, data_set)
   assert all(leaf.is_deleted() for leaf in jax.tree.leaves(state))
   assert not any(leaf.is_deleted() for leaf in jax.tree.leaves(new_state))
 
 
 def test_local_aggregate_kl_adds_its_weighted_term_and_nothing_else(pairs):
   config = tiny_config()
-  model = train.model_from_config(config)
+  model = mnist_model(config)
   params = model.init(jax.random.key(0))
   joint = {'joint': params['joint'], 'decoders': params['decoders']}
   x, y = pairs.x[:16], pairs.y[:16]
   args = (joint, None, x, y, jax.random.key(1), 0.7, 0.0)
-  paper_loss, paper = train.joint_loss_fn(model, False, 1e-4)(*args)
-  loss, metrics = train.joint_loss_fn(model, False, 1e-4, 300.0)(*args)
+  paper_loss, paper = phases.joint_loss_fn(model, False, 1e-4)(*args)
+  loss, metrics = phases.joint_loss_fn(model, False, 1e-4, 300.0)(*args)
   out = model.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
   agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
   agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
@@ -244,15 +249,16 @@ def test_bfloat16_compute_keeps_float32_state_and_a_close_loss(pairs):
   config, mesh, model, float32, params, batch = tiny_variant(
       pairs, dtype='bfloat16')
   step_one = {'joint': params['joint'], 'decoders': params['decoders']}
-  args = (*(jax.numpy.asarray(a) for a in batch), jax.random.key(2), 0.7, 0.0)
-  loss, _ = train.joint_loss_fn(model, False, 0.1)(step_one, None, *args)
-  reference, _ = train.joint_loss_fn(float32, False, 0.1)(step_one, None, *args)
+  args = (*(jax.numpy.asarray(a) for a in (batch.images_x, batch.images_y)),
+          jax.random.key(2), 0.7, 0.0)
+  loss, _ = phases.joint_loss_fn(model, False, 0.1)(step_one, None, *args)
+  reference, _ = phases.joint_loss_fn(float32, False, 0.1)(step_one, None, *args)
   assert loss.dtype == np.float32
   np.testing.assert_allclose(float(loss), float(reference), rtol=2e-2)
   out = model.joint_forward(step_one, *args[:4], False)
   assert {a.dtype for a in out} == {np.dtype(np.float32)}
   state = init_state([step_one], config, mesh)
-  state, losses = run_steps(make_step(train.joint_loss_fn(model, False, 0.1),
+  state, losses = run_steps(make_step(phases.joint_loss_fn(model, False, 0.1),
                                       config, mesh), state, None, batch, 100)
   assert {leaf.dtype for leaf in jax.tree.leaves((state.params, state.opt_state))
           if leaf.dtype.kind == 'f'} == {np.dtype(np.float32)}

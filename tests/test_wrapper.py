@@ -17,11 +17,12 @@ from wyner_jax.model import WynerVAE
 
 def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
   net = autoencoder.ConvAutoencoder(code_size=6)
-  model = WynerVAE(z=(1, 4), u=(1, 3), v=(0, 0), hidden=8, depth=1, data_dim=6)
+  model = WynerVAE(z=(1, 4), u=(1, 3), v=(0, 0), hidden=8, depth=1, x_dim=6,
+                   y_dim=6)
   ae_params = net.init(jax.random.key(0))
   params = model.init(jax.random.key(1))
-  px_model = autoencoder.pixel_model(model, net)
-  px_params = autoencoder.pixel_params(params, ae_params)
+  px_model = autoencoder.pixel_model(model, {'x': net, 'y': net})
+  px_params = autoencoder.pixel_params(params, {'x': ae_params, 'y': ae_params})
   images = jax.random.uniform(jax.random.key(2), (5, 784))
   codes = net.encode(ae_params, images)
   assert codes.shape == (5, 6) and bool(jnp.all((codes > 0) & (codes < 1)))
@@ -31,8 +32,8 @@ def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
   z = model.latent_z.sample_prior(jax.random.key(3), 5)
   u = model.latent_u.sample_prior(jax.random.key(4), 5)
   np.testing.assert_array_equal(
-      px_model.decode(px_params['decoders']['x'], u, z),
-      net.decode(ae_params, model.decode(params['decoders']['x'], u, z)))
+      px_model.decode(px_params['decoders']['x'], u, z, 'x'),
+      net.decode(ae_params, model.decode(params['decoders']['x'], u, z, 'x')))
   # The samplers take the pixel view as they take the model: images out.
   assert sampling.y_given_x(px_model, px_params, jax.random.key(5), images,
                             3).shape == (5, 3, 784)
@@ -49,12 +50,10 @@ def test_the_decoder_upsamples_as_nearest_neighbour_resize(tmp_path, monkeypatch
   # compiled training step the two give bitwise the same autoencoder.
   config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
                    'autoencoder.num_steps': 5})
-  train_images, test_images = data.load_config_images(config.data)
-  train_pairs, _ = data.split_pairs(train_images, test_images,
-                                    config.data.pairs_per_class, config.data.seed)
-  ours = run.train_wrapper(config, train_pairs, str(tmp_path / 'ours')).params
+  paired = data.load(config.data)
+  ours = run.train_wrapper(config, paired, str(tmp_path / 'ours')).params
   monkeypatch.setattr(autoencoder, '_upsample', resize)
-  theirs = run.train_wrapper(config, train_pairs, str(tmp_path / 'resize')).params
+  theirs = run.train_wrapper(config, paired, str(tmp_path / 'resize')).params
   jax.tree.map(np.testing.assert_array_equal, ours, theirs)
 
 

@@ -1,0 +1,138 @@
+"""Your own arrays (configs/paired.py): a known common factor goes into Z and
+not into U, V; a bad file is refused in one line before anything is written."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from configs import paired as paired_config
+from conftest import launch
+from experiments import data, run
+
+CLASSES = 5  # of the common factor c
+STYLES = 4  # of each side's own factor
+
+
+def common_factor_arrays(rng: np.random.Generator, num: int, labelled: bool):
+  """x [num, 12] and y [num, 20]: the class c of each pair and each side's
+  own style s (independent of c and of the other side's), one-hot and
+  scaled, plus small noise."""
+  c = rng.integers(CLASSES, size=num)
+  def side(width):
+    style = rng.integers(STYLES, size=num)
+    values = 0.3 * rng.normal(0.0, 1.0, (num, width)).astype(np.float32)
+    values[:, :CLASSES] += 3.0 * np.eye(CLASSES)[c]
+    values[:, CLASSES:CLASSES + STYLES] += 3.0 * np.eye(STYLES)[style]
+    return values
+  out = {'x': side(12), 'y': side(20)}
+  if labelled:
+    out['label'] = c.astype(np.int64)
+  return out
+
+
+def write_npz(path, labelled=True, **changes):
+  rng = np.random.default_rng(0)
+  train, test = (common_factor_arrays(rng, n, labelled) for n in (2000, 500))
+  arrays = {f'{k}_train': v for k, v in train.items()}
+  arrays.update({f'{k}_test': v for k, v in test.items()})
+  arrays.update(changes)
+  arrays = {k: v for k, v in arrays.items() if v is not None}
+  np.savez(path, **arrays)
+  return str(path)
+
+
+def config_for(path, steps=300):
+  """configs/paired.py:tiny with local latents of the styles' size."""
+  config = paired_config.get_config('tiny')
+  config.data.path = path
+  config.model.u = config.model.v = (1, STYLES)
+  config.log_every_secs = 1e9
+  config.joint.num_steps = config.marginal.num_steps = steps
+  config.checkpoint_every = steps
+  return config
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+  root = tmp_path_factory.mktemp('paired')
+  path = write_npz(root / 'pairs.npz')
+  (result,) = run.train_and_evaluate(config_for(path), str(root / 'run'))
+  return result, root / 'run'
+
+
+def test_the_common_factor_goes_into_z_and_not_into_u_v(trained):
+  result, workdir = trained
+  metrics = result.metrics
+  assert result.test_pairs.x.shape[1] == 12 and result.test_pairs.y.shape[1] == 20
+  # Z carries the class: a probe reads it from z ~ q(z|x), and y decoded from
+  # the encoder's z with a random v has the paired class.
+  assert metrics['eval/latent_probe_accuracy'] > 0.9, metrics
+  assert metrics['eval/accuracy_z_encoded_v_random'] > 0.9, metrics
+  assert metrics['eval/accuracy_y_given_x'] > 0.9, metrics
+  # V does not: with z random and v from the encoder, chance (1/5).
+  assert metrics['eval/accuracy_z_random_v_encoded'] < 0.35, metrics
+  assert 'eval/style_transfer_slant_corr' not in metrics  # no digits here
+  assert 'eval/ae_fd_real' not in metrics  # no images: no ae_ reading
+  for name in ('conditional_generation', 'style_transfer', 'joint_samples'):
+    assert (workdir / 'figures' / f'{name}.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def test_without_labels_a_run_reports_losses_rates_and_samples(tmp_path):
+  path = write_npz(tmp_path / 'unlabelled.npz', labelled=False)
+  (result,) = run.train_and_evaluate(config_for(path, steps=20),
+                                     str(tmp_path / 'run'))
+  metrics = json.loads((tmp_path / 'run' / 'metrics.json').read_text())
+  assert metrics == result.metrics
+  assert {'joint/eval/rec/x', 'joint/eval/rec/y', 'eval/rate_z',
+          'marginal/eval/loss'} <= set(metrics)
+  assert not any('accuracy' in key for key in metrics)
+  assert (tmp_path / 'run' / 'figures' / 'joint_samples.png').exists()
+
+
+BAD = {
+    'missing key': ({'y_test': None}, r'no key y_test; the file needs x_train, '
+                    r'y_train, x_test, y_test'),
+    'mismatched pairs': ({'y_train': np.zeros((1999, 20), np.float32)},
+                         r'y_train has 1999 pairs, x_train 2000'),
+    'misshapen test': ({'x_test': np.zeros((500, 13), np.float32)},
+                       r'x_test has examples of shape \(13,\), x_train of \(12,\)'),
+    'NaN': ({'x_train': np.full((2000, 12), np.nan, np.float32)},
+            r'x_train holds NaN or infinite values'),
+    'text': ({'y_test': np.array(['a'] * 500)}, r'y_test has dtype <U1; use '
+             r'integers or floats'),
+    'object array': ({'x_train': np.array([{'a': 1}] * 2000, dtype=object)},
+                     r'x_train is an object array'),
+    'fractional labels': ({'label_test': np.full(500, 0.5)},
+                          r'label_test has shape \(500,\) and dtype float64'),
+    'one split labelled': ({'label_test': None}, r'label_train without '
+                           r'label_test'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(BAD))
+def test_a_bad_file_is_refused_in_one_line_before_anything_is_written(
+    case, tmp_path):
+  changes, message = BAD[case]
+  if case == 'object array':  # np.savez would pickle it: as a user's file does
+    path = tmp_path / 'bad.npz'
+    write_npz(path, **changes)
+  else:
+    path = write_npz(tmp_path / 'bad.npz', **changes)
+  workdir = tmp_path / 'run'
+  with pytest.raises(data.DataError, match=message) as raised:
+    run.train_and_evaluate(config_for(str(path)), str(workdir))
+  assert '\n' not in str(raised.value)
+  assert not os.listdir(workdir)
+
+
+def test_the_launcher_prints_the_bad_key_in_one_line(tmp_path):
+  path = write_npz(tmp_path / 'bad.npz', y_train=np.zeros((3, 20)))
+  result = launch('experiments.main', '--config=configs/paired.py:tiny',
+                  f'--config.data.path={path}', f'--workdir={tmp_path / "run"}')
+  assert result.returncode == 1, result.stderr[-2000:]
+  lines = [l for l in result.stderr.splitlines() if l.startswith('error:')]
+  assert lines == [f'error: {path}: y_train has 3 pairs, x_train 2000; every '
+                   'key of a split needs one entry per pair'], result.stderr[-2000:]
+  assert not os.listdir(tmp_path / 'run')
