@@ -189,8 +189,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   known = KNOWN_FIELDS | {f'data.{name}' for name in source.FIELDS}
   unknown = sorted(set(field_paths(config)) - known)
   if unknown:
-    raise ConfigError(f'unknown config field {unknown[0]!r} (data.source='
-                      f'{config.data.source!r}); allowed fields: '
+    raise ConfigError(f'unknown config field {unknown[0]!r}; allowed fields: '
                       f'{", ".join(sorted(known))}')
   _int_at_least('seed', config.seed, 0)
   _int_at_least('data.seed', config.data.seed, 0)

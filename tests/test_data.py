@@ -73,7 +73,7 @@ def test_tfds_source_reads_mnist_records():
 
 def test_unprepared_tfds_data_says_how_to_get_it(tmp_path):
   pytest.importorskip('tensorflow_datasets')
-  with pytest.raises(data.DataError, match='download_and_prepare.*source=embedded'):
+  with pytest.raises(data.DataError, match='download_and_prepare.*run offline'):
     data.load(sources.data_config('tfds', tfds_dir=str(tmp_path)))
 
 

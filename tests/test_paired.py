@@ -43,7 +43,7 @@ def write_npz(path, labelled=True, **changes):
   return str(path)
 
 
-def config_for(path, steps=300):
+def config_for(path, steps=20):
   """configs/paired.py:tiny with local latents of the styles' size."""
   config = paired_config.get_config('tiny')
   config.data.path = path
@@ -58,7 +58,8 @@ def config_for(path, steps=300):
 def trained(tmp_path_factory):
   root = tmp_path_factory.mktemp('paired')
   path = write_npz(root / 'pairs.npz')
-  (result,) = run.train_and_evaluate(config_for(path), str(root / 'run'))
+  (result,) = run.train_and_evaluate(config_for(path, steps=600),
+                                     str(root / 'run'))
   return result, root / 'run'
 
 
@@ -71,8 +72,9 @@ def test_the_common_factor_goes_into_z_and_not_into_u_v(trained):
   assert metrics['eval/latent_probe_accuracy'] > 0.9, metrics
   assert metrics['eval/accuracy_z_encoded_v_random'] > 0.9, metrics
   assert metrics['eval/accuracy_y_given_x'] > 0.9, metrics
-  # V does not: with z random and v from the encoder, chance (1/5).
-  assert metrics['eval/accuracy_z_random_v_encoded'] < 0.35, metrics
+  # V does not: with z random and v from the encoder, chance (1/5; measured
+  # 0.19, and 0.34 after 300 steps instead of 600).
+  assert metrics['eval/accuracy_z_random_v_encoded'] < 0.3, metrics
   assert 'eval/style_transfer_slant_corr' not in metrics  # no digits here
   assert 'eval/ae_fd_real' not in metrics  # no images: no ae_ reading
   for name in ('conditional_generation', 'style_transfer', 'joint_samples'):
@@ -81,8 +83,7 @@ def test_the_common_factor_goes_into_z_and_not_into_u_v(trained):
 
 def test_without_labels_a_run_reports_losses_rates_and_samples(tmp_path):
   path = write_npz(tmp_path / 'unlabelled.npz', labelled=False)
-  (result,) = run.train_and_evaluate(config_for(path, steps=20),
-                                     str(tmp_path / 'run'))
+  (result,) = run.train_and_evaluate(config_for(path), str(tmp_path / 'run'))
   metrics = json.loads((tmp_path / 'run' / 'metrics.json').read_text())
   assert metrics == result.metrics
   assert {'joint/eval/rec/x', 'joint/eval/rec/y', 'eval/rate_z',

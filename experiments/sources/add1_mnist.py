@@ -43,8 +43,9 @@ def load_images(data_config) -> tuple[image_sets.ImageSet, image_sets.ImageSet]:
   if data_config.source == 'embedded':
     return image_sets.embedded_mnist(data_config.embedded_test_per_class)
   directory = data_config.tfds_dir or None
-  return (image_sets.tfds_split(data_config.tfds_name, 'train', directory),
-          image_sets.tfds_split(data_config.tfds_name, 'test', directory))
+  return tuple(image_sets.tfds_split(data_config.tfds_name, split, directory,
+                                    data_config.source)
+               for split in ('train', 'test'))
 
 
 def split(images: image_sets.ImageSet, pairs_per_class: int,

@@ -45,15 +45,17 @@ def embedded_mnist(test_per_class: int) -> tuple[ImageSet, ImageSet]:
                    test_ids.astype(np.int64)))
 
 
-def tfds_split(name: str, split: str, data_dir: str | None) -> ImageSet:
+def tfds_split(name: str, split: str, data_dir: str | None,
+               source: str) -> ImageSet:
   """Every record of a prepared tfds image data set (ArrayRecord, read with
-  `tfds.data_source`: no TensorFlow needed), images uint8 [n, H, W, C]."""
+  `tfds.data_source`: no TensorFlow needed), images uint8 [n, H, W, C];
+  `source` is the config's data.source (for the messages)."""
   try:
     import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
   except ModuleNotFoundError as e:
     raise DataError(
-        f'this data source needs the tfds extra ({e.name} is not installed): '
-        'pip install -e ".[tfds]"') from e
+        f'data.source={source!r} needs the tfds extra ({e.name} is not '
+        'installed): pip install -e ".[tfds]"') from e
   try:
     source = tfds.data_source(name, split=split, data_dir=data_dir,
                               download=False)
@@ -64,8 +66,8 @@ def tfds_split(name: str, split: str, data_dir: str | None) -> ImageSet:
         'prepare it once on a machine with internet and TensorFlow: '
         f'python -c "import tensorflow_datasets as tfds; tfds.builder({name!r}, '
         f"data_dir='DIR', file_format='array_record').download_and_prepare()\""
-        ' and pass --config.data.tfds_dir=DIR, or use '
-        '--config.data.source=embedded') from e
+        ' and pass --config.data.tfds_dir=DIR (configs/synthetic.py and '
+        'configs/mnist_poly.py run offline)') from e
   records = [source[i] for i in range(len(source))]
   images = np.stack([np.asarray(r['image'], np.uint8) for r in records])
   labels = np.asarray([int(r['label']) for r in records], np.int32)

@@ -57,8 +57,8 @@ def load(data_config) -> data.PairedData:
   directory = data_config.tfds_dir or None
   splits = {}
   for name in ('train', 'test'):
-    mnist = image_sets.tfds_split('mnist', name, directory)
-    svhn = image_sets.tfds_split('svhn_cropped', name, directory)
+    mnist = image_sets.tfds_split('mnist', name, directory, 'mnist_svhn')
+    svhn = image_sets.tfds_split('svhn_cropped', name, directory, 'mnist_svhn')
     splits[name] = (mnist, svhn)
   seed = data_config.seed
   return data.PairedData(
