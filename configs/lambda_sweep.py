@@ -13,7 +13,7 @@ Variants:
   pixels  the sweep of 0.3.0-0.6.0 on configs/synthetic.py:pixels, six lambdas
         x three seeds, 18 models. There lambda weighs the rate in the units
         of an objective whose reconstruction term has weight
-        1 / (2 eps^2) = 1e4 (method.md §4): the grid is lambda * 2 eps^2 in
+        1 / (2 eps^2) = 1e4 (wyner_jax/losses.py): the grid is lambda * 2 eps^2 in
         {0, 0.1, 0.3, 1, 3, 10}, i.e. lambda in {0, 1e3, 3e3, 1e4, 3e4, 1e5}.
   tiny  four models, seed 0, the tiny network, lambda in {0, 3e4, 1e5, 1e6}
         (tests and smoke runs).

@@ -73,7 +73,7 @@ def default_config() -> ml_collections.ConfigDict:
   config.model.depth = 2  # hidden layers per MLP ("three layers" in the paper)
   # Departs from the paper: encoder logits pass through b * tanh(l / b). With
   # the paper's 2 eps^2 = 1e-4 the unbounded model collapses to the mean image
-  # (method.md §8, docs/method_choices.md). 0 disables it.
+  # (docs/method_choices.md). 0 disables it.
   config.model.logit_bound = 5.0
   # 'conv': the paper's wrapper, a convolutional autoencoder per domain of
   # the data trained first (its own step, autoencoder.num_steps); the Wyner

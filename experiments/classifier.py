@@ -1,4 +1,4 @@
-"""A classifier that judges generated examples of one side (method.md §7).
+"""A classifier that judges generated examples of one side.
 
 An MLP on the flattened examples, trained on the training examples of the
 side's domain with a fixed seed; its own test accuracy is reported next to

@@ -71,10 +71,20 @@ RESUMABLE_FIELDS = (
 
 
 def get_field(config: ml_collections.ConfigDict, path: str):
+  """The value at a dotted path, e.g. 'model.z'."""
   node = config
   for name in path.split('.'):
     node = node[name]
   return node
+
+
+def set_field(config: ml_collections.ConfigDict, path: str, value) -> None:
+  """Sets an existing field at a dotted path; ConfigError if there is none."""
+  parent, _, leaf = path.rpartition('.')
+  node = get_field(config, parent) if parent else config
+  if leaf not in node:
+    raise ConfigError(f'{path!r} is not a config field')
+  node[leaf] = value
 
 
 def data_training_fields(config: ml_collections.ConfigDict) -> dict:

@@ -1,4 +1,4 @@
-"""The application figures of a trained model (method.md §5), written as PNGs."""
+"""The application figures of a trained model (joint, conditional generation and style transfer), written as PNGs."""
 
 import os
 

@@ -117,7 +117,7 @@ def check_checkpoints(config: ml_collections.ConfigDict,
   trained; reads only, so a refused run leaves every file as it was."""
   sections = phase_sections(config, paired)
   for name, record in training_records(config, paired).items():
-    checkpoints.check_resumable(os.path.join(workdir, 'checkpoints', name),
+    checkpoints.check_resumable(checkpoints.phase_directory(workdir, name),
                                 record, config[sections[name]].num_steps)
 
 

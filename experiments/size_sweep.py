@@ -34,6 +34,7 @@ from experiments import run
 from experiments import seeds
 from experiments.config_checks import ConfigError
 from experiments.report import one_per_digit
+from wyner_jax import checkpoints
 
 CONDITION_DIGITS = (2, 7)  # the two inputs shown per setting
 SAMPLES_SHOWN = 6
@@ -56,13 +57,11 @@ def setting_config(config: ml_collections.ConfigDict, value
   out = ml_collections.ConfigDict(config.to_dict())
   out.lambda_sweep.seeds = tuple(config.sweep.seeds)
   for path in config.sweep.fields:
-    node = out
-    *parents, leaf = path.split('.')
-    for name in parents:
-      node = node[name]
-    if leaf not in node:
-      raise ConfigError(f'sweep.fields entry {path!r} is not a config field')
-    node[leaf] = tuple(value)
+    try:
+      config_checks.set_field(out, path, tuple(value))
+    except (ConfigError, KeyError):
+      raise ConfigError(f'sweep.fields entry {path!r} is not a config field'
+                        ) from None
   return out
 
 
@@ -157,27 +156,32 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
 
 def share_autoencoder(first: tuple[ml_collections.ConfigDict, str],
                       config: ml_collections.ConfigDict, run_dir: str) -> bool:
-  """Copies the first setting's trained autoencoder into `run_dir` when
-  `config` would train the same one (model.wrapper set, the same training
-  fields and steps) and `run_dir` has none yet; returns whether it did.
+  """Copies the first setting's trained autoencoders (each wrapper phase's
+  checkpoints: 'autoencoder', or one per side) into `run_dir` when `config`
+  would train the same ones (model.wrapper set, the same training fields
+  and steps) and `run_dir` has none yet; returns whether it did.
 
-  The copy lands under a temporary name and is renamed into place, so an
-  interrupted sweep leaves either the whole checkpoint directory or none.
+  Each copy lands under a temporary name and is renamed into place, so an
+  interrupted sweep leaves either a whole checkpoint directory or none.
   """
   first_config, first_dir = first
   same = (config.model.wrapper != 'none'
           and config.autoencoder.num_steps == first_config.autoencoder.num_steps
           and config_checks.training_fields(config, 'autoencoder')
           == config_checks.training_fields(first_config, 'autoencoder'))
-  source = os.path.join(first_dir, 'checkpoints', 'autoencoder')
-  target = os.path.join(run_dir, 'checkpoints', 'autoencoder')
-  if not same or os.path.exists(target) or not os.path.isdir(source):
+  root = os.path.dirname(checkpoints.phase_directory(first_dir, 'autoencoder'))
+  names = sorted(name for name in (os.listdir(root) if os.path.isdir(root)
+                                   else ())
+                 if name.startswith('autoencoder') and '.' not in name)
+  targets = [checkpoints.phase_directory(run_dir, name) for name in names]
+  if not same or not names or any(os.path.exists(t) for t in targets):
     return False
-  partial = target + '.copying'
-  shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted copy
-  shutil.copytree(source, partial)
-  os.replace(partial, target)
-  logging.info('autoencoder of %s shared with %s', first_dir, run_dir)
+  for name, target in zip(names, targets):
+    partial = target + '.copying'
+    shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted copy
+    shutil.copytree(os.path.join(root, name), partial)
+    os.replace(partial, target)
+  logging.info('autoencoders of %s shared with %s', first_dir, run_dir)
   return True
 
 

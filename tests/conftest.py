@@ -74,14 +74,11 @@ def as_tables(x, y):
 
 def tiny(**fields):
   """configs/synthetic.py:tiny, quiet, with {'a.b': value} fields set."""
+  from experiments import config_checks  # pylint: disable=import-outside-toplevel
   config = synthetic.get_config('tiny')
   config.log_every_secs = 1e9
   for path, value in fields.items():
-    node = config
-    *parents, leaf = path.split('.')
-    for name in parents:
-      node = node[name]
-    node[leaf] = value
+    config_checks.set_field(config, path, value)
   return config
 
 

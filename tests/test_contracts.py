@@ -77,21 +77,6 @@ def test_gaussian_parameters_are_not_taken_for_logits():
     wyner_jax.Gaussian(4).kl(gaussian)
 
 
-def test_the_deprecated_kl_argument_still_computes_the_same_loss():
-  x, x_rec = _data()
-  stats = jax.random.normal(jax.random.key(0), (B, 3, 2))
-  with pytest.warns(DeprecationWarning, match='kl= is deprecated'):
-    old, _ = wyner_jax.joint_loss(stats, stats, stats, x, x_rec, x, x_rec, 0.5,
-                                  1.0, kl=wyner_jax.Gaussian.kl)
-  gaussian = wyner_jax.Gaussian(3)
-  new, _ = wyner_jax.joint_loss(stats, stats, stats, x, x_rec, x, x_rec, 0.5,
-                                1.0, z=gaussian, u=gaussian, v=gaussian)
-  assert float(old) == float(new)
-  with pytest.raises(TypeError, match='not both'):
-    wyner_jax.joint_loss(stats, stats, stats, x, x_rec, x, x_rec, 0.5, 1.0,
-                         z=gaussian, kl=wyner_jax.Gaussian.kl)
-
-
 def identity_decode(local, z):
   return jnp.concatenate([local.reshape(len(local), -1), z.reshape(len(z), -1)], -1)
 

@@ -69,11 +69,6 @@ def test_a_prior_of_another_shape_is_refused():
     wyner_jax.Categorical(2, 5).kl(jnp.zeros((4, 2, 5)), jnp.zeros((4, 2, 5)))
   with pytest.raises(contracts.ShapeError, match='no batch axis'):
     wyner_jax.Gaussian(3).sample_prior(jax.random.key(0), 2, jnp.zeros((3,)))
-  with pytest.raises(TypeError, match='need the latent families'):
-    losses.marginal_side_loss(
-        jnp.zeros((2, 1, 3)), jnp.zeros((2, 1, 3)), jnp.zeros((2, 4)),
-        jnp.zeros((2, 4)), 1.0, kl=latents.kl_to_uniform,
-        prior_z=jnp.zeros((1, 3)))
 
 
 def test_the_kl_gradient_takes_a_learned_prior_to_the_aggregate_posterior():

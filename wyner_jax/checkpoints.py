@@ -1,6 +1,7 @@
-"""Orbax checkpoints, one CheckpointManager per training step.
+"""Orbax checkpoints, one CheckpointManager per training phase.
 
-WORKDIR/checkpoints/joint/ and WORKDIR/checkpoints/marginal/ each hold, per
+WORKDIR/checkpoints/<phase>/ (`phase_directory`: 'joint', 'marginal', the
+wrapper's 'autoencoder' or 'autoencoder_x', 'autoencoder_y') each hold, per
 saved step, `state` (the stacked TrainState pytree), `train_metrics` (JSON:
 the train metrics of the saved step; not `metrics`, a name Orbax reserves and
 parses when it opens the directory) and `record` (JSON: what was trained, see
@@ -24,6 +25,11 @@ import orbax.checkpoint as ocp
 from wyner_jax.errors import WynerError
 
 RECORD = 'record'  # the item of a saved step that holds its TrainingRecord
+
+
+def phase_directory(workdir: str, phase: str) -> str:
+  """WORKDIR/checkpoints/<phase>: where a phase's checkpoints live."""
+  return os.path.join(os.path.abspath(workdir), 'checkpoints', phase)
 
 
 class CheckpointError(WynerError):

@@ -11,7 +11,7 @@ import numbers
 
 import jax
 
-from wyner_jax.errors import WynerError
+from wyner_jax.errors import ArgumentError, WynerError
 
 
 class ShapeError(WynerError, ValueError):
@@ -68,11 +68,11 @@ def check_count(name: str, value: int, minimum: int = 1) -> None:
   """Refuses a count that is not a Python int >= `minimum` (a static size)."""
   if (not isinstance(value, numbers.Integral) or isinstance(value, bool)
       or value < minimum):
-    raise ValueError(f'{name}={value!r} is not allowed; use an int >= {minimum}')
+    raise ArgumentError(f'{name}={value!r} is not allowed; use an int >= {minimum}')
 
 
 def check_positive_number(name: str, value) -> None:
   """Refuses a Python number <= 0; a traced value is the caller's contract
   (there is no host check inside a compiled step)."""
   if isinstance(value, numbers.Real) and not value > 0:
-    raise ValueError(f'{name}={value!r} is not allowed; use a number > 0')
+    raise ArgumentError(f'{name}={value!r} is not allowed; use a number > 0')

@@ -18,3 +18,7 @@ class WynerError(Exception):
 
 class NonFiniteError(WynerError, FloatingPointError):
   """The loss or a gradient became NaN or infinite; nothing was saved for that step."""
+
+
+class ArgumentError(WynerError, ValueError):
+  """A value a function or a model was given is not allowed; says which and what is."""

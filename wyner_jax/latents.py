@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
+from wyner_jax.errors import ArgumentError
 
 
 def compute_dtype(x: jax.Array) -> jnp.dtype:
@@ -235,7 +236,7 @@ def temperature(step: jax.Array | int, initial: float, minimum: float,
   contracts.check_positive_number('initial', initial)
   contracts.check_positive_number('minimum', minimum)
   if isinstance(decay, (int, float)) and not decay >= 0:
-    raise ValueError(f'decay={decay!r} is not allowed; use a number >= 0')
+    raise ArgumentError(f'decay={decay!r} is not allowed; use a number >= 0')
   step = jnp.asarray(step, jnp.result_type(float))
   return jnp.maximum(minimum, initial * jnp.exp(-decay * step))
 
@@ -379,7 +380,7 @@ class Categorical:
                for a in (self.n, self.k))
     if not ints or not ((self.n, self.k) == (0, 0)
                         or (self.n >= 1 and self.k >= 2)):
-      raise ValueError(f'Categorical(n={self.n!r}, k={self.k!r}) is not allowed; '
+      raise ArgumentError(f'Categorical(n={self.n!r}, k={self.k!r}) is not allowed; '
                        'use ints n >= 1 and k >= 2, or (0, 0) for no latent')
 
   @property
@@ -446,7 +447,7 @@ class Gaussian:
 
   def __post_init__(self):
     if not isinstance(self.dim, int) or isinstance(self.dim, bool) or self.dim < 0:
-      raise ValueError(f'Gaussian(dim={self.dim!r}) is not allowed; use an int '
+      raise ArgumentError(f'Gaussian(dim={self.dim!r}) is not allowed; use an int '
                        '>= 1, or 0 for no latent')
 
   @property
@@ -507,5 +508,5 @@ def latent_family(latent_type: str, size: tuple[int, ...]) -> LatentFamily:
     return Categorical(*size)
   if latent_type == 'gaussian':
     return Gaussian(*size)
-  raise ValueError(f'latent_type={latent_type!r} is not allowed; allowed: '
+  raise ArgumentError(f'latent_type={latent_type!r} is not allowed; allowed: '
                    f'{", ".join(LATENT_TYPES)}')

@@ -93,8 +93,8 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
     WynerError: no such model (naming the ones there), or its training is
       not finished.
   """
-  root = os.path.join(os.path.abspath(workdir), 'checkpoints')
-  _, record = _finished_record(os.path.join(root, 'marginal'), 'marginal')
+  _, record = _finished_record(
+      checkpoints.phase_directory(workdir, 'marginal'), 'marginal')
   config = ml_collections.ConfigDict(record['config'])
   x, y = (Side.from_json(record['sides'][s]) for s in ('x', 'y'))
   model = phases.model_from_config(config, x, y)
@@ -103,7 +103,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
   train_metrics = {}
   chosen = None
   for phase in phases.wyner_phases(config, model):
-    directory = os.path.join(root, phase.name)
+    directory = checkpoints.phase_directory(workdir, phase.name)
     step, _ = _finished_record(directory, phase.section)
     members = _restore_members(directory, phase, initial,
                                config.learning_rate, step)
@@ -122,7 +122,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
     wrapped = autoencoder.wrapper_phases(x, y, config.model.code_size)
     autoencoders, autoencoder_params = {}, {}
     for phase_name, part in wrapped.items():
-      directory = os.path.join(root, phase_name)
+      directory = checkpoints.phase_directory(workdir, phase_name)
       step, _ = _finished_record(directory, part.phase.section)
       (member,) = _restore_members(
           directory, part.phase,

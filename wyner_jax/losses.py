@@ -31,53 +31,26 @@ latent's parameters its family's [B, *param_shape]; a mismatch raises
 `wyner_jax.contracts.ShapeError` naming the argument.
 """
 
-from collections.abc import Callable
-import warnings
 
 import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
-from wyner_jax.latents import (Categorical, Gaussian, LatentFamily,
-                               check_params, compute_dtype,
-                               gaussian_kl_to_standard)
+from wyner_jax.errors import ArgumentError
+from wyner_jax.latents import (Categorical, LatentFamily, check_params,
+                               compute_dtype)
 
 Metrics = dict[str, jax.Array]
-KLFn = Callable[[jax.Array], jax.Array]
 
 
-def _mean_kls(kl: KLFn | None, **given) -> list[jax.Array]:
+def _mean_kls(**given) -> list[jax.Array]:
   """Batch-mean KL of each latent, from (name: (params, family | None,
-  prior | None)).
-
-  With `kl` (the deprecated form) it computes every KL; otherwise each
-  latent's family does, defaulting to the categorical of its logits' shape.
-  """
-  families = [family for _, family, _ in given.values()]
-  if kl is not None:
-    if any(f is not None for f in families):
-      raise TypeError('give the latent families (z=, u=, v= / local=) or the '
-                      'deprecated kl=, not both')
-    if any(prior is not None for _, _, prior in given.values()):
-      raise TypeError('learned priors (prior_z=, ...) need the latent families '
-                      '(z=, u=, v= / local=), not the deprecated kl=')
-    warnings.warn('kl= is deprecated; pass the latent families instead, e.g. '
-                  'z=wyner_jax.Gaussian(D), u=wyner_jax.Gaussian(D_u), '
-                  'v=wyner_jax.Gaussian(D_v)', DeprecationWarning, stacklevel=3)
-    if getattr(kl, '__qualname__', '') == 'Gaussian.kl':  # the unbound method
-      kl = lambda p: gaussian_kl_to_standard(p[..., 0], p[..., 1])
-    elif getattr(kl, '__qualname__', '') == 'Categorical.kl':
-      kl = None
+  prior | None)); a family left out is the categorical of its logits' shape."""
   means = []
   for name, (params, family, prior) in given.items():
-    if kl is not None:
-      value = kl(params)
-      contracts.check_trailing(f'kl({name})', value, (), 'one KL per example')
-    else:
-      family = family or _categorical_of(name, params)
-      check_params(name, params, family)
-      value = family.kl(params, prior)
-    means.append(jnp.mean(value))
+    family = family or _categorical_of(name, params)
+    check_params(name, params, family)
+    means.append(jnp.mean(family.kl(params, prior)))
   return means
 
 
@@ -128,8 +101,7 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
                v: LatentFamily | None = None, prior_z: jax.Array | None = None,
                prior_u: jax.Array | None = None,
                prior_v: jax.Array | None = None,
-               two_eps_sq_y: float | None = None,
-               kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
+               two_eps_sq_y: float | None = None) -> tuple[jax.Array, Metrics]:
   """Step-1 objective of the joint model, averaged over the batch.
 
       L1 = (1 + lam) KL(q(z|x,y) || p(z)) + KL(q(u|x,y) || p(u))
@@ -153,7 +125,6 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
     prior_z, prior_u, prior_v: learned prior parameters [*param_shape]
       (module docstring); None: the family's fixed prior.
     two_eps_sq_y: Y's 2 eps^2 > 0; None: `two_eps_sq`.
-    kl: deprecated: one KL function [B, ...] -> [B] for all three latents.
 
   Returns:
     (loss, metrics) with metrics `loss`, `kl/z`, `kl/u`, `kl/v` (nats),
@@ -162,7 +133,7 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
   contracts.batch_size(logits_z=logits_z, logits_u=logits_u, logits_v=logits_v,
                        x=x, x_rec=x_rec, y=y, y_rec=y_rec)
   _check_weights(two_eps_sq, lam, two_eps_sq_y)
-  kl_z, kl_u, kl_v = _mean_kls(kl, logits_z=(logits_z, z, prior_z),
+  kl_z, kl_u, kl_v = _mean_kls(logits_z=(logits_z, z, prior_z),
                                logits_u=(logits_u, u, prior_u),
                                logits_v=(logits_v, v, prior_v))
   rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
@@ -181,8 +152,8 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
                        two_eps_sq: float, *, z: LatentFamily | None = None,
                        local: LatentFamily | None = None,
                        prior_z: jax.Array | None = None,
-                       prior_local: jax.Array | None = None,
-                       kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
+                       prior_local: jax.Array | None = None
+                       ) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of one side, averaged over the batch.
 
       L2x = KL(q(z|x) || p(z)) + KL(q(u|x) || p(u)) + ||x - x(u,z)||^2 / (2 eps^2)
@@ -198,7 +169,6 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
     z, local: keyword-only latent families (module docstring).
     prior_z, prior_local: learned prior parameters (the step-1 ones,
       frozen by the caller); None: the fixed priors.
-    kl: deprecated: one KL function for both latents.
 
   Returns:
     (loss, metrics) with `loss`, `kl/z`, `kl/local`, `rec`: one side has no
@@ -208,7 +178,7 @@ def marginal_side_loss(logits_z: jax.Array, logits_local: jax.Array,
   contracts.batch_size(logits_z=logits_z, logits_local=logits_local,
                        target=target, reconstruction=reconstruction)
   _check_weights(two_eps_sq)
-  kl_z, kl_local = _mean_kls(kl, logits_z=(logits_z, z, prior_z),
+  kl_z, kl_local = _mean_kls(logits_z=(logits_z, z, prior_z),
                              logits_local=(logits_local, local, prior_local))
   rec = jnp.mean(squared_error(target, reconstruction))
   loss = kl_z + kl_local + rec / two_eps_sq
@@ -223,8 +193,8 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
                   prior_z: jax.Array | None = None,
                   prior_u: jax.Array | None = None,
                   prior_v: jax.Array | None = None,
-                  two_eps_sq_y: float | None = None,
-                  kl: KLFn | None = None) -> tuple[jax.Array, Metrics]:
+                  two_eps_sq_y: float | None = None
+                  ) -> tuple[jax.Array, Metrics]:
   """Step-2 objective of both sides, averaged over the batch, the sum of
   `marginal_side_loss` of each side:
 
@@ -245,7 +215,6 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
     prior_z, prior_u, prior_v: learned prior parameters (the step-1 ones,
       frozen by the caller; prior_z serves both sides); None: fixed priors.
     two_eps_sq_y: Y's 2 eps^2 > 0; None: `two_eps_sq`.
-    kl: deprecated: one KL function for all four latents.
 
   Returns:
     (loss, metrics) with `loss`, `kl/z` = KL(q(z|x)) + KL(q(z|y)) (the Z
@@ -258,12 +227,11 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
   _check_weights(two_eps_sq, 0.0, two_eps_sq_y)
   loss_x, side_x = marginal_side_loss(logits_z_x, logits_u, x, x_rec,
                                       two_eps_sq, z=z, local=u,
-                                      prior_z=prior_z, prior_local=prior_u,
-                                      kl=kl)
+                                      prior_z=prior_z, prior_local=prior_u)
   loss_y, side_y = marginal_side_loss(
       logits_z_y, logits_v, y, y_rec,
       two_eps_sq if two_eps_sq_y is None else two_eps_sq_y, z=z, local=v,
-      prior_z=prior_z, prior_local=prior_v, kl=kl)
+      prior_z=prior_z, prior_local=prior_v)
   loss = loss_x + loss_y
   metrics = {'loss': loss, 'kl/z': side_x['kl/z'] + side_y['kl/z'],
              'kl/z_x': side_x['kl/z'], 'kl/z_y': side_y['kl/z'],
@@ -277,4 +245,4 @@ def _check_weights(two_eps_sq, lam=0.0, two_eps_sq_y=None) -> None:
   if two_eps_sq_y is not None:
     contracts.check_positive_number('two_eps_sq_y', two_eps_sq_y)
   if isinstance(lam, (int, float)) and not lam >= 0:
-    raise ValueError(f'lam={lam!r} is not allowed; use a number >= 0')
+    raise ArgumentError(f'lam={lam!r} is not allowed; use a number >= 0')

@@ -31,6 +31,7 @@ import jax.numpy as jnp
 
 from wyner_jax import latents
 from wyner_jax import networks
+from wyner_jax.errors import ArgumentError
 
 Params = dict[str, Any]
 Size = tuple[int, ...]
@@ -101,10 +102,10 @@ class WynerVAE:
 
   def __post_init__(self):
     if self.prior not in PRIORS:
-      raise ValueError(f'prior={self.prior!r} is not allowed; allowed: '
+      raise ArgumentError(f'prior={self.prior!r} is not allowed; allowed: '
                        f'{", ".join(PRIORS)}')
     if self.dtype not in DTYPES:
-      raise ValueError(f'dtype={self.dtype!r} is not allowed; allowed: '
+      raise ArgumentError(f'dtype={self.dtype!r} is not allowed; allowed: '
                        f'{", ".join(DTYPES)}')
 
   @property
@@ -172,7 +173,7 @@ class WynerVAE:
     if self.prior == 'uniform':
       return {'z': None, 'u': None, 'v': None}
     if 'priors' not in params:
-      raise KeyError("prior='learned' needs the 'priors' group in params; "
+      raise ArgumentError("prior='learned' needs the 'priors' group in params; "
                      f'got groups {sorted(params)}')
     return {name: params['priors'].get(name) for name in ('z', 'u', 'v')}
 

@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from wyner_jax import sharding
+from wyner_jax.errors import ArgumentError
 
 
 def model_name(lam: float, seed: int) -> str:
@@ -82,5 +83,5 @@ def current_step(state: Any) -> int:
   """The step of a stacked state: every model of a stack is at the same step."""
   steps = np.unique(sharding.to_host(state.step))
   if len(steps) != 1:
-    raise ValueError(f'the models of a stack are at different steps {steps}')
+    raise ArgumentError(f'the models of a stack are at different steps {steps}')
   return int(steps[0])

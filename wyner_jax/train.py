@@ -38,7 +38,8 @@ from wyner_jax import latents
 from wyner_jax import preemption
 from wyner_jax import sharding
 from wyner_jax import stack
-from wyner_jax.checkpoints import CheckpointError, PhaseCheckpoints, TrainingRecord
+from wyner_jax.checkpoints import (CheckpointError, PhaseCheckpoints,
+                                   TrainingRecord, phase_directory)
 from wyner_jax.errors import NonFiniteError
 from wyner_jax.model import Params
 from wyner_jax.phases import LossFn, Phase
@@ -330,8 +331,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
   num_steps = config[phase.section].num_steps
   optimizer = optax.adam(config.learning_rate)
   state = init_state(params, specs, keys, optimizer, mesh)
-  checkpoints = PhaseCheckpoints(os.path.join(workdir, 'checkpoints',
-                                              phase.name), record)
+  checkpoints = PhaseCheckpoints(phase_directory(workdir, phase.name), record)
   try:
     metrics: dict[str, np.ndarray] = {}
     latest = None

@@ -1,4 +1,4 @@
-"""Add-1 MNIST (method.md §6): the poster's "synthetic" pairs.
+"""Add-1 MNIST: the poster's "synthetic" pairs.
 
 A pair (x, y) has label(y) = (label(x) + 1) mod 10, so X and Y share only the
 label. For each label l the images of label l (for X) and of label l+1 (for
