@@ -229,6 +229,16 @@ def joint_coherence(predicted_x: np.ndarray, predicted_y: np.ndarray,
                        == predicted_y))
 
 
+@functools.partial(jax.jit, static_argnames=('model', 'name'))
+def _joint_posterior(model: WynerVAE, params: Params, x: jax.Array,
+                     y: jax.Array, name: str) -> tuple[jax.Array, jax.Array]:
+  """(parameters of q(name|x,y) [B, ...], mean KL to its prior)."""
+  latent = {'z': model.latent_z, 'u': model.latent_u, 'v': model.latent_v}[name]
+  latent_params = model.encode(params['joint'][name], latent, x, y)
+  return latent_params, jnp.mean(latent.kl(latent_params,
+                                           model.priors(params)[name]))
+
+
 def rates(model: WynerVAE, params: Params, pairs: data.PairSet
           ) -> dict[str, float]:
   """rate_z, _u, _v (nats), their maxima and code entropies on the test pairs."""
@@ -236,9 +246,8 @@ def rates(model: WynerVAE, params: Params, pairs: data.PairSet
   x, y = jnp.asarray(pairs.x), jnp.asarray(pairs.y)
   for name, latent in (('z', model.latent_z), ('u', model.latent_u),
                        ('v', model.latent_v)):
-    latent_params = model.encode(params['joint'][name], latent, x, y)
-    out[f'eval/rate_{name}'] = float(jnp.mean(
-        latent.kl(latent_params, model.priors(params)[name])))
+    latent_params, rate = _joint_posterior(model, params, x, y, name)
+    out[f'eval/rate_{name}'] = float(rate)
     if latent.max_rate is not None:  # Gaussian rates are unbounded
       out[f'eval/rate_{name}_max'] = latent.max_rate
       out[f'eval/code_entropy_{name}'] = code_entropy(np.asarray(latent_params))
@@ -393,6 +402,14 @@ def frechet_distances(real: dict[str, tuple[np.ndarray, np.ndarray]],
   return out
 
 
+@functools.partial(jax.jit, static_argnames='model')
+def _sample_z_given_x(model: WynerVAE, params: Params, rng: jax.Array,
+                      x: jax.Array) -> jax.Array:
+  """z ~ q(z|x), exact samples (one-hots for categorical latents)."""
+  latent = model.latent_z
+  return latent.sample(rng, model.encode(params['marginal']['z_x'], latent, x))
+
+
 def latent_probe_accuracy(model: WynerVAE, params: Params, train: data.PairSet,
                           test: data.PairSet, rng: jax.Array) -> float:
   """Test accuracy of a logistic regression from z ~ q(z|x) (one-hot for
@@ -400,9 +417,8 @@ def latent_probe_accuracy(model: WynerVAE, params: Params, train: data.PairSet,
   key_train, key_test = jax.random.split(rng)
 
   def codes(key, x):
-    latent = model.latent_z
-    z_params = model.encode(params['marginal']['z_x'], latent, jnp.asarray(x))
-    return np.asarray(latent.sample(key, z_params)).reshape(len(x), -1)
+    return np.asarray(_sample_z_given_x(model, params, key,
+                                        jnp.asarray(x))).reshape(len(x), -1)
 
   # Imported here: scikit-learn takes 1 s to import, and every launcher
   # start (a refused rerun too) would pay it.

@@ -1,15 +1,17 @@
-"""Runs on data whose sides differ in shape: the offline two-shape pair and
-MNIST-SVHN (on tfds's mock data), wrapped in one autoencoder per side,
-through both Wyner phases to every output; and a model loaded alone."""
+"""A run on data whose sides differ in shape: MNIST-SVHN on tfds's mock
+data, wrapped in one autoencoder per side, through both Wyner phases to
+every output; and a model of it loaded alone. (The offline two-shape pair's
+data: tests/test_data.py; its measured run: docs/results.md.)"""
 
 import json
+import subprocess
+import sys
 
 import jax
 import numpy as np
 import pytest
 
-from configs import mnist_poly, mnist_svhn
-from experiments import run
+from conftest import REPO, env
 from wyner_jax import autoencoder, sampling
 from wyner_jax.loading import load_model
 
@@ -27,49 +29,47 @@ def quick(config):
   return config
 
 
-def assert_every_output(workdir, result, shapes):
+def assert_every_output(workdir):
   for name in OUTPUTS:
     assert (workdir / name).stat().st_size > 0, name
   assert sorted(p.name for p in (workdir / 'checkpoints').iterdir()) == [
       'autoencoder_x', 'autoencoder_y', 'joint', 'marginal']
   metrics = json.loads((workdir / 'metrics.json').read_text())
-  assert metrics == result.metrics
   for name in ('eval/accuracy_y_given_x', 'eval/accuracy_x_given_y',
                'eval/joint_coherence', 'eval/fd_y_given_x', 'eval/fd_x_given_y',
                'eval/fd_real', 'eval/fd_real_x', 'eval/autoencoder_rec_y',
-               'eval/style_transfer_slant_corr', 'joint/eval/rec/y'):
-    assert np.isfinite(metrics[name]) or 'corr' in name, name
-  # Each side is generated in its own shape, through its own autoencoder.
-  x = result.test_pairs.x[:3]
-  y = sampling.y_given_x(result.model, result.params, jax.random.key(0), x, 2)
-  assert y.shape == (3, 2, int(np.prod(shapes[1])))
-  x_back = sampling.x_given_y(result.model, result.params, jax.random.key(1),
-                              result.test_pairs.y[:3], 2)
-  assert x_back.shape == (3, 2, int(np.prod(shapes[0])))
+               'joint/eval/rec/y', 'marginal/eval/rec/y'):
+    assert np.isfinite(metrics[name]), name
+  assert 'eval/style_transfer_slant_corr' in metrics  # X is gray digits
   return metrics
 
 
-def test_the_offline_two_shape_pair_runs_to_every_output(tmp_path):
-  config = quick(mnist_poly.get_config('tiny'))
-  (result,) = run.train_and_evaluate(config, str(tmp_path))
-  metrics = assert_every_output(tmp_path, result, ((28, 28, 1), (28, 28, 3)))
-  assert {'classifier/test_accuracy_mnist',
-          'classifier/test_accuracy_polymnist'} <= set(metrics)
-  # A model of the workdir loaded alone samples as it did inside the run.
-  trained = load_model(str(tmp_path))
-  assert isinstance(trained.model, autoencoder.PixelWynerVAE)
-  assert [side.shape for side in trained.sides] == [(28, 28, 1), (28, 28, 3)]
-  key, x = jax.random.key(3), result.test_pairs.x[:4]
-  np.testing.assert_allclose(
-      sampling.y_given_x(trained.model, trained.params, key, x, 2),
-      sampling.y_given_x(result.model, result.params, key, x, 2), atol=1e-6)
-
-
 def test_mnist_svhn_on_mock_data_runs_to_every_output(tmp_path):
-  tfds = pytest.importorskip('tensorflow_datasets')
-  config = quick(mnist_svhn.get_config('tiny'))
-  with tfds.testing.mock_data(num_examples=120):
-    (result,) = run.train_and_evaluate(config, str(tmp_path))
-  metrics = assert_every_output(tmp_path, result, ((28, 28, 1), (32, 32, 3)))
+  pytest.importorskip('tensorflow_datasets')
+  # A launcher process (compiled as the launchers' tests are, conftest) with
+  # tfds's mock data in place of the real data sets.
+  code = (
+      'import sys; import tensorflow_datasets as tfds; '
+      'from configs import mnist_svhn; from experiments import run; '
+      'sys.path.insert(0, "tests"); from test_two_shapes import quick; '
+      'config = quick(mnist_svhn.get_config("tiny")); '
+      'with_mock = tfds.testing.mock_data(num_examples=120); '
+      f'with_mock.__enter__(); run.train_and_evaluate(config, "{tmp_path}")')
+  result = subprocess.run([sys.executable, '-c', code], cwd=REPO, env=env(),
+                          capture_output=True, text=True, timeout=300)
+  assert result.returncode == 0, result.stderr[-3000:]
+  metrics = assert_every_output(tmp_path)
   assert {'classifier/test_accuracy_mnist',
           'classifier/test_accuracy_svhn'} <= set(metrics)
+  # A model of the workdir loaded alone: each side in its own shape, through
+  # its own autoencoder.
+  trained = load_model(str(tmp_path))
+  assert isinstance(trained.model, autoencoder.PixelWynerVAE)
+  assert [side.shape for side in trained.sides] == [(28, 28, 1), (32, 32, 3)]
+  x = np.random.default_rng(0).uniform(size=(3, 784)).astype(np.float32)
+  y = sampling.y_given_x(trained.model, trained.params, jax.random.key(0), x, 2)
+  assert y.shape == (3, 2, 32 * 32 * 3)
+  assert 0.0 <= float(y.min()) and float(y.max()) <= 1.0
+  x_back = sampling.x_given_y(trained.model, trained.params, jax.random.key(1),
+                              np.asarray(y[:, 0]), 2)
+  assert x_back.shape == (3, 2, 784)
