@@ -70,9 +70,10 @@ class JaxAutoencoderStep:
 
 def main(argv):
   del argv
-  import torch  # pylint: disable=import-outside-toplevel
-  from benchmarks import torch_wyner  # pylint: disable=import-outside-toplevel
-  torch.set_num_threads(os.cpu_count())  # XLA:CPU uses every core as well
+  if {'torch', 'torch_compile'} & set(_FRAMEWORKS.value):
+    import torch  # pylint: disable=import-outside-toplevel
+    from benchmarks import torch_wyner  # pylint: disable=import-outside-toplevel
+    torch.set_num_threads(os.cpu_count())  # XLA:CPU uses every core as well
   config, _, train_pairs = common.setup('default')
   config.batch_size = _BATCH.value
   steps = {}

@@ -11,9 +11,8 @@ synthetic.py's tiny network; otherwise it builds on synthetic.py:pixels.
 Two settings differ from synthetic.py, because a Gaussian latent's KL is not
 capped at N log K: what keeps the label out of U and V is the KL's weight, not
 the latents' size. With the paper's 2 eps^2 = 1e-4 and 8-dimensional locals,
-every latent carried the label (measured, default network: y given x accuracy
-0.36; z random, v encoded 0.53, i.e. V carried it); with 2 eps^2 = 1 and
-2-dimensional locals (below): 0.73 and 0.12 (docs/results.md).
+every latent carried the label (V too); with 2 eps^2 = 1 and 2-dimensional
+locals (below) only Z did (docs/results.md).
 """
 
 from configs import synthetic
@@ -31,7 +30,6 @@ def get_config(arg: str | None = None):
   config.loss.two_eps_sq = 1.0  # reconstruction weight 1 / (2 eps^2) = 1
   # lambda 0, not synthetic.py's 3e4: at 2 eps^2 = 1 that would price Z's
   # nats 3e4 times U's and empty it. 0.5 moves the style from Z into U and
-  # V (slant correlation 0.80 +- 0.05 from 0.59 +- 0.25) but costs label
-  # accuracy (0.66 from 0.78); docs/method_choices.md, 3 seeds each.
+  # V but costs label accuracy (docs/method_choices.md).
   config.loss.lam = 0.0
   return config

@@ -17,6 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from experiments.data import in_chunks
+
 FEATURES = 256
 
 
@@ -43,23 +45,16 @@ def logits_and_features(params, images: jax.Array, num_classes: int):
   return Classifier(num_classes).apply(params, images)
 
 
-def _chunked(classifier: TrainedClassifier, images: np.ndarray, which: int,
-             chunk: int = 4096) -> list[np.ndarray]:
-  return [np.asarray(logits_and_features(
-      classifier.params, jnp.asarray(images[i:i + chunk]),
-      classifier.num_classes)[which]) for i in range(0, len(images), chunk)]
-
-
 def predict(classifier: TrainedClassifier, images: np.ndarray) -> np.ndarray:
   """Predicted labels [B] of [B, D] rows."""
-  out = [logits.argmax(-1) for logits in _chunked(classifier, images, 0)]
-  return np.concatenate(out) if out else np.zeros((0,), np.int32)
+  return in_chunks(lambda rows: logits_and_features(
+      classifier.params, rows, classifier.num_classes)[0].argmax(-1), images)
 
 
 def features(classifier: TrainedClassifier, images: np.ndarray) -> np.ndarray:
   """Penultimate-layer features [B, 256] of [B, D] rows."""
-  out = _chunked(classifier, images, 1)
-  return np.concatenate(out) if out else np.zeros((0, FEATURES), np.float32)
+  return in_chunks(lambda rows: logits_and_features(
+      classifier.params, rows, classifier.num_classes)[1], images)
 
 
 def train_classifier(train_images: np.ndarray, train_labels: np.ndarray,

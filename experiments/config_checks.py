@@ -18,25 +18,6 @@ class ConfigError(WynerError, ValueError):
   """A config field holds a value that is not allowed; the message says which."""
 
 
-# Every field a run reads besides the data source's own (`data.*`, its
-# FIELDS). Anything else in a config is a typo or a leftover.
-KNOWN_FIELDS = frozenset({
-    'seed', 'data.source',
-    'model.z', 'model.u', 'model.v', 'model.hidden', 'model.depth',
-    'model.logit_bound', 'model.latent_type', 'model.local_type',
-    'model.wrapper', 'model.code_size', 'model.prior', 'model.dtype',
-    'autoencoder.num_steps',
-    'loss.lam', 'loss.two_eps_sq', 'loss.y_weight', 'loss.local_aggregate_kl',
-    'tau.initial', 'tau.minimum', 'tau.decay', 'tau.hard',
-    'joint.num_steps', 'marginal.num_steps',
-    'lambda_sweep.lams', 'lambda_sweep.seeds', 'lambda_sweep.sweep_devices',
-    'batch_size', 'learning_rate', 'checkpoint_every', 'log_every_secs',
-    'eval.classifier_steps', 'eval.classifier_dir', 'eval.autoencoder_steps',
-    # latent-size sweeps (experiments/size_sweep.py)
-    'sweep.fields', 'sweep.settings', 'sweep.seeds',
-})
-
-
 # The fields that determine what a run trains, besides the data source's
 # (its TRAINING_FIELDS) and each model's lambda and seed (`training_fields`).
 # A workdir's checkpoints record their values; a rerun into it with another
@@ -68,6 +49,13 @@ RESUMABLE_FIELDS = (
     # a latent-size sweep sets model.* and lambda_sweep.seeds per run
     'sweep.fields', 'sweep.settings', 'sweep.seeds',
 )
+
+
+# Every field a run reads besides the data source's own (`data.*`, its
+# FIELDS): each either determines what is trained or may change between runs
+# of a workdir. Anything else in a config is a typo or a leftover.
+KNOWN_FIELDS = frozenset(TRAINING_FIELDS + MODEL_FIELDS + RESUMABLE_FIELDS
+                         + ('data.source',))
 
 
 def get_field(config: ml_collections.ConfigDict, path: str):
@@ -203,9 +191,6 @@ def validate(config: ml_collections.ConfigDict) -> None:
                       f'{", ".join(sorted(known))}')
   _int_at_least('seed', config.seed, 0)
   _int_at_least('data.seed', config.data.seed, 0)
-  if 'pairs_per_class' in source.FIELDS:
-    _int_at_least('data.pairs_per_class', config.data.pairs_per_class,
-                  0 if config.data.source == 'mnist_svhn' else 1)
   try:
     source.check(config.data)
   except WynerError as e:

@@ -119,6 +119,13 @@ class PairedData(NamedTuple):
     return images, np.concatenate([labels for _, labels in tables])
 
 
+def in_chunks(fn, rows: np.ndarray, chunk: int = 4096) -> np.ndarray:
+  """fn (a jitted function of [B, ...] -> [B, ...]) over `rows` in chunks of
+  at most `chunk`, as one numpy array: bounds the memory of big sets."""
+  parts = [np.asarray(fn(rows[i:i + chunk])) for i in range(0, len(rows), chunk)]
+  return np.concatenate(parts)
+
+
 def apply_rule(rule: str, labels: np.ndarray, num_classes: int) -> np.ndarray:
   """label_y of pairs whose x has `labels`, under `rule`."""
   if rule == 'same':

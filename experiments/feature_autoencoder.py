@@ -17,6 +17,7 @@ import numpy as np
 import optax
 from flax import serialization
 
+from experiments.data import in_chunks
 from wyner_jax import autoencoder
 from wyner_jax import losses
 
@@ -75,8 +76,5 @@ def load_or_train(directory: str, train_images: np.ndarray,
 def feature_fn(params: dict, shape: tuple[int, int, int]):
   """images [B, H*W*C] -> [B, CODE_SIZE] codes, in chunks, as numpy."""
   encode = jax.jit(autoencoder.ConvAutoencoder(CODE_SIZE, shape).encode)
-  def features(images: np.ndarray) -> np.ndarray:
-    images = np.asarray(images)
-    return np.concatenate([np.asarray(encode(params, images[i:i + 4096]))
-                           for i in range(0, len(images), 4096)])
-  return features
+  return lambda images: in_chunks(lambda rows: encode(params, rows),
+                                  np.asarray(images))

@@ -141,10 +141,8 @@ class Wrapper(NamedTuple):
     both sides share is encoded once)."""
     def of(side, images):
       encode = jax.jit(self.autoencoders[side].encode)
-      rows = data.as_float(images)
-      return np.concatenate([np.asarray(encode(self.params[side],
-                                               rows[i:i + 1000]))
-                             for i in range(0, len(rows), 1000)])
+      return data.in_chunks(lambda rows: encode(self.params[side], rows),
+                            data.as_float(images), chunk=1000)
     codes_x = of('x', split.images_x)
     shared = (split.images_y is split.images_x
               and self.autoencoders['x'] is self.autoencoders['y'])

@@ -148,9 +148,9 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
 
   # On a CPU with the models on one device row, the models' gradients are
   # computed one after the other inside the program (lax.map) rather than
-  # vmapped: 8 models' steps took 3-6% less time so on 2 cores, in
-  # alternation (docs/performance.md §4). Accelerators, where the vmapped
-  # models fill the card, and meshes that split the models over devices vmap.
+  # vmapped, which was faster there (docs/performance.md §4). Accelerators,
+  # where the vmapped models fill the card, and meshes that split the
+  # models over devices vmap.
   one_after_another = (mesh.devices.flat[0].platform == 'cpu'
                        and mesh.shape['sweep'] == 1)
 
@@ -161,21 +161,21 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
     elif state.lam.shape[0] > 1:
       grads, metrics = stacked_gradients(state, frozen, tables)
     else:
-      # One model: take its gradient unbatched. The vmap over one model ran
-      # the default model's step 20% slower on XLA:CPU (41 vs 34.5 ms).
+      # One model: take its gradient unbatched; a vmap over one model ran
+      # slower on XLA:CPU (docs/performance.md).
       first = lambda tree: jax.tree.map(lambda leaf: leaf[0], tree)
       grads, metrics = model_gradients(first(state), first(frozen), tables)
       grads, metrics = jax.tree.map(lambda leaf: leaf[None], (grads, metrics))
     # The update runs on the stacked arrays, as stored: updating unstacked
     # views made XLA:CPU recompute the new moments inside the parameter
     # update from the old ones, so the donated state could not be updated in
-    # place (it copied p, m and v, 57 MB a step for the default model).
+    # place (it copied the parameters and both moments every step).
     return stacked_apply(state, grads), metrics
 
   stacked = sharding.stacked(mesh)
-  # The state is donated: parameters and Adam moments are updated in place
-  # (2 CPU cores, benchmarks/donation.py: 1.04-1.11x faster at batch 64-128,
-  # 0.95-0.97x at 1024; the state's memory is needed once, not twice).
+  # The state is donated: parameters and Adam moments are updated in place,
+  # so the state's memory is needed once, not twice (benchmarks/donation.py
+  # times it).
   return jax.jit(step, out_shardings=(stacked, stacked), donate_argnums=(0,))
 
 

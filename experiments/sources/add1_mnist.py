@@ -31,6 +31,10 @@ SIDE = data.Side((28, 28, 1), 'mnist', bounded=True, digits=True)
 
 
 def check(data_config) -> None:
+  value = data_config.pairs_per_class
+  if not (isinstance(value, int) and value >= 1):
+    raise data.DataError(f'data.pairs_per_class={value!r} is not allowed; use '
+                         'an integer >= 1')
   test_per_class = data_config.embedded_test_per_class
   if not (isinstance(test_per_class, int) and 1 <= test_per_class <= 499):
     raise data.DataError(
