@@ -20,9 +20,7 @@ VARIANTS = ('tiny',)
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  if arg not in (None, *VARIANTS):
-    raise ValueError(f'unknown variant {arg!r} of configs/mnist_poly.py; '
-                     f'allowed: {", ".join(map(repr, VARIANTS))} or none')
+  synthetic.check_variant('configs/mnist_poly.py', arg, VARIANTS)
   config = synthetic.default_config()
   config.data = data_config('mnist_poly')
   if arg == 'tiny':

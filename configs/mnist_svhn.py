@@ -26,9 +26,7 @@ VARIANTS = ('tiny',)
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  if arg not in (None, *VARIANTS):
-    raise ValueError(f'unknown variant {arg!r} of configs/mnist_svhn.py; '
-                     f'allowed: {", ".join(map(repr, VARIANTS))} or none')
+  synthetic.check_variant('configs/mnist_svhn.py', arg, VARIANTS)
   config = synthetic.default_config()
   config.data = data_config('mnist_svhn')
   # An epoch of 1.7 million pairs is 13,000 steps of 128: the default's

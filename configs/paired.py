@@ -26,9 +26,7 @@ VARIANTS = ('tiny',)
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  if arg not in (None, *VARIANTS):
-    raise ValueError(f'unknown variant {arg!r} of configs/paired.py; '
-                     f'allowed: {", ".join(map(repr, VARIANTS))} or none')
+  synthetic.check_variant('configs/paired.py', arg, VARIANTS)
   config = synthetic.default_config()
   config.data = data_config('paired')
   config.model.wrapper = 'none'

@@ -32,10 +32,15 @@ from experiments.sources import data_config
 VARIANTS = ('pixels', 'tiny', 'tfds')
 
 
+def check_variant(path: str, arg: str | None, variants: tuple[str, ...]) -> None:
+  """Refuses a variant `arg` the config file at `path` does not have."""
+  if arg not in (None, *variants):
+    raise ValueError(f'unknown variant {arg!r} of {path}; allowed: '
+                     f'{", ".join(map(repr, variants))} or none')
+
+
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  if arg not in (None, *VARIANTS):
-    raise ValueError(f'unknown variant {arg!r} of configs/synthetic.py; '
-                     f'allowed: {", ".join(map(repr, VARIANTS))} or none')
+  check_variant('configs/synthetic.py', arg, VARIANTS)
   if arg == 'pixels':
     return pixels_config()
   if arg == 'tiny':

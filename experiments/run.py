@@ -106,8 +106,11 @@ def training_records(config: ml_collections.ConfigDict,
   config and the data's sides."""
   whole = json.loads(config.to_json())
   sides = {'x': paired.x.to_json(), 'y': paired.y.to_json()}
+  # The data themselves, beside the fields that name them: a file changed
+  # under the same data.path must not resume checkpoints of the old one.
   return {name: checkpoints.TrainingRecord(
-      config_checks.training_fields(config, section), whole, sides)
+      config_checks.training_fields(config, section), whole, sides,
+      paired.digest())
           for name, section in phase_sections(config, paired).items()}
 
 
@@ -207,12 +210,6 @@ def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
                              'train_metrics': train_metrics})
 
 
-def data_digest(config: ml_collections.ConfigDict) -> str:
-  """Eight hex digits naming the data a run's judges are trained on."""
-  fields = config_checks.data_training_fields(config)
-  return f'{zlib.crc32(json.dumps(fields, sort_keys=True).encode()):08x}'
-
-
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                        may_train: bool = True) -> list[RunResult]:
   """Trains every model of `config` (resuming or skipping finished steps),
@@ -261,7 +258,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   cache = config.eval.classifier_dir or os.path.join(workdir, 'classifier')
   run_judges = judges.load_or_train(
-      paired, os.path.join(cache, f'{config.data.source}-{data_digest(config)}'),
+      paired, os.path.join(cache, f'{config.data.source}-{paired.digest()}'),
       config.data.seed, config.eval.classifier_steps,
       config.eval.autoencoder_steps)
   test_pairs, test_codes = paired.test.pairs(), test_split.pairs()

@@ -10,6 +10,7 @@ import pytest
 from configs import paired as paired_config
 from conftest import launch
 from experiments import data, run
+from wyner_jax import checkpoints
 
 CLASSES = 5  # of the common factor c
 STYLES = 4  # of each side's own factor
@@ -96,6 +97,13 @@ def test_without_labels_a_run_reports_losses_rates_and_samples(tmp_path):
           'marginal/eval/loss'} <= set(metrics)
   assert not any('accuracy' in key for key in metrics)
   assert (tmp_path / 'run' / 'figures' / 'joint_samples.png').exists()
+  # Other arrays under the same path: the checkpoints are refused, not resumed.
+  write_npz(tmp_path / 'unlabelled.npz', labelled=False,
+            x_test=np.zeros((500, 12), np.float32))
+  with pytest.raises(checkpoints.CheckpointError,
+                     match=r'^the data differ from those step 20 of .* was '
+                     r'trained on \(checksum'):
+    run.train_and_evaluate(config_for(path), str(tmp_path / 'run'))
 
 
 BAD = {

@@ -49,10 +49,14 @@ class TrainingRecord(NamedTuple):
       trained model back; not compared).
     sides: {'x': ..., 'y': ...}: `wyner_jax.sides.Side.to_json` of the data's
       two sides (what the model is rebuilt for).
+    digest: a checksum of the data trained on (''  : none); compared after
+      the fields, so that data changed under the same settings (a file
+      rewritten at the same path) are refused too.
   """
   fields: dict[str, Any]
   config: dict[str, Any]
   sides: dict[str, Any]
+  digest: str = ''
 
   def to_json(self) -> dict[str, Any]:
     # Through JSON once, so that tuples compare equal to the saved lists.
@@ -243,6 +247,11 @@ def check_record(directory: str, step: int, saved: dict[str, Any],
   if mismatch:
     raise CheckpointError(
         f'{mismatch} (step {step} of {directory}); {_afresh(directory)}')
+  if saved.get('digest', '') != record.digest:
+    raise CheckpointError(
+        f'the data differ from those step {step} of {directory} was trained '
+        f'on (checksum {record.digest} here, {saved.get("digest")!r} there: '
+        f'was a data file rewritten?); {_afresh(directory)}')
 
 
 def check_resumable(directory: str, record: TrainingRecord,

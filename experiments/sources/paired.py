@@ -22,7 +22,7 @@ from experiments import data
 
 FIELDS = {
     'path': '',  # the .npz file
-    'seed': 0,  # unused by this source (the pairs are the file's)
+    'seed': 0,  # the judges' training seed (the pairs are the file's)
 }
 TRAINING_FIELDS = ('path',)
 REQUIRED = ('x_train', 'y_train', 'x_test', 'y_test')
