@@ -8,7 +8,6 @@ config.lambda_sweep:
 With both lists empty the run trains a single model.
 """
 
-import json
 import os
 
 import ml_collections
@@ -61,12 +60,8 @@ def by_lambda(rows: list[dict]) -> list[dict]:
 def markdown_table(entries: list[dict]) -> str:
   """One row per lambda: its seeds and the main metrics as mean ± std over
   them (rates in nats)."""
-  lines = ['| λ | seeds | ' + ' | '.join(n for n, _ in TABLE_COLUMNS) + ' |',
-           '|---' * (len(TABLE_COLUMNS) + 2) + '|']
-  for entry in entries:
-    cells = ' | '.join(seeds.mean_std(entry, key) for _, key in TABLE_COLUMNS)
-    lines.append(f'| {entry["lam"]:g} | {seeds.seed_list(entry)} | {cells} |')
-  return '\n'.join(lines) + '\n'
+  return seeds.markdown_table(entries, 'λ', lambda e: f'{e["lam"]:g}',
+                              TABLE_COLUMNS)
 
 
 def write_results(workdir: str, rows: list[dict]) -> list[str]:
@@ -76,12 +71,8 @@ def write_results(workdir: str, rows: list[dict]) -> list[str]:
   Args:
     rows: one per model: 'lam', 'seed', 'name' and its metrics.
   """
-  paths = [os.path.join(workdir, name) for name in
-           ('results.json', 'results.md', 'lambda_sweep.png')]
   entries = by_lambda(rows)
-  with open(paths[0], 'w') as f:
-    json.dump(entries, f, indent=2)
-  with open(paths[1], 'w') as f:
-    f.write(markdown_table(entries))
-  plots.lambda_sweep(paths[2], entries)
+  paths = seeds.write_results(workdir, entries, markdown_table(entries))
+  paths.append(os.path.join(workdir, 'lambda_sweep.png'))
+  plots.lambda_sweep(paths[-1], entries)
   return paths

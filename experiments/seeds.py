@@ -11,6 +11,9 @@ Tables print `mean ± std`; a difference between settings smaller than the
 std is not a finding.
 """
 
+import json
+import os
+
 import numpy as np
 
 LABELS = ('seed', 'lam')  # numbers that name a model, not metrics of it
@@ -46,3 +49,36 @@ def mean_std(entry: dict, key: str, digits: int = 3) -> str:
   if key not in entry['mean']:
     return 'n/a'
   return f"{entry['mean'][key]:.{digits}f} ± {entry['std'][key]:.{digits}f}"
+
+
+def cell(entry: dict, key) -> str:
+  """A table cell: `mean_std` of a metric, or for a (value, maximum) pair of
+  keys 'value / maximum' (a Gaussian rate has no maximum: 'none')."""
+  if isinstance(key, tuple):
+    maximum = (f"{entry['mean'][key[1]]:.2f}" if key[1] in entry['mean']
+               else 'none')
+    return f'{mean_std(entry, key[0], digits=2)} / {maximum}'
+  return mean_std(entry, key)
+
+
+def markdown_table(entries: list[dict], header: str, label,
+                   columns: tuple) -> str:
+  """One row per setting: its label (`label(entry)`, under `header`), its
+  seeds and each of `columns` ((name, key) pairs) as mean ± std."""
+  lines = [f'| {header} | seeds | ' + ' | '.join(n for n, _ in columns) + ' |',
+           '|---' * (len(columns) + 2) + '|']
+  for entry in entries:
+    cells = ' | '.join(cell(entry, key) for _, key in columns)
+    lines.append(f'| {label(entry)} | {seed_list(entry)} | {cells} |')
+  return '\n'.join(lines) + '\n'
+
+
+def write_results(workdir: str, entries: list[dict], table: str) -> list[str]:
+  """Writes a sweep's results.json (the entries) and results.md (`table`)."""
+  paths = [os.path.join(workdir, 'results.json'),
+           os.path.join(workdir, 'results.md')]
+  with open(paths[0], 'w') as f:
+    json.dump(entries, f, indent=2)
+  with open(paths[1], 'w') as f:
+    f.write(table)
+  return paths

@@ -16,7 +16,6 @@ every seed's metrics, their mean and std, `experiments.seeds`), results.md
 samples) and WORKDIR/metrics.png (means with ± std bars).
 """
 
-import json
 import os
 import shutil
 import time
@@ -91,19 +90,10 @@ TABLE_COLUMNS = (
 def markdown_table(entries: list[dict]) -> str:
   """The main metrics of a sweep, one row per setting, as mean ± std over its
   seeds in a Markdown table."""
-  def cell(entry, key):
-    if isinstance(key, tuple):  # value / maximum; Gaussian rates have none
-      maximum = (f"{entry['mean'][key[1]]:.2f}" if key[1] in entry['mean']
-                 else 'none')
-      return f'{seeds.mean_std(entry, key[0], digits=2)} / {maximum}'
-    return seeds.mean_std(entry, key)
-  lines = ['| setting | seeds | ' + ' | '.join(name for name, _ in TABLE_COLUMNS)
-           + ' |', '|---' * (len(TABLE_COLUMNS) + 2) + '|']
-  for entry in entries:
-    setting = entry['setting'].replace('|', r'\|')  # literal bars in a cell
-    lines.append(f'| {setting} | {seeds.seed_list(entry)} | ' + ' | '.join(
-        cell(entry, key) for _, key in TABLE_COLUMNS) + ' |')
-  return '\n'.join(lines) + '\n'
+  return seeds.markdown_table(
+      entries, 'setting',
+      lambda e: e['setting'].replace('|', r'\|'),  # literal bars in a cell
+      TABLE_COLUMNS)
 
 
 def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
@@ -143,10 +133,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
         setting=setting_label(fields, value), workdir=run_dir,
         wall_time_s=time.time() - start))
     panels.append(_panel(results[0], jax.random.key(config.seed)))
-  with open(os.path.join(workdir, 'results.json'), 'w') as f:
-    json.dump(entries, f, indent=2)
-  with open(os.path.join(workdir, 'results.md'), 'w') as f:
-    f.write(markdown_table(entries))
+  seeds.write_results(workdir, entries, markdown_table(entries))
   labels = [entry['setting'] for entry in entries]
   plots.sweep_samples(os.path.join(workdir, 'samples.png'), labels, panels)
   plots.sweep_metrics(os.path.join(workdir, 'metrics.png'), entries)

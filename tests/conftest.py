@@ -8,16 +8,16 @@ import tempfile
 os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
                            ' --xla_force_host_platform_device_count=8')
 # The launcher subprocesses spend most of their time compiling small
-# programs: with LLVM at -O0 a cold tiny run took 17 s instead of 29 s (user
-# CPU 20 s instead of 42 s). It changes float rounding, so a test compares a
-# launcher run only with other launcher runs; in-process tests, which run
-# more steps, keep the default optimization.
+# programs, which LLVM at -O0 compiles in about half the time. It changes
+# float rounding, so a test compares a launcher run only with other launcher
+# runs; in-process tests, which run more steps, keep the default
+# optimization.
 FAST_COMPILE = '--xla_backend_optimization_level=0'
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 
 # The launcher subprocesses of many tests compile the same programs again; a
 # persistent cache (inherited through the environment, fresh per session)
-# took a tiny run from 54 s to 18 s with identical metrics.json.
+# compiles them once, with identical metrics.json.
 os.environ.setdefault('JAX_COMPILATION_CACHE_DIR',
                       tempfile.mkdtemp(prefix='wyner_jax_tests_xla_cache_'))
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
