@@ -14,7 +14,7 @@ def evaluate_loss(loss_fn, params, frozen, pairs: PairSet, rng: jax.Array,
 
   Args:
     loss_fn: (params, frozen, x, y, rng, tau, lam) -> (loss, metrics), as
-      built by `wyner_jax.train.joint_loss_fn` / `marginal_loss_fn`.
+      a phase's `loss` (`wyner_jax.phases`).
     rng: noise key; chunk i uses fold_in(rng, i), so the result is fixed.
     tau: temperature of the relaxed samples.
 

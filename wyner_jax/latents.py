@@ -134,7 +134,7 @@ def aggregate_kl_to_uniform(logits: jax.Array) -> jax.Array:
   The batch average of KL(q(u|x,y) || p(u)) is I(U; X,Y) + KL(q_bar || p(u))
   (on the batch's empirical distribution). A posterior that gives every pair
   the same one-hot has the largest KL and no information: all of it is this
-  second term. Weighting it (`wyner_jax.train.joint_loss_fn`)
+  second term. Weighting it (`wyner_jax.phases.joint_loss_fn`)
   makes the local latents use their codes across pairs (docs/method_choices.md).
 
   Args:
