@@ -121,7 +121,8 @@ def check_checkpoints(config: ml_collections.ConfigDict,
   sections = phase_sections(config, paired)
   for name, record in training_records(config, paired).items():
     checkpoints.check_resumable(checkpoints.phase_directory(workdir, name),
-                                record, config[sections[name]].num_steps)
+                                record, config[sections[name]].num_steps,
+                                sections[name])
 
 
 def place(split: data.Split, mesh: jax.sharding.Mesh) -> train.PairTables:

@@ -255,13 +255,16 @@ def check_record(directory: str, step: int, saved: dict[str, Any],
 
 
 def check_resumable(directory: str, record: TrainingRecord,
-                    num_steps: int) -> None:
+                    num_steps: int, section: str | None = None) -> None:
   """Checks, reading only, that the checkpoints in `directory` can be resumed
   (or used as finished) by a run with `record` and `num_steps` steps.
 
   Run it for every phase before any work, so that a refused run changes
   nothing on disk. Damaged steps are skipped here (resuming falls back from
   them); the newest readable step decides.
+
+  `section` is the config section holding `num_steps` (default: the
+  directory's name, the phase's).
 
   Raises:
     CheckpointError: a setting in the record differs (naming the field, the
@@ -280,7 +283,7 @@ def check_resumable(directory: str, record: TrainingRecord,
       continue  # damaged: resuming falls back to an older step
     check_record(directory, step, saved, record)
     if step > num_steps:
-      phase = os.path.basename(directory.rstrip('/'))
+      phase = section or os.path.basename(directory.rstrip('/'))
       raise CheckpointError(
           f'{phase}.num_steps={num_steps} is below step {step} saved in '
           f'{directory}: those models trained longer than this config says; '
