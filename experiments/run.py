@@ -115,11 +115,15 @@ def training_records(config: ml_collections.ConfigDict,
 
 
 def check_checkpoints(config: ml_collections.ConfigDict,
-                      paired: data.PairedData, workdir: str) -> None:
+                      paired: data.PairedData, workdir: str,
+                      records: dict[str, checkpoints.TrainingRecord] | None = None
+                      ) -> None:
   """Refuses (CheckpointError) a workdir whose checkpoints another config
-  trained; reads only, so a refused run leaves every file as it was."""
+  trained; reads only, so a refused run leaves every file as it was.
+  `records`: `training_records(config, paired)`, when the caller has them."""
   sections = phase_sections(config, paired)
-  for name, record in training_records(config, paired).items():
+  records = records or training_records(config, paired)
+  for name, record in records.items():
     checkpoints.check_resumable(checkpoints.phase_directory(workdir, name),
                                 record, config[sections[name]].num_steps,
                                 sections[name])
@@ -156,7 +160,9 @@ class Wrapper(NamedTuple):
 
 def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
                   workdir: str, log_path: str | None = None,
-                  may_train: bool = True) -> Wrapper | None:
+                  may_train: bool = True,
+                  records: dict[str, checkpoints.TrainingRecord] | None = None
+                  ) -> Wrapper | None:
   """The autoencoders of model.wrapper, trained (or restored) on the train
   pairs' images of their sides, from config.seed; None without a wrapper."""
   wrapped = wrapper_phases(config, paired)
@@ -165,7 +171,7 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
   keys = RunKeys.from_seed(config.seed)
   mesh = sharding.make_mesh(1)  # one autoencoder, its batch over every device
   sharding.check_divisible(1, config.batch_size, mesh)
-  records = training_records(config, paired)
+  records = records or training_records(config, paired)
   initial = {name: part.autoencoder.init(
       jax.random.fold_in(keys.phase(name), 0)) for name, part in wrapped.items()}
   trained, _ = train.train_phases(
@@ -236,7 +242,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   wrapper_phases(config, paired)  # refuses a wrapper of non-images up front
   # Before anything is written: a config that did not train these
   # checkpoints must not report their results.
-  check_checkpoints(config, paired, workdir)
+  # The records checksum the data once, for every phase and the judges.
+  records = training_records(config, paired)
+  check_checkpoints(config, paired, workdir, records)
   writes = jax.process_index() == 0
   if writes and may_train:
     with open(os.path.join(workdir, 'config.json'), 'w') as f:
@@ -247,19 +255,20 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                config.data.source, paired.x.shape, paired.y.shape,
                paired.train.table_bytes() / 1e6, len(specs), dict(mesh.shape))
   log_path = os.path.join(workdir, 'train_log.jsonl')
-  wrapper = train_wrapper(config, paired, workdir, log_path, may_train)
+  wrapper = train_wrapper(config, paired, workdir, log_path, may_train,
+                          records)
   # What the Wyner VAE models: the data, or the wrapper's codes of them.
   train_split, test_split = ((paired.train, paired.test) if wrapper is None
                              else (wrapper.codes(paired.train),
                                    wrapper.codes(paired.test)))
   model = phases.model_from_config(config, paired.x, paired.y)
-  trained = train_models(config, model, specs, train_split,
-                         training_records(config, paired), mesh, workdir,
-                         log_path, may_train)
+  trained = train_models(config, model, specs, train_split, records, mesh,
+                         workdir, log_path, may_train)
 
   cache = config.eval.classifier_dir or os.path.join(workdir, 'classifier')
   run_judges = judges.load_or_train(
-      paired, os.path.join(cache, f'{config.data.source}-{paired.digest()}'),
+      paired, os.path.join(cache,
+                           f'{config.data.source}-{records["joint"].digest}'),
       config.data.seed, config.eval.classifier_steps,
       config.eval.autoencoder_steps)
   test_pairs, test_codes = paired.test.pairs(), test_split.pairs()
