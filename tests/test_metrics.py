@@ -159,3 +159,20 @@ def test_both_readings_see_stroke_thickness(judged, feature_ae):
 
   assert relative_fd(features) > 10
   assert relative_fd(lambda x: classifier.features(trained, x)) > 10
+
+
+def test_the_variability_reference_holds_each_test_example_once():
+  # Add-1 test pairs hold every image once as an x and once as a y; MNIST-SVHN
+  # pairs may repeat an example. A side's reference is built from its
+  # distinct examples: three points at 0, 3 and 4 of one class, each in two
+  # pairs, have the true mean distance (3 + 4 + 1) / 3, not the 32 / 15 of
+  # the six rows with their zero distances to themselves.
+  ids = np.array([0, 1, 2, 0, 1, 2])
+  pairs = data.PairSet(np.array([[0.], [3.], [4.]])[ids], None,
+                       np.zeros(6, np.int64), None, ids, ids)
+  rows = metrics.unique_rows(pairs, 'x')
+  np.testing.assert_array_equal(rows, [0, 1, 2])
+  reference = metrics.class_reference_distances(pairs.x[rows], pairs.label_x[rows], 1)
+  np.testing.assert_allclose(reference, [8 / 3])
+  duplicated = metrics.class_reference_distances(pairs.x, pairs.label_x, 1)
+  np.testing.assert_allclose(duplicated, [32 / 15])
