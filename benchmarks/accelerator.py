@@ -35,7 +35,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from benchmarks import common
-from wyner_jax import train
 
 _OUT = flags.DEFINE_string('out', 'accelerator.json', 'JSON output path.')
 _QUICK = flags.DEFINE_bool('quick', False, 'Small sizes and few steps: checks '

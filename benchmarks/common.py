@@ -10,7 +10,7 @@ import numpy as np
 import optax
 
 from configs import synthetic
-from experiments import data, run
+from experiments import run, sources
 from experiments.data import PairSet
 from wyner_jax import phases, sharding, stack, train
 from wyner_jax.model import WynerVAE
@@ -40,7 +40,7 @@ def setup(variant: str = 'pixels'):
     return (config, phases.model_from_config(config, side, side),
             PairSet(codes[0], codes[1], ids % 10, (ids + 1) % 10, ids, ids))
   config = synthetic.get_config(None if variant == 'default' else variant)
-  paired = data.load(config.data)
+  paired = sources.load(config.data)
   return (config, phases.model_from_config(config, paired.x, paired.y),
           paired.train.pairs())
 

@@ -19,7 +19,6 @@ import optax
 
 from benchmarks import common
 from configs import synthetic
-from wyner_jax import train
 
 
 def main(argv):

@@ -34,7 +34,6 @@ import optax
 from benchmarks import common
 from wyner_jax import stack
 from wyner_jax import phases
-from wyner_jax import train
 
 _BATCHES = flags.DEFINE_list('batches', ['64', '256', '1024'], 'Batch sizes.')
 _STEPS = flags.DEFINE_integer('steps', 10, 'Calls per timed repeat.')

@@ -1,7 +1,7 @@
 """Paired data as data: two sides, each its own shape, and the pairs as indices.
 
 A data source (a module of `experiments.sources`, chosen by
-`config.data.source`) returns `PairedData`:
+`config.data.source`; `experiments.sources.load`) returns `PairedData`:
 
   x, y          a `Side` each: the shape of one example ((28, 28, 1),
                 (32, 32, 3), (D,), ...), the domain it comes from (sides of
@@ -185,9 +185,3 @@ def check_pairs_per_class(pairs_per_class: int, available: int) -> None:
                     f'these images give at most {available} pairs per class '
                     f'(the rarest class has {available} images); use 1 .. '
                     f'{available}')
-
-
-def load(data_config) -> PairedData:
-  """The paired data `config.data` names (`config.data.source`)."""
-  from experiments import sources  # pylint: disable=import-outside-toplevel
-  return sources.module(data_config.source).load(data_config)

@@ -33,6 +33,7 @@ from experiments import heldout
 from experiments import judges
 from experiments import lambda_sweep
 from experiments import report
+from experiments import sources
 from experiments.metrics import label_metrics
 from wyner_jax import autoencoder
 from wyner_jax import checkpoints
@@ -233,7 +234,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   mesh = sharding.make_mesh(config.lambda_sweep.sweep_devices)
   sharding.check_divisible(len(specs), config.batch_size, mesh)
   config_checks.check_workdir(workdir)
-  paired = data.load(config.data)
+  paired = sources.load(config.data)
   if paired.train.num_pairs < config.batch_size:
     raise config_checks.ConfigError(
         f'batch_size={config.batch_size} is larger than the '

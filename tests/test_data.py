@@ -25,7 +25,7 @@ def test_embedded_split_is_real_mnist_uint8_and_disjoint(images):
 
 
 def test_every_pair_satisfies_the_plus_one_relation(images):
-  paired = data.load(sources.data_config('embedded', seed=3))
+  paired = sources.load(sources.data_config('embedded', seed=3))
   for split, source in ((paired.train, images[0]), (paired.test, images[1])):
     pairs = split.pairs()
     np.testing.assert_array_equal(pairs.label_y, (pairs.label_x + 1) % 10)
@@ -63,7 +63,7 @@ def test_unknown_source_is_a_clear_error():
 def test_tfds_source_reads_mnist_records():
   tfds = pytest.importorskip('tensorflow_datasets')
   with tfds.testing.mock_data(num_examples=300):
-    paired = data.load(sources.data_config('tfds', pairs_per_class=5))
+    paired = sources.load(sources.data_config('tfds', pairs_per_class=5))
   for split in (paired.train, paired.test):
     assert split.images_x.shape == (300, 28, 28, 1)
     assert split.images_x.dtype == np.uint8
@@ -74,12 +74,12 @@ def test_tfds_source_reads_mnist_records():
 def test_unprepared_tfds_data_says_how_to_get_it(tmp_path):
   pytest.importorskip('tensorflow_datasets')
   with pytest.raises(data.DataError, match='download_and_prepare.*run offline'):
-    data.load(sources.data_config('tfds', tfds_dir=str(tmp_path)))
+    sources.load(sources.data_config('tfds', tfds_dir=str(tmp_path)))
 
 
 @pytest.fixture(scope='module')
 def poly():
-  return data.load(sources.data_config('mnist_poly', pairs_per_class=50))
+  return sources.load(sources.data_config('mnist_poly', pairs_per_class=50))
 
 
 def test_the_offline_pair_has_two_shapes_in_the_unit_range(poly, images):
@@ -104,8 +104,8 @@ def test_the_offline_pair_has_two_shapes_in_the_unit_range(poly, images):
 
 
 def test_the_offline_pair_is_a_function_of_data_seed(poly):
-  again = data.load(sources.data_config('mnist_poly', pairs_per_class=50))
-  other = data.load(sources.data_config('mnist_poly', pairs_per_class=50,
+  again = sources.load(sources.data_config('mnist_poly', pairs_per_class=50))
+  other = sources.load(sources.data_config('mnist_poly', pairs_per_class=50,
                                         seed=1))
   np.testing.assert_array_equal(poly.train.images_y, again.train.images_y)
   np.testing.assert_array_equal(poly.train.index_y, again.train.index_y)
@@ -123,7 +123,7 @@ def test_no_test_digit_is_in_a_train_pair(poly, images):
 
 
 def test_the_same_label_rule_pairs_one_label():
-  same = data.load(sources.data_config('mnist_poly', pairs_per_class=5,
+  same = sources.load(sources.data_config('mnist_poly', pairs_per_class=5,
                                        label_rule='same'))
   pairs = same.train.pairs()
   np.testing.assert_array_equal(pairs.label_x, pairs.label_y)
@@ -132,7 +132,7 @@ def test_the_same_label_rule_pairs_one_label():
 def test_mnist_svhn_pairs_each_label_k_times_on_mock_data():
   tfds = pytest.importorskip('tensorflow_datasets')
   with tfds.testing.mock_data(num_examples=200):
-    paired = data.load(sources.data_config('mnist_svhn', pairings=3))
+    paired = sources.load(sources.data_config('mnist_svhn', pairings=3))
   assert paired.x.shape == (28, 28, 1) and paired.y.shape == (32, 32, 3)
   train = paired.train
   assert train.images_x.shape == (200, 28, 28, 1)

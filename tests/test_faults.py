@@ -195,7 +195,7 @@ def test_debug_flag_shows_the_traceback(tmp_path):
 @pytest.fixture(scope='module')
 def pairs():
   """Add-1 MNIST with 40 train pairs per class."""
-  return data.load(sources.data_config('embedded', pairs_per_class=40))
+  return sources.load(sources.data_config('embedded', pairs_per_class=40))
 
 
 def train_joint(config, workdir, pairs, record=None):

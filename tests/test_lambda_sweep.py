@@ -9,7 +9,7 @@ import pytest
 
 from configs import lambda_sweep as lambda_sweep_config
 from conftest import launch, mnist_model, wyner_phases
-from experiments import data, heldout, lambda_sweep, run, sources
+from experiments import heldout, lambda_sweep, run, sources
 from wyner_jax import errors, loading, sampling, sharding
 from wyner_jax.stack import ModelSpec
 
@@ -17,7 +17,7 @@ from wyner_jax.stack import ModelSpec
 @pytest.fixture(scope='module')
 def train_pairs():
   """Add-1 MNIST with 40 train pairs per class."""
-  return data.load(sources.data_config('embedded', pairs_per_class=40))
+  return sources.load(sources.data_config('embedded', pairs_per_class=40))
 
 
 def train_models(config, model, specs, paired, mesh, workdir, **kwargs):
@@ -127,7 +127,7 @@ def test_sweep_config_end_to_end(tiny_run, tmp_path):
   config = tiny_config(steps=40)
   config.lambda_sweep.lams = (0.0, 1e6)
   model = mnist_model(config)
-  paired = data.load(config.data)
+  paired = sources.load(config.data)
   test_pairs = paired.test.pairs()
   stacked = train_models(config, model, lambda_sweep.model_specs(config),
                          paired, sharding.make_mesh(2, jax.devices()[:2]),

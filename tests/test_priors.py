@@ -13,7 +13,7 @@ from tests import test_train
 from tests.test_train import (init_state, make_step, run_steps, tiny_config,
                               tiny_variant)
 from conftest import wyner_phases
-from wyner_jax import contracts, latents, losses, phases, sampling, train
+from wyner_jax import contracts, latents, phases, sampling
 
 
 def joint_step_params(params):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import launch, mnist_model, tiny
-from experiments import config_checks, data, run, sources
+from experiments import config_checks, run, sources
 from wyner_jax import checkpoints, sharding, stack
 
 
@@ -84,9 +84,9 @@ def test_settings_that_do_not_change_the_result_may_differ(workdir):
   with pytest.raises(checkpoints.CheckpointError,
                      match=r'^joint.num_steps is 60 in this config but 40 in the '
                      r'checkpoints \(step 40 of .*/checkpoints/marginal\)'):
-    run.check_checkpoints(config, data.load(config.data), str(path))
+    run.check_checkpoints(config, sources.load(config.data), str(path))
   config.joint.num_steps = 40
-  run.check_checkpoints(config, data.load(config.data), str(path))  # allowed
+  run.check_checkpoints(config, sources.load(config.data), str(path))  # allowed
 
 
 def test_every_config_field_is_either_recorded_or_free_to_change():
@@ -126,7 +126,7 @@ def test_checkpoints_without_a_record_are_refused(workdir, tmp_path):
 def test_more_joint_steps_continue_from_the_saved_step(tmp_path, caplog):
   # In process throughout: launcher runs are compiled differently (conftest).
   config = tiny(**{'joint.num_steps': 40, 'marginal.num_steps': 0})
-  paired = data.load(config.data)
+  paired = sources.load(config.data)
   model = mnist_model(config)
   mesh = sharding.make_mesh(1, jax.devices()[:1])
   specs = [stack.ModelSpec(0.0, 0)]

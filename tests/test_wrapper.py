@@ -9,7 +9,7 @@ import pytest
 
 from configs import gaussian, lambda_sweep, sweep_uv, sweep_z, synthetic
 from conftest import tiny
-from experiments import config_checks, data, run, size_sweep
+from experiments import config_checks, run, size_sweep, sources
 from wyner_jax import autoencoder, checkpoints, sampling
 from wyner_jax.loading import load_model
 from wyner_jax.model import WynerVAE
@@ -50,7 +50,7 @@ def test_the_decoder_upsamples_as_nearest_neighbour_resize(tmp_path, monkeypatch
   # compiled training step the two give bitwise the same autoencoder.
   config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
                    'autoencoder.num_steps': 5})
-  paired = data.load(config.data)
+  paired = sources.load(config.data)
   ours = run.train_wrapper(config, paired, str(tmp_path / 'ours')).params
   monkeypatch.setattr(autoencoder, '_upsample', resize)
   theirs = run.train_wrapper(config, paired, str(tmp_path / 'resize')).params

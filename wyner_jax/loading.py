@@ -10,7 +10,6 @@ whatever the workdir's config.json says now; each phase's checkpoint is
 restored into the structure the phase trains.
 """
 
-import os
 from typing import Any, NamedTuple
 
 import jax

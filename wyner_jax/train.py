@@ -22,7 +22,6 @@ fold_in(key, s); a resumed run therefore replays the uninterrupted one.
 
 import json
 import math
-import os
 import signal
 import time
 from collections.abc import Callable, Sequence

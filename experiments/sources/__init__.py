@@ -15,7 +15,7 @@ from types import ModuleType
 
 import ml_collections
 
-from experiments.data import DataError
+from experiments.data import DataError, PairedData
 
 # config.data.source -> module of experiments.sources
 SOURCES = {
@@ -33,6 +33,11 @@ def module(source: str) -> ModuleType:
     raise DataError(f'data.source={source!r} is unknown; allowed: '
                     f'{", ".join(SOURCES)}')
   return importlib.import_module(f'experiments.sources.{SOURCES[source]}')
+
+
+def load(data_config) -> PairedData:
+  """The paired data `config.data` names (`config.data.source`)."""
+  return module(data_config.source).load(data_config)
 
 
 def data_config(source: str, **fields) -> ml_collections.ConfigDict:
