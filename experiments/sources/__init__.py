@@ -5,7 +5,8 @@ Each module has
     `source`); `config_checks` refuses any other.
   TRAINING_FIELDS: those of FIELDS that change the pairs (a workdir's
     checkpoints record them; the others, e.g. where the files are, may change).
-  check(data_config): raises config_checks.ConfigError on a bad field value.
+  check(data_config): raises experiments.data.DataError on a bad field value
+    (the launchers report it as a config error, naming the field).
   load(data_config) -> experiments.data.PairedData.
 Adding a data pair is one module here, its line below and a config file.
 """
