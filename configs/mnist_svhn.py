@@ -4,7 +4,7 @@ data.pairings pairs per train image (experiments/sources/mnist_svhn.py).
 The default's model and settings (configs/synthetic.py): one conv
 autoencoder per side, the Wyner VAE on their codes.
 
-Needs 'mnist' and 'svhn_cropped' prepared as tfds ArrayRecord data (README:
+Needs 'mnist' and 'svhn_cropped' prepared as tfds ArrayRecord data (docs/data.md:
 "MNIST-SVHN"), then:
 
   python -m experiments.main --config=configs/mnist_svhn.py --workdir=/tmp/mnist_svhn --config.data.tfds_dir=DIR

@@ -157,7 +157,12 @@ def rule_pairs(labels_x: np.ndarray, labels_y: np.ndarray, rule: str,
   Returns:
     index_x, index_y: [num_classes * per_class * repeats] int32, grouped by
     label(x) (within a class, repetition by repetition).
+
+  Raises:
+    DataError: more pairs per class than the rarest class allows.
   """
+  check_pairs_per_class(per_class, max_pairs_per_class(
+      labels_x, labels_y, rule, num_classes))
   index_x, index_y = [], []
   for label in range(num_classes):
     pool_x = np.flatnonzero(labels_x == label)

@@ -67,12 +67,9 @@ def split(digits: image_sets.ImageSet, pairs_per_class: int, rule: str,
   label follows `rule`; both from this split's digits only."""
   rng = np.random.default_rng(seed)
   poly = poly_digits(digits.images, rng)
-  num = image_sets.NUM_DIGITS
-  data.check_pairs_per_class(
-      pairs_per_class,
-      data.max_pairs_per_class(digits.labels, digits.labels, rule, num))
-  index_x, index_y = data.rule_pairs(digits.labels, digits.labels, rule, num,
-                                     pairs_per_class, rng)
+  index_x, index_y = data.rule_pairs(digits.labels, digits.labels, rule,
+                                     image_sets.NUM_DIGITS, pairs_per_class,
+                                     rng)
   return data.Split(digits.images, poly, digits.labels, digits.labels,
                     index_x, index_y)
 

@@ -2,7 +2,7 @@
 
 X an MNIST digit (28 x 28 x 1), Y an SVHN house number of the same label
 (32 x 32 x 3), both through `tfds.data_source` ('mnist', 'svhn_cropped';
-prepared once on a machine with internet, README). MMVAE's pairing: for each
+prepared once on a machine with internet, docs/data.md). MMVAE's pairing: for each
 label, the MNIST and SVHN images of it are permuted independently and paired
 position by position, data.pairings times with fresh permutations, so each
 image appears in about that many pairs (k = 30 in MMVAE's code: about 1.7
@@ -43,9 +43,8 @@ def check(data_config) -> None:
 def split(mnist: image_sets.ImageSet, svhn: image_sets.ImageSet,
           pairs_per_class: int, pairings: int, seed: int) -> data.Split:
   num = image_sets.NUM_DIGITS
-  available = data.max_pairs_per_class(mnist.labels, svhn.labels, 'same', num)
-  per_class = pairs_per_class or available
-  data.check_pairs_per_class(per_class, available)
+  per_class = pairs_per_class or data.max_pairs_per_class(
+      mnist.labels, svhn.labels, 'same', num)
   index_x, index_y = data.rule_pairs(mnist.labels, svhn.labels, 'same', num,
                                      per_class, np.random.default_rng(seed),
                                      repeats=pairings)
