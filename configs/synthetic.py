@@ -63,6 +63,14 @@ def default_config() -> ml_collections.ConfigDict:
   config.data = data_config('embedded')
 
   config.model = ml_collections.ConfigDict()
+  # The model: 'wyner' (the Wyner VAE), or a model it is compared with
+  # (wyner_jax/baselines/, experiments/compare.py): 'jmvae', 'cvae',
+  # 'vcca_private', 'mvae', 'mmvae'. A baseline trains in one phase of
+  # joint.num_steps steps with the networks, data, batch and optimizer below.
+  config.model.kind = 'wyner'
+  # The Gaussian latent (D,) of the models of Gaussian experts ('mvae',
+  # 'mmvae'); the others' latents are z, u, v below.
+  config.model.expert_z = (20,)
   # 'categorical' (the paper: sizes (N, K)) or 'gaussian' (sizes (D,),
   # configs/gaussian.py; tau.* then has no effect).
   config.model.latent_type = 'categorical'

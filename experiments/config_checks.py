@@ -10,6 +10,7 @@ import ml_collections
 
 from experiments import sources
 from wyner_jax import latents
+from wyner_jax import phases
 from wyner_jax.errors import WynerError
 from wyner_jax.model import DTYPES, PRIORS
 
@@ -37,6 +38,10 @@ TRAINING_FIELDS = (
 AUTOENCODER_FIELDS = (
     'model.wrapper', 'model.code_size', 'batch_size', 'learning_rate', 'seed',
 )
+# What a baseline (model.kind other than 'wyner') trains besides the fields
+# above. Recorded only for baselines, so workdirs of the Wyner VAE trained
+# before model.kind existed (0.9.0) resume unchanged.
+BASELINE_FIELDS = ('model.kind', 'model.expert_z')
 WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
@@ -48,14 +53,16 @@ RESUMABLE_FIELDS = (
     'autoencoder.num_steps',
     # a latent-size sweep sets model.* and lambda_sweep.seeds per run
     'sweep.fields', 'sweep.settings', 'sweep.seeds',
+    # a comparison sets model.kind and lambda_sweep.seeds per run
+    'compare.kinds', 'compare.seeds',
 )
 
 
 # Every field a run reads besides the data source's own (`data.*`, its
 # FIELDS): each either determines what is trained or may change between runs
 # of a workdir. Anything else in a config is a typo or a leftover.
-KNOWN_FIELDS = frozenset(TRAINING_FIELDS + MODEL_FIELDS + RESUMABLE_FIELDS
-                         + ('data.source',))
+KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS + MODEL_FIELDS
+                         + RESUMABLE_FIELDS + ('data.source',))
 
 
 def get_field(config: ml_collections.ConfigDict, path: str):
@@ -98,6 +105,8 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
     return fields | {path: get_field(config, path)
                      for path in AUTOENCODER_FIELDS}
   fields.update({path: get_field(config, path) for path in TRAINING_FIELDS})
+  if config.model.kind != phases.WYNER:
+    fields.update({path: get_field(config, path) for path in BASELINE_FIELDS})
   sweep = config.lambda_sweep
   fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
                 else {'loss.lam': config.loss.lam})
@@ -178,6 +187,20 @@ def _check_lambda_sweep(sweep: ml_collections.ConfigDict) -> None:
   _int_at_least('lambda_sweep.sweep_devices', sweep.sweep_devices, 1)
 
 
+def _check_baseline(config: ml_collections.ConfigDict) -> None:
+  """What a baseline cannot take: lambda weighs the Wyner VAE's Z alone."""
+  kind = config.model.kind
+  if config.lambda_sweep.lams:
+    _fail('lambda_sweep.lams', config.lambda_sweep.lams,
+          f'lambda weighs the Wyner VAE\'s Z; model.kind={kind!r} has no '
+          'lambda: sweep seeds only (lambda_sweep.seeds)')
+  if config.loss.local_aggregate_kl:
+    _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
+          f"it is a Wyner VAE term; use 0 with model.kind={kind!r}")
+  _check_size('model.expert_z', config.model.expert_z, 'gaussian',
+              allow_empty=False)
+
+
 def validate(config: ml_collections.ConfigDict) -> None:
   """Raises ConfigError naming the first bad field, its value and what is allowed."""
   if config.data.source not in sources.SOURCES:
@@ -195,6 +218,11 @@ def validate(config: ml_collections.ConfigDict) -> None:
     source.check(config.data)
   except WynerError as e:
     raise ConfigError(str(e)) from None
+  kind = config.model.kind
+  if kind not in phases.KINDS:
+    _fail('model.kind', kind, f'allowed: {", ".join(phases.KINDS)}')
+  if kind != phases.WYNER:
+    _check_baseline(config)
   latent_type = config.model.latent_type
   if latent_type not in latents.LATENT_TYPES:
     _fail('model.latent_type', latent_type,

@@ -73,6 +73,17 @@ every variability and FD above again, prefixed `ae_` (`eval/ae_fd_y_given_x`,
 `eval/ae_style_variability_y_given_x`, ...), when both sides are images and
 eval.autoencoder_steps > 0.
 
+Every model kind (`config.model.kind`) is measured by the same code through
+its sampling surface (`wyner_jax.baselines.base`); a metric a model cannot
+have is absent, not zero: joint coherence and the joint FDs need joint
+generation ('joint' in its CAN), style transfer and the style_
+variabilities a private latent ('transfer', 'style'), the probe a common
+latent given x ('probe'); the three accuracy_*_reconstruction / _encoded
+carriers and the code entropies are the Wyner VAE's (its joint encoders of
+z, u, v). Rates are the model's own (`rates`): the Wyner VAE's and
+JMVAE's of q(.|x,y), MVAE's of the product of experts, VCCA-private's of
+q(z|x), q(u|x), q(v|y); none for CVAE and MMVAE.
+
 Every measurement draws its own key, folded in by its name, so adding one
 never changes another's randomness.
 """
@@ -90,7 +101,6 @@ from experiments import data
 from experiments import morphometry
 from experiments.frechet import frechet_distance
 from experiments.judges import Judges
-from wyner_jax import sampling
 from wyner_jax.model import Params, WynerVAE
 
 SAMPLES_PER_CONDITION = 4
@@ -167,7 +177,7 @@ def unique_rows(pairs: data.PairSet, side: str) -> np.ndarray:
   return np.sort(first)
 
 
-def label_metrics(model: WynerVAE, params: Params, judges: Judges,
+def label_metrics(model, params: Params, judges: Judges,
                   paired: data.PairedData, pairs: data.PairSet,
                   train_pairs: data.PairSet, rng: jax.Array) -> dict[str, float]:
   """Every metric of the module docstring, on all test pairs.
@@ -183,7 +193,8 @@ def label_metrics(model: WynerVAE, params: Params, judges: Judges,
   if not paired.has_labels:
     return out
   out.update(judges.test_accuracy)
-  out.update(latent_carriers(model, params, judges, pairs, rng))
+  if isinstance(model, WynerVAE):
+    out.update(latent_carriers(model, params, judges, pairs, rng))
   # Real test examples' features, each example once, per side and reading:
   # the variability references and the FD's real sets.
   real = {}
@@ -202,16 +213,20 @@ def label_metrics(model: WynerVAE, params: Params, judges: Judges,
         model, params, judges, pairs, direction, given, target,
         reference[target], named_key(rng, direction))
     out.update(values)
-  out.update(style_transfer_metrics(model, params, judges, paired, pairs,
-                                    reference['x'], named_key(rng, 'style')))
-  joint_x, joint_y = (np.asarray(a) for a in sampling.joint_samples(
-      model, params, named_key(rng, 'joint'), JOINT_SAMPLES))
-  out['eval/joint_coherence'] = joint_coherence(
-      judges.predict('x', joint_x), judges.predict('y', joint_y),
-      paired.label_rule, paired.num_classes)
+  if 'transfer' in model.CAN:
+    out.update(style_transfer_metrics(model, params, judges, paired, pairs,
+                                      reference['x'], named_key(rng, 'style')))
+  joint_x = joint_y = None
+  if 'joint' in model.CAN:
+    joint_x, joint_y = (np.asarray(a) for a in model.joint(
+        params, named_key(rng, 'joint'), JOINT_SAMPLES))
+    out['eval/joint_coherence'] = joint_coherence(
+        judges.predict('x', joint_x), judges.predict('y', joint_y),
+        paired.label_rule, paired.num_classes)
   for reading in judges.readings['x'].keys() & judges.readings['y'].keys():
-    joint = {'x': judges.readings['x'][reading](joint_x),
-             'y': judges.readings['y'][reading](joint_y)}
+    joint = None if joint_x is None else {
+        'x': judges.readings['x'][reading](joint_x),
+        'y': judges.readings['y'][reading](joint_y)}
     fds = frechet_distances(
         {side: real[side][reading] for side in ('x', 'y')},
         {'y_given_x': (generated['y_given_x'][reading], pairs.label_y),
@@ -219,8 +234,9 @@ def label_metrics(model: WynerVAE, params: Params, judges: Judges,
         joint, paired.num_classes)
     out.update({name.replace('eval/', f'eval/{reading}'): value
                 for name, value in fds.items()})
-  out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
-      model, params, train_pairs, pairs, named_key(rng, 'probe'))
+  if 'probe' in model.CAN:
+    out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
+        model, params, train_pairs, pairs, named_key(rng, 'probe'))
   return out
 
 
@@ -241,11 +257,14 @@ def _joint_posterior(model: WynerVAE, params: Params, x: jax.Array,
                                            model.priors(params)[name]))
 
 
-def rates(model: WynerVAE, params: Params, pairs: data.PairSet
-          ) -> dict[str, float]:
-  """rate_z, _u, _v (nats), their maxima and code entropies on the test pairs."""
-  out = {}
+def rates(model, params: Params, pairs: data.PairSet) -> dict[str, float]:
+  """rate_z, _u, _v (nats) on the test pairs; for the Wyner VAE, their
+  maxima and code entropies too."""
   x, y = jnp.asarray(pairs.x), jnp.asarray(pairs.y)
+  if not isinstance(model, WynerVAE):
+    return {f'eval/rate_{name}': float(rate)
+            for name, rate in model.rates(params, x, y).items()}
+  out = {}
   for name, latent in (('z', model.latent_z), ('u', model.latent_u),
                        ('v', model.latent_v)):
     latent_params, rate = _joint_posterior(model, params, x, y, name)
@@ -282,15 +301,16 @@ def conditional_metrics(model, params, judges: Judges, pairs: data.PairSet,
     (metrics, {reading: [P, F] features of one sample per test pair}, for
     the Fréchet distances).
   """
-  generate = sampling.y_given_x if direction == 'y_given_x' else sampling.x_given_y
   condition = getattr(pairs, given)
   labels = getattr(pairs, f'label_{target}')
   s, num = SAMPLES_PER_CONDITION, len(condition)
   out, first = {}, {}
-  for prefix, z_mode in (('', False), ('style_', True)):
-    samples = np.asarray(generate(model, params,
-                                  named_key(rng, prefix + 'samples'),
-                                  condition, s, z_mode=z_mode))
+  modes = (('', False), ('style_', True)) if 'style' in model.CAN else (
+      ('', False),)
+  for prefix, z_mode in modes:
+    samples = np.asarray(model.conditional(params,
+                                           named_key(rng, prefix + 'samples'),
+                                           condition, given, s, z_mode=z_mode))
     samples = samples.reshape(num * s, -1)
     for reading, features in judges.readings[target].items():
       feats = features(samples).reshape(num, s, -1)
@@ -315,13 +335,13 @@ def style_transfer_metrics(model, params, judges: Judges,
   styles = np.stack([pairs.x[np.roll(order, k + 1)] for k in range(s)], 1)
   styles = styles.reshape(num * s, -1)
   concepts = jnp.asarray(np.repeat(pairs.y, s, axis=0))
-  transferred = np.asarray(sampling.style_transfer(
-      model, params, named_key(rng, 'sampled'), jnp.asarray(styles), concepts,
+  transferred = np.asarray(model.transfer(
+      params, named_key(rng, 'sampled'), jnp.asarray(styles), concepts,
       grid=False))
   out = {'eval/style_transfer_accuracy': float(np.mean(
       judges.predict('x', transferred) == np.repeat(pairs.label_x, s)))}
-  transferred = np.asarray(sampling.style_transfer(
-      model, params, named_key(rng, 'mode'), jnp.asarray(styles), concepts,
+  transferred = np.asarray(model.transfer(
+      params, named_key(rng, 'mode'), jnp.asarray(styles), concepts,
       grid=False, z_mode=True))
   for reading, features in judges.readings['x'].items():
     out[f'eval/{reading}style_transfer_variability'] = variability(
@@ -378,7 +398,8 @@ def frechet_distances(real: dict[str, tuple[np.ndarray, np.ndarray]],
     generated: {'y_given_x', 'x_given_y'}: ([P, F] features of one sample
       per test pair, [P] the label it should have).
     joint: {'x', 'y'}: [J, F] features of joint samples, J >= classes x
-      the per-class count.
+      the per-class count; None: a model without joint generation (no
+      fd_joint_*).
   """
   counts = [np.bincount(labels, minlength=num_classes)[:num_classes].min()
             for _, labels in list(real.values()) + list(generated.values())]
@@ -399,29 +420,22 @@ def frechet_distances(real: dict[str, tuple[np.ndarray, np.ndarray]],
         feats[chosen], real[side][0][half[side][0]])
   for side in ('x', 'y'):
     first, second = half[side]
-    out[f'eval/fd_joint_{side}'] = frechet_distance(joint[side][:size],
-                                                    real[side][0][first])
+    if joint is not None:
+      out[f'eval/fd_joint_{side}'] = frechet_distance(joint[side][:size],
+                                                      real[side][0][first])
     out['eval/fd_real' + ('_x' if side == 'x' else '')] = frechet_distance(
         real[side][0][second], real[side][0][first])
   return out
 
 
-@functools.partial(jax.jit, static_argnames='model')
-def _sample_z_given_x(model: WynerVAE, params: Params, rng: jax.Array,
-                      x: jax.Array) -> jax.Array:
-  """z ~ q(z|x), exact samples (one-hots for categorical latents)."""
-  latent = model.latent_z
-  return latent.sample(rng, model.encode(params['marginal']['z_x'], latent, x))
-
-
-def latent_probe_accuracy(model: WynerVAE, params: Params, train: data.PairSet,
+def latent_probe_accuracy(model, params: Params, train: data.PairSet,
                           test: data.PairSet, rng: jax.Array) -> float:
   """Test accuracy of a logistic regression from z ~ q(z|x) (one-hot for
-  categorical latents) to label(x)."""
+  categorical latents; the model's `common_code`) to label(x)."""
   key_train, key_test = jax.random.split(rng)
 
   def codes(key, x):
-    return np.asarray(_sample_z_given_x(model, params, key,
+    return np.asarray(model.common_code(params, key,
                                         jnp.asarray(x))).reshape(len(x), -1)
 
   # Imported here: scikit-learn takes 1 s to import, and every launcher

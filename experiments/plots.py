@@ -135,8 +135,29 @@ def sweep_samples(path: str, labels: list[str],
   _save(fig, path)
 
 
+def comparison(path: str, labels: list[str],
+               panels: list[tuple[list, list]]) -> None:
+  """One row per model: Y given x (first column: the input x, then samples)
+  and X given y (first column: y), the same inputs in every row."""
+  fig, axes = plt.subplots(len(labels), 2, squeeze=False,
+                           figsize=(2 * (0.42 * len(panels[0][0][0]) + 0.3),
+                                    0.45 * len(panels[0][0]) * len(labels)
+                                    + 0.5))
+  for row, (label, canvases) in enumerate(zip(labels, panels)):
+    titles = (('Y given x (first column: x)', 'X given y (first column: y)')
+              if row == 0 else ('', ''))
+    for ax, canvas, title in zip(axes[row], canvases, titles):
+      _show(ax, tile(canvas), title)
+    axes[row, 0].set_ylabel(label, fontsize=9, rotation=0, ha='right',
+                            va='center')
+  _save(fig, path)
+
+
 def _error_bars(ax, positions, entries: list[dict], key: str, **style) -> None:
-  """Mean over seeds with a ± std bar (no bar for a single seed)."""
+  """Mean over seeds with a ± std bar (no bar for a single seed); nothing
+  for a metric the model lacks (a baseline has no joint reconstruction)."""
+  if any(key not in e['mean'] for e in entries):
+    return
   ax.errorbar(positions, [e['mean'][key] for e in entries],
               yerr=[e['std'][key] for e in entries], capsize=3,
               label=key.removeprefix('eval/'), **style)

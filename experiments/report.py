@@ -7,8 +7,7 @@ import numpy as np
 
 from experiments import data
 from experiments import plots
-from wyner_jax import sampling
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import Params
 
 SAMPLES_PER_CONDITION = 8
 STYLE_REFERENCES = 6
@@ -25,13 +24,14 @@ def one_per_digit(pairs: data.PairSet) -> np.ndarray:
                    for l in np.unique(pairs.label_x)[:CONDITIONS]])
 
 
-def write_figures(model: WynerVAE, params: Params, pairs: data.PairSet,
+def write_figures(model, params: Params, pairs: data.PairSet,
                   paired: data.PairedData, rng: jax.Array,
                   figure_dir: str) -> list[str]:
-  """Writes conditional_generation.png, style_transfer.png, joint_samples.png.
+  """Writes conditional_generation.png, and style_transfer.png and
+  joint_samples.png for a model that has them (its CAN).
 
   Args:
-    params: all parameter groups ('joint', 'decoders', 'marginal').
+    model, params: any model kind, on the data (`autoencoder.on_pixels`).
     pairs: test pairs; conditions and references are taken from them.
     paired: the data (the sides' shapes).
     rng: the figures are a deterministic function of it.
@@ -42,22 +42,23 @@ def write_figures(model: WynerVAE, params: Params, pairs: data.PairSet,
   key_yx, key_xy, key_style, key_joint = jax.random.split(rng, 4)
   index = one_per_digit(pairs)
   x, y = pairs.x[index], pairs.y[index]  # row l: x of digit l, y of its pair
-  y_samples = sampling.y_given_x(model, params, key_yx, x, SAMPLES_PER_CONDITION)
-  x_samples = sampling.x_given_y(model, params, key_xy, y, SAMPLES_PER_CONDITION)
-  # Style references: x images of varied digits; concepts: one y of each digit.
-  x_style = pairs.x[index[::2][:STYLE_REFERENCES]]
-  y_concept = (y if pairs.label_y is None else
-               y[np.argsort(pairs.label_y[index], kind='stable')])
-  grid = sampling.style_transfer(model, params, key_style, x_style, y_concept)
-  joint_x, joint_y = sampling.joint_samples(model, params, key_joint, JOINT_PAIRS)
-
-  paths = [os.path.join(figure_dir, name) for name in
-           ('conditional_generation.png', 'style_transfer.png',
-            'joint_samples.png')]
+  y_samples = model.conditional(params, key_yx, x, 'x', SAMPLES_PER_CONDITION)
+  x_samples = model.conditional(params, key_xy, y, 'y', SAMPLES_PER_CONDITION)
   shapes = (paired.x.shape, paired.y.shape)
   get = lambda a: np.asarray(jax.device_get(a))
+  paths = [os.path.join(figure_dir, 'conditional_generation.png')]
   plots.conditional_generation(paths[0], x, get(y_samples), y, get(x_samples),
                                shapes)
-  plots.style_transfer(paths[1], x_style, y_concept, get(grid), shapes)
-  plots.joint_samples(paths[2], get(joint_x), get(joint_y), shapes)
+  if 'transfer' in model.CAN:
+    # Style references: x images of varied digits; concepts: one y of each digit.
+    x_style = pairs.x[index[::2][:STYLE_REFERENCES]]
+    y_concept = (y if pairs.label_y is None else
+                 y[np.argsort(pairs.label_y[index], kind='stable')])
+    grid = model.transfer(params, key_style, x_style, y_concept)
+    paths.append(os.path.join(figure_dir, 'style_transfer.png'))
+    plots.style_transfer(paths[-1], x_style, y_concept, get(grid), shapes)
+  if 'joint' in model.CAN:
+    joint_x, joint_y = model.joint(params, key_joint, JOINT_PAIRS)
+    paths.append(os.path.join(figure_dir, 'joint_samples.png'))
+    plots.joint_samples(paths[-1], get(joint_x), get(joint_y), shapes)
   return paths

@@ -19,7 +19,7 @@ With several processes (jax.distributed), every process trains and evaluates
 import json
 import os
 import zlib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from absl import logging
 import jax
@@ -70,8 +70,8 @@ class RunKeys(NamedTuple):
 
 class RunResult(NamedTuple):
   metrics: dict[str, float]  # as written to metrics.json
-  model: WynerVAE  # on the data (a PixelWynerVAE with model.wrapper set)
-  params: Params  # all groups: 'joint', 'decoders', 'marginal' (, 'priors')
+  model: Any  # on the data (with model.wrapper set: autoencoder.on_pixels')
+  params: Params  # all groups (the Wyner VAE's 'joint', 'decoders', ...)
   test_pairs: data.PairSet
   name: str  # 'lam0_seed0'
   lam: float
@@ -92,12 +92,15 @@ def wrapper_phases(config: ml_collections.ConfigDict, paired: data.PairedData
   return autoencoder.wrapper_phases(paired.x, paired.y, config.model.code_size)
 
 
-def phase_sections(config: ml_collections.ConfigDict, paired: data.PairedData
-                   ) -> dict[str, str]:
-  """{phase name: its config section}, in training order."""
-  sections = {name: part.phase.section
-              for name, part in wrapper_phases(config, paired).items()}
-  return sections | {'joint': 'joint', 'marginal': 'marginal'}
+def run_phases(config: ml_collections.ConfigDict, paired: data.PairedData
+               ) -> dict[str, phases.Phase]:
+  """{phase name: phase} of a run, in training order: the wrapper's
+  autoencoders, then the model's (`phases.model_phases`)."""
+  wrapped = {name: part.phase
+             for name, part in wrapper_phases(config, paired).items()}
+  model = phases.model_from_config(config, paired.x, paired.y)
+  return wrapped | {phase.name: phase
+                    for phase in phases.model_phases(config, model)}
 
 
 def training_records(config: ml_collections.ConfigDict,
@@ -110,9 +113,9 @@ def training_records(config: ml_collections.ConfigDict,
   # The data themselves, beside the fields that name them: a file changed
   # under the same data.path must not resume checkpoints of the old one.
   return {name: checkpoints.TrainingRecord(
-      config_checks.training_fields(config, section), whole, sides,
+      config_checks.training_fields(config, phase.section), whole, sides,
       paired.digest())
-          for name, section in phase_sections(config, paired).items()}
+          for name, phase in run_phases(config, paired).items()}
 
 
 def check_checkpoints(config: ml_collections.ConfigDict,
@@ -122,12 +125,11 @@ def check_checkpoints(config: ml_collections.ConfigDict,
   """Refuses (CheckpointError) a workdir whose checkpoints another config
   trained; reads only, so a refused run leaves every file as it was.
   `records`: `training_records(config, paired)`, when the caller has them."""
-  sections = phase_sections(config, paired)
   records = records or training_records(config, paired)
-  for name, record in records.items():
+  for name, phase in run_phases(config, paired).items():
     checkpoints.check_resumable(checkpoints.phase_directory(workdir, name),
-                                record, config[sections[name]].num_steps,
-                                sections[name])
+                                records[name], phase.num_steps(config),
+                                phase.section)
 
 
 def place(split: data.Split, mesh: jax.sharding.Mesh) -> train.PairTables:
@@ -189,13 +191,14 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
   return Wrapper(nets, params)
 
 
-def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
+def train_models(config: ml_collections.ConfigDict, model: Any,
                  specs: list[stack.ModelSpec], train_split: data.Split,
                  records: dict[str, checkpoints.TrainingRecord],
                  mesh: jax.sharding.Mesh, workdir: str,
                  log_path: str | None = None,
                  may_train: bool = True) -> list[stack.Member]:
-  """The Wyner phases of a stack of models, resuming from WORKDIR/checkpoints.
+  """The phases of a stack of models (`phases.model_phases`: the Wyner
+  VAE's two, a baseline's one), resuming from WORKDIR/checkpoints.
 
   Args:
     train_split: what the model trains on (the data, or their codes).
@@ -203,17 +206,17 @@ def train_models(config: ml_collections.ConfigDict, model: WynerVAE,
 
   Returns:
     Each model (name, lambda, seed) with, as its `state`, host arrays
-    {'params': {'joint', 'decoders', 'marginal'}, 'train_metrics':
-    {'joint': {...}, 'marginal': {...}}} (the train metrics of each phase's
-    last step).
+    {'params': every group, 'train_metrics': {phase name: {...}}} (the train
+    metrics of each phase's last step).
   """
   keys = [RunKeys.from_seed(spec.seed) for spec in specs]
-  wyner = phases.wyner_phases(config, model)
+  model_phases = phases.model_phases(config, model)
   trained, train_metrics = train.train_phases(
-      wyner, config, stack.stack([model.init(k.init) for k in keys]),
+      model_phases, config, stack.stack([model.init(k.init) for k in keys]),
       place(train_split, mesh), specs,
       {phase.name: key_data([k.phase(phase.name) for k in keys])
-       for phase in wyner}, mesh, workdir, records, log_path, may_train)
+       for phase in model_phases}, mesh, workdir, records, log_path,
+      may_train)
   return stack.named(specs, {'params': trained,
                              'train_metrics': train_metrics})
 
@@ -290,8 +293,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                               train_metrics, test_codes)
     # Labels, samples and figures are read on the data (pixels).
     if wrapper is not None:
-      model_px = autoencoder.pixel_model(model, wrapper.autoencoders)
-      params_px = autoencoder.pixel_params(params, wrapper.params)
+      model_px, params_px = autoencoder.on_pixels(
+          model, params, wrapper.autoencoders, wrapper.params)
       metrics.update(wrapper_metrics)
     else:
       model_px, params_px = model, params
@@ -355,9 +358,8 @@ def _evaluate_model(config, model, params, lam, keys, train_metrics,
   """Train and held-out objectives of one trained model, on what it models
   (the data, or the wrapper's codes), phase by phase."""
   metrics = {}
-  for phase in phases.wyner_phases(config, model):
-    section = config[phase.section]
-    tau = float(latents.temperature(section.num_steps, config.tau.initial,
+  for phase in phases.model_phases(config, model):
+    tau = float(latents.temperature(phase.num_steps(config), config.tau.initial,
                                     config.tau.minimum, config.tau.decay))
     held_out = heldout.evaluate_loss(
         phase.loss, phase.initial(params), phase.frozen(params), test_pairs,

@@ -21,7 +21,8 @@ by 4 (28 x 28 x 1 MNIST, 32 x 32 x 3 SVHN).
 """
 
 import dataclasses
-from typing import NamedTuple
+import functools
+from typing import Any, NamedTuple
 
 import flax.linen as nn
 import jax
@@ -220,3 +221,77 @@ def pixel_params(params: Params, autoencoder_params: dict[str, Params]) -> Param
                                   for s in sides(group, name)}}
            for name, net in networks.items()}
           for group, networks in params.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class OnPixels:
+  """A baseline model (`wyner_jax.baselines`) on codes, seen from pixels:
+  its sampling surface (`wyner_jax.baselines.base`) with images in and
+  images out. Params: {'model': the baseline's, 'autoencoders': {'x': ...,
+  'y': ...}}, as `on_pixels` builds them. For sampling and evaluation, not
+  for training (train the baseline on codes)."""
+  model: Any
+  autoencoders: tuple[tuple[str, ConvAutoencoder], ...]
+
+  @property
+  def CAN(self) -> tuple[str, ...]:  # pylint: disable=invalid-name
+    return self.model.CAN
+
+  def _codes(self, params: Params, side: str, images: jax.Array) -> jax.Array:
+    return dict(self.autoencoders)[side].encode(params['autoencoders'][side],
+                                               images)
+
+  def _images(self, params: Params, side: str, codes: jax.Array) -> jax.Array:
+    rows = codes.reshape(-1, codes.shape[-1])
+    return dict(self.autoencoders)[side].decode(params['autoencoders'][side],
+                                               rows)
+
+  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
+                                               'z_mode'))
+  def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
+                  given: str, num_samples: int, z_mode: bool = False
+                  ) -> jax.Array:
+    codes = self.model.conditional(params['model'], rng,
+                                   self._codes(params, given, condition),
+                                   given, num_samples, z_mode)
+    target = 'y' if given == 'x' else 'x'
+    return self._images(params, target, codes).reshape(*codes.shape[:2], -1)
+
+  @functools.partial(jax.jit, static_argnames=('self', 'num'))
+  def joint(self, params: Params, rng: jax.Array, num: int
+            ) -> tuple[jax.Array, jax.Array]:
+    x, y = self.model.joint(params['model'], rng, num)
+    return self._images(params, 'x', x), self._images(params, 'y', y)
+
+  @functools.partial(jax.jit, static_argnames=('self', 'grid', 'z_mode'))
+  def transfer(self, params: Params, rng: jax.Array, x_style: jax.Array,
+               y_concept: jax.Array, grid: bool = True, z_mode: bool = False
+               ) -> jax.Array:
+    codes = self.model.transfer(params['model'], rng,
+                                self._codes(params, 'x', x_style),
+                                self._codes(params, 'y', y_concept), grid,
+                                z_mode)
+    return self._images(params, 'x', codes).reshape(*codes.shape[:-1], -1)
+
+  @functools.partial(jax.jit, static_argnames='self')
+  def common_code(self, params: Params, rng: jax.Array, x: jax.Array
+                  ) -> jax.Array:
+    return self.model.common_code(params['model'], rng,
+                                  self._codes(params, 'x', x))
+
+  def rates(self, params: Params, x: jax.Array, y: jax.Array
+            ) -> dict[str, jax.Array]:
+    return self.model.rates(params['model'], self._codes(params, 'x', x),
+                            self._codes(params, 'y', y))
+
+
+def on_pixels(model: Any, params: Params,
+              autoencoders: dict[str, ConvAutoencoder],
+              autoencoder_params: dict[str, Params]) -> tuple[Any, Params]:
+  """(model, params) of any model on codes seen from pixels: the Wyner VAE's
+  `pixel_model` and `pixel_params`, a baseline's `OnPixels`."""
+  if isinstance(model, WynerVAE):
+    return (pixel_model(model, autoencoders),
+            pixel_params(params, autoencoder_params))
+  return (OnPixels(model, tuple(sorted(autoencoders.items()))),
+          {'model': params, 'autoencoders': dict(autoencoder_params)})

@@ -76,3 +76,9 @@ def check_positive_number(name: str, value) -> None:
   (there is no host check inside a compiled step)."""
   if isinstance(value, numbers.Real) and not value > 0:
     raise ArgumentError(f'{name}={value!r} is not allowed; use a number > 0')
+
+
+def check_non_negative_number(name: str, value) -> None:
+  """Refuses a Python number < 0 (traced values: the caller's contract)."""
+  if isinstance(value, numbers.Real) and not value >= 0:
+    raise ArgumentError(f'{name}={value!r} is not allowed; use a number >= 0')

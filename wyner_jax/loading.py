@@ -24,34 +24,36 @@ from wyner_jax import sharding
 from wyner_jax import stack
 from wyner_jax import train
 from wyner_jax.errors import WynerError
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import Params
 from wyner_jax.sides import Side
 
 
 class TrainedModel(NamedTuple):
-  """A model of a workdir, ready for `wyner_jax.sampling` (its bound samplers
-  take `model` and `params`; its procedures take `model`'s encoders and
-  decoders closed over `params`). With model.wrapper set, `model` is the
-  `autoencoder.PixelWynerVAE` and `params` its `pixel_params`: images in,
-  images out."""
+  """A model of a workdir, ready for sampling: every kind through its
+  sampling surface (`model.conditional(params, ...)`, `model.joint`, ...,
+  `wyner_jax.baselines.base`), the Wyner VAE also through
+  `wyner_jax.sampling` (its bound samplers take `model` and `params`). With
+  model.wrapper set, `model` and `params` are `autoencoder.on_pixels`':
+  images in, images out."""
   name: str  # 'lam1000_seed0'
   lam: float
   seed: int
   config: ml_collections.ConfigDict  # the config that trained it
-  model: WynerVAE
-  params: Params  # {'joint', 'decoders', 'marginal'}, host arrays
+  model: Any  # a WynerVAE, or a model of wyner_jax.baselines
+  params: Params  # every group of its phases, host arrays
   train_metrics: dict[str, dict[str, float]]  # per phase, of its last step
   sides: tuple[Side, Side]  # the data's X and Y
 
 
-def _finished_record(directory: str, section: str) -> tuple[int, dict[str, Any]]:
+def _finished_record(directory: str, phase: phases.Phase
+                     ) -> tuple[int, dict[str, Any]]:
   """(step, record) of the newest readable step; refuses unfinished training."""
   for step in checkpoints.saved_steps(directory):
     try:
       record = checkpoints.read_record(directory, step)
     except Exception:  # pylint: disable=broad-except
       continue  # damaged or without a record: try an older step
-    wanted = record['config'][section]['num_steps']
+    wanted = phase.num_steps(record['config'])
     if step < wanted:
       raise WynerError(f'{directory} is trained to step {step} of {wanted}; '
                        'finish training (run experiments.main again) first')
@@ -92,8 +94,9 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
     WynerError: no such model (naming the ones there), or its training is
       not finished.
   """
+  # Every model kind has a 'joint' phase; its record holds the whole config.
   _, record = _finished_record(
-      checkpoints.phase_directory(workdir, 'marginal'), 'marginal')
+      checkpoints.phase_directory(workdir, 'joint'), 'joint')
   config = ml_collections.ConfigDict(record['config'])
   x, y = (Side.from_json(record['sides'][s]) for s in ('x', 'y'))
   model = phases.model_from_config(config, x, y)
@@ -101,9 +104,9 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
   params: Params = {}
   train_metrics = {}
   chosen = None
-  for phase in phases.wyner_phases(config, model):
+  for phase in phases.model_phases(config, model):
     directory = checkpoints.phase_directory(workdir, phase.name)
-    step, _ = _finished_record(directory, phase.section)
+    step, _ = _finished_record(directory, phase)
     members = _restore_members(directory, phase, initial,
                                config.learning_rate, step)
     names = [m.name for m in members]
@@ -122,7 +125,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
     autoencoders, autoencoder_params = {}, {}
     for phase_name, part in wrapped.items():
       directory = checkpoints.phase_directory(workdir, phase_name)
-      step, _ = _finished_record(directory, part.phase.section)
+      step, _ = _finished_record(directory, part.phase)
       (member,) = _restore_members(
           directory, part.phase,
           {phase_name: part.autoencoder.init(jax.random.key(0))},
@@ -131,7 +134,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
         autoencoders[side] = part.autoencoder
         autoencoder_params[side] = jax.tree.map(
             np.asarray, member.state['params'][phase_name])
-    model = autoencoder.pixel_model(model, autoencoders)
-    params = autoencoder.pixel_params(params, autoencoder_params)
+    model, params = autoencoder.on_pixels(model, params, autoencoders,
+                                          autoencoder_params)
   return TrainedModel(chosen.name, chosen.lam, chosen.seed, config, model,
                       params, train_metrics, (x, y))

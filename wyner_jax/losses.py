@@ -94,6 +94,21 @@ def _squared_errors(**pairs) -> list[jax.Array]:
   return out
 
 
+def weighted_errors(x: jax.Array, x_rec: jax.Array, y: jax.Array,
+                    y_rec: jax.Array, two_eps_sq: float,
+                    two_eps_sq_y: float | None = None
+                    ) -> tuple[jax.Array, jax.Array, jax.Array]:
+  """(batch-mean ||x - x_rec||^2, ||y - y_rec||^2, their sum weighted as
+  the negative log-likelihood: rec_x / (2 eps_x^2) + rec_y / (2 eps_y^2),
+  eps_y = eps_x unless `two_eps_sq_y` is given)."""
+  if two_eps_sq_y is not None:
+    contracts.check_positive_number('two_eps_sq_y', two_eps_sq_y)
+  rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
+  if two_eps_sq_y is None:
+    return rec_x, rec_y, (rec_x + rec_y) / two_eps_sq
+  return rec_x, rec_y, rec_x / two_eps_sq + rec_y / two_eps_sq_y
+
+
 def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
                x: jax.Array, x_rec: jax.Array, y: jax.Array, y_rec: jax.Array,
                lam: jax.Array | float, two_eps_sq: float, *,
@@ -136,11 +151,8 @@ def joint_loss(logits_z: jax.Array, logits_u: jax.Array, logits_v: jax.Array,
   kl_z, kl_u, kl_v = _mean_kls(logits_z=(logits_z, z, prior_z),
                                logits_u=(logits_u, u, prior_u),
                                logits_v=(logits_v, v, prior_v))
-  rec_x, rec_y = _squared_errors(x=(x, x_rec), y=(y, y_rec))
-  if two_eps_sq_y is None:
-    rec = (rec_x + rec_y) / two_eps_sq
-  else:
-    rec = rec_x / two_eps_sq + rec_y / two_eps_sq_y
+  rec_x, rec_y, rec = weighted_errors(x, x_rec, y, y_rec, two_eps_sq,
+                                      two_eps_sq_y)
   loss = (1.0 + lam) * kl_z + kl_u + kl_v + rec
   metrics = {'loss': loss, 'kl/z': kl_z, 'kl/u': kl_u, 'kl/v': kl_v,
              'rec/x': rec_x, 'rec/y': rec_y}

@@ -24,7 +24,8 @@ its entry is an empty dict and its parameters are a [B, 0, ...] array.
 """
 
 import dataclasses
-from typing import Any, NamedTuple
+import functools
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -85,6 +86,9 @@ class WynerVAE:
       (matmuls and activations; parameters, optimizer state, KLs and the
       loss stay float32, `wyner_jax.networks`).
   """
+  # The sampling surface every model of a run shares
+  # (`wyner_jax.baselines.base`): all of it.
+  CAN: ClassVar[tuple[str, ...]] = ('joint', 'transfer', 'probe', 'style')
   z: Size
   u: Size
   v: Size
@@ -226,3 +230,58 @@ class WynerVAE:
     return MarginalOutputs(logits_z_x, logits_u, logits_z_y, logits_v,
                            self.decode(decoders['x'], u_x, z_x, 'x'),
                            self.decode(decoders['y'], v_y, z_y, 'y'))
+
+  # The sampling surface of `wyner_jax.baselines.base`, through
+  # `wyner_jax.sampling` (imported in each method: it imports this module).
+
+  def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
+                  given: str, num_samples: int, z_mode: bool = False
+                  ) -> jax.Array:
+    """`sampling.y_given_x` (given 'x') or `sampling.x_given_y` ('y')."""
+    from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
+    if given not in ('x', 'y'):
+      raise ArgumentError(f"given={given!r} is not allowed; allowed: 'x', 'y'")
+    generate = sampling.y_given_x if given == 'x' else sampling.x_given_y
+    return generate(self, params, rng, condition, num_samples, z_mode=z_mode)
+
+  def joint(self, params: Params, rng: jax.Array, num: int
+            ) -> tuple[jax.Array, jax.Array]:
+    """`sampling.joint_samples`."""
+    from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
+    return sampling.joint_samples(self, params, rng, num)
+
+  def transfer(self, params: Params, rng: jax.Array, x_style: jax.Array,
+               y_concept: jax.Array, grid: bool = True, z_mode: bool = False
+               ) -> jax.Array:
+    """`sampling.style_transfer`."""
+    from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
+    return sampling.style_transfer(self, params, rng, x_style, y_concept,
+                                   grid=grid, z_mode=z_mode)
+
+  def common_code(self, params: Params, rng: jax.Array, x: jax.Array
+                  ) -> jax.Array:
+    """z ~ q(z|x), exact, flattened: [B, F]."""
+    return _common_code(self, params, rng, x)
+
+  def rates(self, params: Params, x: jax.Array, y: jax.Array
+            ) -> dict[str, jax.Array]:
+    """Batch-mean KL of q(z|x,y), q(u|x,y), q(v|x,y) to their priors."""
+    return _rates(self, params, x, y)
+
+
+@functools.partial(jax.jit, static_argnames='model')
+def _common_code(model: WynerVAE, params: Params, rng: jax.Array,
+                 x: jax.Array) -> jax.Array:
+  latent = model.latent_z
+  sample = latent.sample(rng, model.encode(params['marginal']['z_x'], latent, x))
+  return sample.reshape(x.shape[0], -1)
+
+
+@functools.partial(jax.jit, static_argnames='model')
+def _rates(model: WynerVAE, params: Params, x: jax.Array, y: jax.Array
+           ) -> dict[str, jax.Array]:
+  priors = model.priors(params)
+  return {name: jnp.mean(latent.kl(
+      model.encode(params['joint'][name], latent, x, y), priors[name]))
+          for name, latent in (('z', model.latent_z), ('u', model.latent_u),
+                               ('v', model.latent_v))}

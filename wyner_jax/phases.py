@@ -3,7 +3,8 @@
 A `Phase` says what one training step trains and what it holds fixed:
 
   name     its checkpoint directory WORKDIR/checkpoints/<name>/ and log prefix
-  section  the config section that holds its `num_steps`
+  section  the config section of its training fields (`num_steps`: that
+           section's, or the sum over `steps_of`)
   trains   the parameter groups it trains (its train state's params)
   holds    the groups it holds constant, trained by an earlier phase: they
            enter its loss as `frozen` and cannot change
@@ -23,8 +24,10 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from wyner_jax import baselines
 from wyner_jax import latents
 from wyner_jax import losses
+from wyner_jax.errors import ArgumentError
 from wyner_jax.model import Params, WynerVAE
 from wyner_jax.sides import Side
 
@@ -43,6 +46,13 @@ class Phase:
   trains: tuple[str, ...]
   holds: tuple[str, ...]
   loss: LossFn
+  # Sections whose num_steps add up to this phase's ((): `section`'s alone).
+  steps_of: tuple[str, ...] = ()
+
+  def num_steps(self, config: Any) -> int:
+    """Its steps under `config` (a ConfigDict, or a record's dict of one)."""
+    return sum(config[section]['num_steps']
+               for section in self.steps_of or (self.section,))
 
   def initial(self, params: Params) -> Params:
     """The groups this phase trains, from initial params of every group
@@ -56,20 +66,64 @@ class Phase:
     return held or None
 
 
+# config.model.kind of the Wyner VAE; the others: wyner_jax.baselines.BASELINES.
+WYNER = 'wyner'
+
+
 def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
-                      y: Side) -> WynerVAE:
-  """The WynerVAE of `config` for data with sides x and y: on their values,
-  or on the wrapper's codes (model.wrapper)."""
+                      y: Side) -> Any:
+  """The model of `config.model.kind` for data with sides x and y: on their
+  values, or on the wrapper's codes (model.wrapper). A WynerVAE, or a model
+  of `wyner_jax.baselines`."""
   m = config.model
   wrapped = m.wrapper != 'none'
-  return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v), hidden=m.hidden,
-                  depth=m.depth,
+  networks = dict(hidden=m.hidden, depth=m.depth,
                   x_dim=m.code_size if wrapped else x.dim,
                   y_dim=m.code_size if wrapped else y.dim,
                   x_bounded=wrapped or x.bounded,
                   y_bounded=wrapped or y.bounded,
-                  logit_bound=m.logit_bound, latent_type=m.latent_type,
-                  local_type=m.local_type, prior=m.prior, dtype=m.dtype)
+                  logit_bound=m.logit_bound, dtype=m.dtype)
+  kind = m.get('kind', WYNER)
+  if kind == WYNER:
+    return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
+                    latent_type=m.latent_type, local_type=m.local_type,
+                    prior=m.prior, **networks)
+  if kind not in baselines.BASELINES:
+    raise ArgumentError(f'model.kind={kind!r} is not allowed; allowed: '
+                        f'{", ".join(KINDS)}')
+  cls = baselines.BASELINES[kind]
+  if kind in ('mvae', 'mmvae'):  # Gaussian experts
+    return cls(z=tuple(m.expert_z), **networks)
+  if kind == 'cvae':
+    return cls(z=tuple(m.z), latent_type=m.latent_type, **networks)
+  if kind == 'jmvae':
+    return cls(z=tuple(m.z), latent_type=m.latent_type, prior=m.prior,
+               **networks)
+  return cls(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
+             latent_type=m.latent_type, local_type=m.local_type,
+             prior=m.prior, **networks)
+
+
+KINDS = (WYNER, *baselines.BASELINES)
+
+
+def model_phases(config: 'ml_collections.ConfigDict',
+                 model: Any) -> tuple[Phase, ...]:
+  """The training phases of any model `model_from_config` builds: the Wyner
+  VAE's two (`wyner_phases`), a baseline's one, 'joint', over all of its
+  networks, for joint.num_steps + marginal.num_steps steps: the Wyner VAE's
+  two steps together, so every kind takes as many optimizer steps."""
+  if isinstance(model, WynerVAE):
+    return wyner_phases(config, model)
+  two_eps_sq, y_weight = config.loss.two_eps_sq, config.loss.y_weight
+  two_eps_sq_y = None if y_weight == 1.0 else two_eps_sq / y_weight
+  if isinstance(model, (baselines.MVAE, baselines.MMVAE)):
+    loss = model.loss_fn(two_eps_sq, two_eps_sq_y)
+  else:
+    loss = model.loss_fn(config.tau.hard, two_eps_sq, two_eps_sq_y)
+  return (Phase('joint', 'joint', ('encoders', 'decoders', 'priors',
+                                   'y_given_x', 'x_given_y'), (), loss,
+                steps_of=('joint', 'marginal')),)
 
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,

@@ -312,8 +312,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
   its last checkpoint in WORKDIR/checkpoints/<phase.name>/.
 
   Args:
-    phase: what it trains and its loss; config[phase.section].num_steps
-      steps.
+    phase: what it trains and its loss; `phase.num_steps(config)` steps.
     params: the groups it trains, initial values stacked [S, ...] (used
       when nothing is saved).
     frozen: the groups it holds fixed, stacked, or None.
@@ -327,7 +326,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
   Returns:
     The final stacked state and the train metrics of its last step, each [S].
   """
-  num_steps = config[phase.section].num_steps
+  num_steps = phase.num_steps(config)
   optimizer = optax.adam(config.learning_rate)
   state = init_state(params, specs, keys, optimizer, mesh)
   checkpoints = PhaseCheckpoints(phase_directory(workdir, phase.name), record)

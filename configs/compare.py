@@ -1,0 +1,35 @@
+"""The Wyner VAE against five bimodal models (experiments/comparison.py).
+
+Every model with the default's networks, wrapper, data, batch, optimizer
+and steps (configs/synthetic.py; a baseline's one phase takes the Wyner
+VAE's two steps together), seeds 0, 1, 2:
+
+  python -m experiments.compare --config=configs/compare.py --workdir=/tmp/compare
+
+Variants:
+  mnist_poly  the same on the offline two-shape pair (configs/mnist_poly.py).
+  tiny        the tiny model inside a tiny wrapper, two seeds (tests).
+"""
+
+import ml_collections
+
+from configs import mnist_poly
+from configs import synthetic
+from wyner_jax.phases import KINDS
+
+VARIANTS = ('mnist_poly', 'tiny')
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+  synthetic.check_variant('configs/compare.py', arg, VARIANTS)
+  if arg == 'mnist_poly':
+    config = mnist_poly.get_config()
+  elif arg == 'tiny':
+    config = synthetic.get_config('tiny')
+    synthetic.wrap_tiny(config)
+  else:
+    config = synthetic.get_config()
+  config.compare = ml_collections.ConfigDict()
+  config.compare.kinds = KINDS  # 'wyner' first: it trains the shared wrapper
+  config.compare.seeds = (0, 1) if arg == 'tiny' else (0, 1, 2)
+  return config

@@ -1,0 +1,35 @@
+"""The models the Wyner VAE is compared with, in the same harness.
+
+Each module defines one model from its paper: its objective as a pure
+function of arrays (written out in its docstring, as `wyner_jax.joint_loss`
+is), and the model (networks, parameters, `loss_fn`, and the sampling
+surface of `wyner_jax.baselines.base`).
+
+  jmvae         JMVAE-KL         `jmvae_loss`
+  cvae          CVAE per direction  `cvae_loss`
+  vcca_private  bi-VCCA-private  `vcca_private_loss`
+  mvae          MVAE             `mvae_loss`, `product_of_experts`
+  mmvae         MMVAE            `mmvae_loss`
+
+`wyner_jax.phases.model_from_config` builds one from `config.model.kind`.
+"""
+
+from wyner_jax.baselines.cvae import CVAE
+from wyner_jax.baselines.cvae import cvae_loss
+from wyner_jax.baselines.jmvae import JMVAE
+from wyner_jax.baselines.jmvae import jmvae_loss
+from wyner_jax.baselines.mmvae import MMVAE
+from wyner_jax.baselines.mmvae import mmvae_loss
+from wyner_jax.baselines.mvae import MVAE
+from wyner_jax.baselines.mvae import mvae_loss
+from wyner_jax.baselines.mvae import product_of_experts
+from wyner_jax.baselines.vcca import VCCAPrivate
+from wyner_jax.baselines.vcca import vcca_private_loss
+
+# config.model.kind -> the model class ('wyner': wyner_jax.WynerVAE).
+BASELINES = {'jmvae': JMVAE, 'cvae': CVAE, 'vcca_private': VCCAPrivate,
+             'mvae': MVAE, 'mmvae': MMVAE}
+
+__all__ = ['BASELINES', 'CVAE', 'JMVAE', 'MMVAE', 'MVAE', 'VCCAPrivate',
+           'cvae_loss', 'jmvae_loss', 'mmvae_loss', 'mvae_loss',
+           'product_of_experts', 'vcca_private_loss']
