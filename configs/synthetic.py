@@ -102,6 +102,10 @@ def default_config() -> ml_collections.ConfigDict:
   # over 100 Z codes mostly drew codes the encoder rarely uses (joint
   # coherence: docs/method_choices.md).
   config.model.prior = 'learned'
+  # The joint encoders of U and V: 'pair', the poster's q(u|x,y), q(v|x,y);
+  # 'z_side', the authors' later code's q(u|z,x), q(v|z,y) (docs/results.md
+  # measures it).
+  config.model.local_encoder = 'pair'
   # The networks' computation type: 'float32' or 'bfloat16' (matmuls and
   # activations; parameters, optimizer state, KLs and loss stay float32).
   # docs/performance.md says when bfloat16 pays.

@@ -12,7 +12,7 @@ from experiments import sources
 from wyner_jax import latents
 from wyner_jax import phases
 from wyner_jax.errors import WynerError
-from wyner_jax.model import DTYPES, PRIORS
+from wyner_jax.model import DTYPES, LOCAL_ENCODERS, PRIORS
 
 
 class ConfigError(WynerError, ValueError):
@@ -39,9 +39,10 @@ AUTOENCODER_FIELDS = (
     'model.wrapper', 'model.code_size', 'batch_size', 'learning_rate', 'seed',
 )
 # What a baseline (model.kind other than 'wyner') trains besides the fields
-# above. Recorded only for baselines, so workdirs of the Wyner VAE trained
-# before model.kind existed (0.9.0) resume unchanged.
+# above. Recorded only for baselines, and model.local_encoder only when not
+# 'pair', so that workdirs of 0.9.0 (which had neither) resume unchanged.
 BASELINE_FIELDS = ('model.kind', 'model.expert_z')
+LOCAL_ENCODER_FIELD = 'model.local_encoder'
 WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
@@ -61,7 +62,8 @@ RESUMABLE_FIELDS = (
 # Every field a run reads besides the data source's own (`data.*`, its
 # FIELDS): each either determines what is trained or may change between runs
 # of a workdir. Anything else in a config is a typo or a leftover.
-KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS + MODEL_FIELDS
+KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
+                         + (LOCAL_ENCODER_FIELD,) + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
 
 
@@ -107,6 +109,8 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
   fields.update({path: get_field(config, path) for path in TRAINING_FIELDS})
   if config.model.kind != phases.WYNER:
     fields.update({path: get_field(config, path) for path in BASELINE_FIELDS})
+  if config.model.local_encoder != 'pair':
+    fields[LOCAL_ENCODER_FIELD] = config.model.local_encoder
   sweep = config.lambda_sweep
   fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
                 else {'loss.lam': config.loss.lam})
@@ -234,6 +238,13 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _check_size('model.z', config.model.z, latent_type, allow_empty=False)
   _check_size('model.u', config.model.u, local_type, allow_empty=True)
   _check_size('model.v', config.model.v, local_type, allow_empty=True)
+  if config.model.local_encoder not in LOCAL_ENCODERS:
+    _fail('model.local_encoder', config.model.local_encoder,
+          f'allowed: {", ".join(LOCAL_ENCODERS)}')
+  if config.model.local_encoder != 'pair' and kind != phases.WYNER:
+    _fail('model.local_encoder', config.model.local_encoder,
+          f"it chooses the Wyner VAE's joint encoders; use 'pair' with "
+          f'model.kind={kind!r}')
   if config.model.wrapper not in WRAPPERS:
     _fail('model.wrapper', config.model.wrapper, f'allowed: {", ".join(WRAPPERS)}')
   _int_at_least('model.code_size', config.model.code_size, 1)

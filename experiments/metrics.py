@@ -124,12 +124,13 @@ def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
   """y(v, z) with z and v each drawn exactly from the joint encoder
   ('encoder') or the prior ('prior'): [B, Dy]."""
   key_z, key_v = jax.random.split(rng)
-  enc, batch = params['joint'], x.shape[0]
+  batch = x.shape[0]
+  posteriors = model.joint_posteriors(params, x, y)
 
   def draw(key, name, latent, source):
     if source == 'prior':
       return latent.sample_prior(key, batch, model.priors(params)[name])
-    return latent.sample(key, model.encode(enc[name], latent, x, y))
+    return latent.sample(key, posteriors[name])
 
   z = draw(key_z, 'z', model.latent_z, z_source)
   v = draw(key_v, 'v', model.latent_v, v_source)
@@ -252,7 +253,7 @@ def _joint_posterior(model: WynerVAE, params: Params, x: jax.Array,
                      y: jax.Array, name: str) -> tuple[jax.Array, jax.Array]:
   """(parameters of q(name|x,y) [B, ...], mean KL to its prior)."""
   latent = {'z': model.latent_z, 'u': model.latent_u, 'v': model.latent_v}[name]
-  latent_params = model.encode(params['joint'][name], latent, x, y)
+  latent_params = model.joint_posteriors(params, x, y)[name]
   return latent_params, jnp.mean(latent.kl(latent_params,
                                            model.priors(params)[name]))
 

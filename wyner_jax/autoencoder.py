@@ -180,10 +180,12 @@ class PixelWynerVAE(WynerVAE):
   def encode(self, params: Params, latent, *inputs: jax.Array) -> jax.Array:
     # The sides an encoder sees are the keys of its autoencoders' params,
     # in the order of its inputs (x before y).
+    # Inputs after them (a sample of z, local_encoder='z_side') pass as they are.
     sides = sorted(params['autoencoder'])
     codes = [self._autoencoder(side).encode(params['autoencoder'][side], x)
              for side, x in zip(sides, inputs)]
-    return super().encode(params['network'], latent, *codes)
+    return super().encode(params['network'], latent, *codes,
+                          *inputs[len(sides):])
 
   def decode(self, params: Params, local: jax.Array, z: jax.Array,
              side: str) -> jax.Array:
@@ -198,10 +200,6 @@ def pixel_model(model: WynerVAE,
   return PixelWynerVAE(**fields, autoencoders=tuple(sorted(autoencoders.items())))
 
 
-# The sides each network of a WynerVAE sees, by group and name.
-_NETWORK_SIDES = {'joint': ('x', 'y'), 'decoders': None,
-                  'marginal': {'z_x': ('x',), 'u_x': ('x',), 'z_y': ('y',),
-                               'v_y': ('y',)}}
 
 
 def pixel_params(params: Params, autoencoder_params: dict[str, Params]) -> Params:
@@ -210,10 +208,11 @@ def pixel_params(params: Params, autoencoder_params: dict[str, Params]) -> Param
   autoencoders of the sides it sees ({'x': ..., 'y': ...}), as
   `PixelWynerVAE` takes them."""
   def sides(group, name):
+    """The sides a network sees: a decoder its own; an encoder named
+    '<latent>_x' ('_y') one side, any other encoder both."""
     if group == 'decoders':
       return (name,)
-    known = _NETWORK_SIDES[group]
-    return known if isinstance(known, tuple) else known[name]
+    return (name[-1],) if name[-2:] in ('_x', '_y') else ('x', 'y')
 
   return {group: networks if group == 'priors' else  # priors are no network
           {name: {'network': net,

@@ -45,21 +45,26 @@ class TrainedModel(NamedTuple):
   sides: tuple[Side, Side]  # the data's X and Y
 
 
-def _finished_record(directory: str, phase: phases.Phase
-                     ) -> tuple[int, dict[str, Any]]:
-  """(step, record) of the newest readable step; refuses unfinished training."""
+def _newest_record(directory: str) -> tuple[int, dict[str, Any]]:
+  """(step, record) of the newest readable step."""
   for step in checkpoints.saved_steps(directory):
     try:
-      record = checkpoints.read_record(directory, step)
+      return step, checkpoints.read_record(directory, step)
     except Exception:  # pylint: disable=broad-except
       continue  # damaged or without a record: try an older step
-    wanted = phase.num_steps(record['config'])
-    if step < wanted:
-      raise WynerError(f'{directory} is trained to step {step} of {wanted}; '
-                       'finish training (run experiments.main again) first')
-    return step, record
   raise WynerError(f'no checkpoint with a training record in {directory}; '
                    'train the workdir with experiments.main (wyner_jax >= 0.9)')
+
+
+def _finished_record(directory: str, phase: phases.Phase
+                     ) -> tuple[int, dict[str, Any]]:
+  """`_newest_record`, refusing unfinished training."""
+  step, record = _newest_record(directory)
+  wanted = phase.num_steps(record['config'])
+  if step < wanted:
+    raise WynerError(f'{directory} is trained to step {step} of {wanted}; '
+                     'finish training (run experiments.main again) first')
+  return step, record
 
 
 def _restore_members(directory: str, phase: phases.Phase, initial: Params,
@@ -95,8 +100,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
       not finished.
   """
   # Every model kind has a 'joint' phase; its record holds the whole config.
-  _, record = _finished_record(
-      checkpoints.phase_directory(workdir, 'joint'), 'joint')
+  _, record = _newest_record(checkpoints.phase_directory(workdir, 'joint'))
   config = ml_collections.ConfigDict(record['config'])
   x, y = (Side.from_json(record['sides'][s]) for s in ('x', 'y'))
   model = phases.model_from_config(config, x, y)

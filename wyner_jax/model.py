@@ -37,6 +37,10 @@ from wyner_jax.errors import ArgumentError
 Params = dict[str, Any]
 Size = tuple[int, ...]
 PRIORS = ('uniform', 'learned')
+# The joint encoders of U and V: 'pair', the poster's q(u|x,y), q(v|x,y);
+# 'z_side', the authors' later code's q(u|z,x), q(v|z,y) (u conditioned on
+# the common latent's sample and its own side only).
+LOCAL_ENCODERS = ('pair', 'z_side')
 DTYPES = ('float32', 'bfloat16')
 
 
@@ -85,6 +89,9 @@ class WynerVAE:
     dtype: the networks' computation type, 'float32' or 'bfloat16'
       (matmuls and activations; parameters, optimizer state, KLs and the
       loss stay float32, `wyner_jax.networks`).
+    local_encoder: 'pair' (the poster's q(u|x,y), q(v|x,y): 'joint' params
+      'u', 'v') or 'z_side' (q(u|z,x), q(v|z,y), fed the sample of z:
+      'joint' params 'u_x', 'v_y'); step 2 is the same for both.
   """
   # The sampling surface every model of a run shares
   # (`wyner_jax.baselines.base`): all of it.
@@ -103,8 +110,12 @@ class WynerVAE:
   local_type: str = ''
   prior: str = 'uniform'
   dtype: str = 'float32'
+  local_encoder: str = 'pair'
 
   def __post_init__(self):
+    if self.local_encoder not in LOCAL_ENCODERS:
+      raise ArgumentError(f'local_encoder={self.local_encoder!r} is not '
+                          f'allowed; allowed: {", ".join(LOCAL_ENCODERS)}')
     if self.prior not in PRIORS:
       raise ArgumentError(f'prior={self.prior!r} is not allowed; allowed: '
                        f'{", ".join(PRIORS)}')
@@ -153,12 +164,16 @@ class WynerVAE:
       priors = {'priors': {name: jnp.zeros(latent.param_shape, jnp.float32)
                            for name, latent in (('z', z), ('u', u), ('v', v))
                            if not latent.is_empty}}
+    if self.local_encoder == 'pair':
+      joint = {'z': init_encoder(next(keys), z, one_x, one_y),
+               'u': init_encoder(next(keys), u, one_x, one_y),
+               'v': init_encoder(next(keys), v, one_x, one_y)}
+    else:
+      joint = {'z': init_encoder(next(keys), z, one_x, one_y),
+               'u_x': init_encoder(next(keys), u, one_x, sample(z)),
+               'v_y': init_encoder(next(keys), v, one_y, sample(z))}
     return priors | {
-        'joint': {
-            'z': init_encoder(next(keys), z, one_x, one_y),
-            'u': init_encoder(next(keys), u, one_x, one_y),
-            'v': init_encoder(next(keys), v, one_x, one_y),
-        },
+        'joint': joint,
         'decoders': {
             'x': self._decoder('x').init(next(keys), [sample(u), sample(z)]),
             'y': self._decoder('y').init(next(keys), [sample(v), sample(z)]),
@@ -196,16 +211,40 @@ class WynerVAE:
     or exact) -> [B, D of the side]."""
     return self._decoder(side).apply(params, [local, z])
 
+  def encode_local(self, joint: Params, name: str, x: jax.Array,
+                   y: jax.Array, z_sample: jax.Array) -> jax.Array:
+    """Parameters of the joint encoder of local latent `name` ('u' or 'v'):
+    q(u|x,y), or with local_encoder='z_side' q(u|z,x) of `z_sample` (a
+    sample of Z, relaxed or exact; unused with 'pair')."""
+    latent = self.latent_u if name == 'u' else self.latent_v
+    if self.local_encoder == 'pair':
+      return self.encode(joint[name], latent, x, y)
+    side = x if name == 'u' else y
+    return self.encode(joint[f'{name}_{"x" if name == "u" else "y"}'], latent,
+                       side, z_sample)
+
+  def joint_posteriors(self, params: Params, x: jax.Array, y: jax.Array
+                       ) -> dict[str, jax.Array]:
+    """Parameters of the joint encoders' q(z|x,y), q(u|.), q(v|.) of pairs,
+    by name (with local_encoder='z_side', the locals given the mode of
+    q(z|x,y)): what the rates and the latent carriers read."""
+    enc = params['joint']
+    params_z = self.encode(enc['z'], self.latent_z, x, y)
+    z_mode = self.latent_z.mode(params_z)
+    return {'z': params_z, 'u': self.encode_local(enc, 'u', x, y, z_mode),
+            'v': self.encode_local(enc, 'v', x, y, z_mode)}
+
   def joint_forward(self, params: Params, x: jax.Array, y: jax.Array,
                     rng: jax.Array, tau: jax.Array, hard: bool) -> JointOutputs:
-    """Encodes pairs with q(.|x,y), draws relaxed samples and decodes them."""
+    """Encodes pairs with the joint encoders, draws relaxed samples and
+    decodes them."""
     enc = params['joint']
     z, u, v = self.latent_z, self.latent_u, self.latent_v
     logits_z = self.encode(enc['z'], z, x, y)
-    logits_u = self.encode(enc['u'], u, x, y)
-    logits_v = self.encode(enc['v'], v, x, y)
     key_z, key_u, key_v = jax.random.split(rng, 3)
     z_sample = z.relaxed_sample(key_z, logits_z, tau, hard)
+    logits_u = self.encode_local(enc, 'u', x, y, z_sample)
+    logits_v = self.encode_local(enc, 'v', x, y, z_sample)
     u_sample = u.relaxed_sample(key_u, logits_u, tau, hard)
     v_sample = v.relaxed_sample(key_v, logits_v, tau, hard)
     dec = params['decoders']
@@ -265,7 +304,8 @@ class WynerVAE:
 
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
-    """Batch-mean KL of q(z|x,y), q(u|x,y), q(v|x,y) to their priors."""
+    """Batch-mean KL of the joint posteriors (`joint_posteriors`) to their
+    priors."""
     return _rates(self, params, x, y)
 
 
@@ -281,7 +321,7 @@ def _common_code(model: WynerVAE, params: Params, rng: jax.Array,
 def _rates(model: WynerVAE, params: Params, x: jax.Array, y: jax.Array
            ) -> dict[str, jax.Array]:
   priors = model.priors(params)
-  return {name: jnp.mean(latent.kl(
-      model.encode(params['joint'][name], latent, x, y), priors[name]))
+  posteriors = model.joint_posteriors(params, x, y)
+  return {name: jnp.mean(latent.kl(posteriors[name], priors[name]))
           for name, latent in (('z', model.latent_z), ('u', model.latent_u),
                                ('v', model.latent_v))}
