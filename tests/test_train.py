@@ -263,3 +263,23 @@ def test_bfloat16_compute_keeps_float32_state_and_a_close_loss(pairs):
   assert {leaf.dtype for leaf in jax.tree.leaves((state.params, state.opt_state))
           if leaf.dtype.kind == 'f'} == {np.dtype(np.float32)}
   assert np.mean(losses[-10:]) < 0.5 * losses[0]
+
+
+def test_z_side_local_encoders_see_their_side_and_the_sample_of_z(pairs):
+  config, mesh, model, _, params, batch = tiny_variant(pairs,
+                                                       local_encoder='z_side')
+  assert sorted(params['joint']) == ['u_x', 'v_y', 'z']
+  x, y = batch.images_x[:8], batch.images_y[:8]
+  z_sample = model.latent_z.sample(jax.random.key(5), model.encode(
+      params['joint']['z'], model.latent_z, x, y))
+  logits_u = model.encode_local(params['joint'], 'u', x, y, z_sample)
+  # q(u|z,x): another y leaves it; another z moves it.
+  assert np.array_equal(logits_u, model.encode_local(params['joint'], 'u', x,
+                                                     y[::-1], z_sample))
+  assert not np.allclose(logits_u, model.encode_local(params['joint'], 'u', x,
+                                                      y, z_sample[::-1]))
+  phase = wyner_phases(config, model)['joint']
+  state = init_state([phase.initial(params)], config, mesh)
+  _, losses = run_steps(make_step(phase.loss, config, mesh), state, None,
+                        batch, 150)
+  assert np.mean(losses[-10:]) < 0.5 * losses[0], losses[::15]

@@ -154,8 +154,9 @@ def test_the_default_is_a_valid_config_of_the_measured_settings():
       fields = derived.get_config(variant).to_dict()
       assert fields.pop('sweep')['seeds'] == (0, 1, 2)
       assert fields == base.to_dict(), (derived.__name__, variant)
-  for variant, base, lams in ((None, config, (0.0, 0.5, 1.0, 2.0)),
-                              ('pixels', pixels, (0.0, 1e3, 3e3, 1e4, 3e4, 1e5))):
+  for variant, base, lams in (
+      (None, config, (0.0, 10.0, 100.0, 300.0, 1e3, 3e3)),
+      ('pixels', pixels, (0.0, 1e3, 3e3, 1e4, 3e4, 1e5))):
     fields = lambda_sweep.get_config(variant).to_dict()
     sweep = fields.pop('lambda_sweep')
     assert sweep['lams'] == tuple(lam for lam in lams for _ in range(3))

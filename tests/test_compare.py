@@ -1,0 +1,117 @@
+"""experiments.compare: every kind trained in one harness, the table with
+the metrics a model cannot have absent, the shared autoencoder and judges,
+and a model of the comparison loaded alone."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from conftest import launch, tiny
+from configs import compare as compare_config
+from experiments import comparison, config_checks, sources
+from experiments.config_checks import ConfigError
+from wyner_jax import checkpoints
+from wyner_jax.loading import load_model
+
+KINDS = ('vcca_private', 'cvae')
+
+
+@pytest.fixture(scope='module')
+def compared(tmp_path_factory):
+  workdir = tmp_path_factory.mktemp('compare')
+  result = launch('experiments.compare', '--config=configs/compare.py:tiny',
+                  f'--workdir={workdir}',
+                  f'--config.compare.kinds={KINDS!r}'.replace(' ', ''))
+  assert result.returncode == 0, result.stderr[-3000:]
+  return workdir, result.stderr
+
+
+def test_the_table_has_every_kind_and_leaves_what_a_model_lacks_absent(compared):
+  workdir, _ = compared
+  entries = json.loads((workdir / 'results.json').read_text())
+  assert [e['kind'] for e in entries] == list(KINDS)
+  by_kind = {e['kind']: e for e in entries}
+  for entry in entries:
+    assert [row['seed'] for row in entry['seeds']] == [0, 1]
+    assert 'eval/accuracy_y_given_x' in entry['mean']
+  vcca, cvae = by_kind['vcca_private']['mean'], by_kind['cvae']['mean']
+  for key in ('eval/joint_coherence', 'eval/style_transfer_accuracy',
+              'eval/latent_probe_accuracy', 'eval/fd_joint_y', 'eval/rate_z'):
+    assert key in vcca and key not in cvae, key
+  rows = (workdir / 'results.md').read_text().splitlines()
+  assert len(rows) == 2 + len(KINDS)
+  cvae_row = [r for r in rows if r.startswith('| cvae |')][0]
+  assert cvae_row.count('n/a') >= 5  # joint coherence, style transfer, probe, ...
+  assert (workdir / 'comparison.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def test_the_kinds_share_one_autoencoder_and_one_set_of_judges(compared):
+  workdir, stderr = compared
+  assert 'autoencoders of' in stderr and 'shared with' in stderr
+  first, second = (workdir / kind / 'checkpoints' / 'autoencoder'
+                   for kind in KINDS)
+  assert checkpoints.saved_steps(str(first)) == checkpoints.saved_steps(
+      str(second))
+  assert not (workdir / KINDS[1] / 'classifier').exists()
+  assert (workdir / 'classifier').is_dir()
+
+
+def test_a_model_of_the_comparison_loaded_alone_measures_as_in_the_stack(compared):
+  workdir, _ = compared
+  trained = load_model(str(workdir / 'vcca_private'), 'lam0_seed1')
+  assert trained.seed == 1 and trained.config.model.kind == 'vcca_private'
+  metrics = json.loads((workdir / 'vcca_private' / 'models' / 'lam0_seed1'
+                        / 'metrics.json').read_text())
+  config = trained.config
+  test = sources.load(config.data).test.pairs()
+  rates = trained.model.rates(trained.params, jnp.asarray(test.x),
+                              jnp.asarray(test.y))
+  # The launcher compiled at -O0 (conftest): equal up to float rounding.
+  for name in ('z', 'u', 'v'):
+    np.testing.assert_allclose(float(rates[name]), metrics[f'eval/rate_{name}'],
+                               rtol=1e-4)
+  samples = trained.model.conditional(trained.params, jax.random.key(0),
+                                      jnp.asarray(test.x[:3]), 'x', 2)
+  assert samples.shape == (3, 2, 784)
+  assert 0.0 <= float(samples.min()) and float(samples.max()) <= 1.0
+
+
+@pytest.mark.parametrize('fields, message', [
+    ({'model.kind': 'vae'}, "model.kind='vae' is not allowed; allowed: wyner, "
+     'jmvae, cvae, vcca_private, mvae, mmvae'),
+    ({'model.kind': 'jmvae', 'lambda_sweep.lams': (0.0, 1.0)},
+     "lambda weighs the Wyner VAE's Z; model.kind='jmvae' has no lambda"),
+    ({'model.kind': 'mvae', 'model.expert_z': (0,)},
+     r"model.expert_z=\(0,\) is not allowed"),
+    ({'model.kind': 'cvae', 'model.local_encoder': 'z_side'},
+     "use 'pair' with model.kind='cvae'"),
+    ({'model.local_encoder': 'zx'},
+     "model.local_encoder='zx' is not allowed; allowed: pair, z_side"),
+])
+def test_model_fields_are_checked_up_front(fields, message):
+  with pytest.raises(ConfigError, match=message):
+    config_checks.validate(tiny(**fields))
+
+
+def test_a_comparison_config_is_checked_before_any_training(tmp_path):
+  config = compare_config.get_config('tiny')
+  config.compare.kinds = ('wyner', 'wyner')
+  with pytest.raises(ConfigError, match='distinct model kinds'):
+    comparison.run_comparison(config, str(tmp_path))
+  config.compare.kinds, config.compare.seeds = ('wyner',), ()
+  with pytest.raises(ConfigError, match='at least one seed'):
+    comparison.run_comparison(config, str(tmp_path))
+  assert not list(tmp_path.iterdir())
+
+
+def test_only_baselines_and_z_side_record_the_new_fields():
+  assert 'model.kind' not in config_checks.training_fields(tiny(), 'joint')
+  fields = config_checks.training_fields(tiny(**{'model.kind': 'mmvae'}),
+                                         'joint')
+  assert fields['model.kind'] == 'mmvae' and fields['model.expert_z'] == (20,)
+  fields = config_checks.training_fields(
+      tiny(**{'model.local_encoder': 'z_side'}), 'marginal')
+  assert fields['model.local_encoder'] == 'z_side'
