@@ -139,8 +139,10 @@ def comparison(path: str, labels: list[str],
                panels: list[tuple[list, list]]) -> None:
   """One row per model: Y given x (first column: the input x, then samples)
   and X given y (first column: y), the same inputs in every row."""
+  # At least 3 inches a panel: the titles are wider than four samples.
   fig, axes = plt.subplots(len(labels), 2, squeeze=False,
-                           figsize=(2 * (0.42 * len(panels[0][0][0]) + 0.3),
+                           figsize=(2 * max(3.0, 0.42 * len(panels[0][0][0])
+                                            + 0.3),
                                     0.45 * len(panels[0][0]) * len(labels)
                                     + 0.5))
   for row, (label, canvases) in enumerate(zip(labels, panels)):
