@@ -42,7 +42,7 @@ from wyner_jax import phases
 from wyner_jax import sharding
 from wyner_jax import stack
 from wyner_jax import train
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import Params
 
 
 class RunKeys(NamedTuple):

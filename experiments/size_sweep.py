@@ -26,7 +26,6 @@ import ml_collections
 import numpy as np
 
 from experiments import plots
-from wyner_jax import sampling
 from experiments import config_checks
 from experiments import lambda_sweep
 from experiments import run
@@ -178,15 +177,17 @@ def _panel(result: run.RunResult, rng: jax.Array):
   key_cond, key_style = jax.random.split(rng)
   index = one_per_digit(pairs)[list(CONDITION_DIGITS)]
   x = pairs.x[index]
-  y_samples = np.asarray(sampling.y_given_x(model, params, key_cond, x,
-                                            SAMPLES_SHOWN))
+  y_samples = np.asarray(model.conditional(params, key_cond, x, 'x',
+                                          SAMPLES_SHOWN))
   shape_x, shape_y = (side.shape for side in result.sides)
   conditional = plots.beside(plots.cells(x[:, None], shape_x),
                              plots.cells(y_samples, shape_y))
   concepts = pairs.y[one_per_digit(pairs)[:SAMPLES_SHOWN]]
   styles = pairs.x[one_per_digit(pairs)[[0, 8]]]
-  grid = np.asarray(sampling.style_transfer(model, params, key_style, styles,
-                                            concepts))
+  if 'transfer' not in model.CAN:  # a baseline without private latents: blank
+    blank = np.full_like(conditional[0][0], plots.BACKGROUND)
+    return conditional, [[blank]]
+  grid = np.asarray(model.transfer(params, key_style, styles, concepts))
   transfer = plots.beside(plots.cells(styles[:, None], shape_x),
                           plots.cells(grid, shape_x))
   return conditional, transfer

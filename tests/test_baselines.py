@@ -2,7 +2,6 @@
 hand on a tiny case, the closed forms they rest on, the misuses they refuse,
 and each kind's training."""
 
-import math
 
 import jax
 import jax.numpy as jnp
