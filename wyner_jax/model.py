@@ -1,6 +1,7 @@
 """The Wyner VAE: which networks exist and how they connect.
 
     joint encoders (step 1)     q(z|x,y), q(u|x,y), q(v|x,y)
+                                (local_encoder='z_side': q(u|z,x), q(v|z,y))
     decoders                    x(u, z), y(v, z)
     marginal encoders (step 2)  q(z|x), q(u|x)   and   q(z|y), q(v|y)
 
@@ -9,6 +10,9 @@ training steps can own disjoint parts of it:
 
     {'joint': {'z', 'u', 'v'}, 'decoders': {'x', 'y'},
      'marginal': {'z_x', 'u_x', 'z_y', 'v_y'}}
+
+(with local_encoder='z_side', 'joint' holds {'z', 'u_x', 'v_y'}: an
+encoder's name says the one side it sees, `autoencoder.pixel_params`)
 
 and, with learned priors (`prior='learned'`), a fourth that step 1 trains
 and step 2 keeps frozen: {'priors': {'z', 'u', 'v'}}, each prior's
