@@ -211,5 +211,6 @@ def lambda_sweep(path: str, entries: list[dict]) -> None:
     ax.set_ylabel(ylabel, fontsize=9)
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:  # a baseline lacks some metrics
+      ax.legend(fontsize=7)
   _save(fig, path)

@@ -25,7 +25,7 @@ KINDS = ('mvae', 'cvae')
 def compared(tmp_path_factory):
   workdir = tmp_path_factory.mktemp('compare')
   result = launch('experiments.compare', '--config=configs/compare.py:tiny',
-                  f'--workdir={workdir}',
+                  f'--workdir={workdir}', '--config.eval.classifier_steps=100',
                   f'--config.compare.kinds={KINDS!r}'.replace(' ', ''))
   assert result.returncode == 0, result.stderr[-3000:]
   return workdir, result.stderr
