@@ -6,7 +6,8 @@ the sampling procedures over the caller's encoder and decoder callables (no
 networks, no global state; jit-, grad- and vmap-compatible), our model, and
 `WynerError`, the base class of every error raised about bad input.
 
-Also reusable, imported by name: `wyner_jax.train` (train state, the
+Also reusable, imported by name: `wyner_jax.baselines` (the five models
+the Wyner VAE is compared with, their objectives), `wyner_jax.train` (train state, the
 vmapped train step, the loop of one phase), `wyner_jax.stack` (the stack of
 models a run trains), `wyner_jax.checkpoints`, `wyner_jax.sharding` and
 `wyner_jax.loading.load_model` (one trained model of a workdir).
