@@ -83,6 +83,7 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
                   x_bounded=wrapped or x.bounded,
                   y_bounded=wrapped or y.bounded,
                   logit_bound=m.logit_bound, dtype=m.dtype)
+  # .get: the configs recorded by 0.9.0's checkpoints have neither field.
   kind = m.get('kind', WYNER)
   if kind == WYNER:
     return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
