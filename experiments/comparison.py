@@ -19,7 +19,6 @@ the same test inputs).
 """
 
 import os
-import time
 
 from absl import logging
 import jax
@@ -97,24 +96,11 @@ def run_comparison(config: ml_collections.ConfigDict, workdir: str
   """
   check(config)
   config_checks.check_workdir(workdir)
-  entries, panels, first = [], [], None
   kinds = tuple(config.compare.kinds)
-  for i, kind in enumerate(kinds):
-    run_config = kind_config(config, kind)
-    run_config.eval.classifier_dir = (config.eval.classifier_dir
-                                      or os.path.join(workdir, 'classifier'))
-    run_dir = os.path.join(workdir, kind)
-    logging.info('comparison %d/%d: %s -> %s', i + 1, len(kinds), kind,
-                 run_dir)
-    start = time.time()
-    if first is not None:
-      size_sweep.share_autoencoder(first, run_config, run_dir)
-    results = run.train_and_evaluate(run_config, run_dir)
-    first = first or (run_config, run_dir)
-    entries.append(seeds.setting_entry(
-        [{'seed': r.seed, **r.metrics} for r in results], kind=kind,
-        workdir=run_dir, wall_time_s=time.time() - start))
-    panels.append(_panel(results[0], jax.random.key(config.seed)))
+  entries, panels = size_sweep.run_each(
+      config, workdir,
+      [({'kind': kind}, kind, kind_config(config, kind)) for kind in kinds],
+      _panel)
   seeds.write_results(workdir, entries, markdown_table(entries))
   plots.comparison(os.path.join(workdir, 'comparison.png'), list(kinds),
                    panels)

@@ -248,31 +248,22 @@ def joint_coherence(predicted_x: np.ndarray, predicted_y: np.ndarray,
                        == predicted_y))
 
 
-@functools.partial(jax.jit, static_argnames=('model', 'name'))
-def _joint_posterior(model: WynerVAE, params: Params, x: jax.Array,
-                     y: jax.Array, name: str) -> tuple[jax.Array, jax.Array]:
-  """(parameters of q(name|x,y) [B, ...], mean KL to its prior)."""
-  latent = {'z': model.latent_z, 'u': model.latent_u, 'v': model.latent_v}[name]
-  latent_params = model.joint_posteriors(params, x, y)[name]
-  return latent_params, jnp.mean(latent.kl(latent_params,
-                                           model.priors(params)[name]))
-
-
 def rates(model, params: Params, pairs: data.PairSet) -> dict[str, float]:
-  """rate_z, _u, _v (nats) on the test pairs; for the Wyner VAE, their
-  maxima and code entropies too."""
+  """rate_z, _u, _v (nats) on the test pairs (the model's `rates`); for the
+  Wyner VAE's categorical latents, their maxima and code entropies too."""
   x, y = jnp.asarray(pairs.x), jnp.asarray(pairs.y)
+  out = {f'eval/rate_{name}': float(rate)
+         for name, rate in model.rates(params, x, y).items()}
   if not isinstance(model, WynerVAE):
-    return {f'eval/rate_{name}': float(rate)
-            for name, rate in model.rates(params, x, y).items()}
-  out = {}
+    return out
+  posteriors = None
   for name, latent in (('z', model.latent_z), ('u', model.latent_u),
                        ('v', model.latent_v)):
-    latent_params, rate = _joint_posterior(model, params, x, y, name)
-    out[f'eval/rate_{name}'] = float(rate)
     if latent.max_rate is not None:  # Gaussian rates are unbounded
+      posteriors = posteriors or jax.jit(model.joint_posteriors)(params, x, y)
       out[f'eval/rate_{name}_max'] = latent.max_rate
-      out[f'eval/code_entropy_{name}'] = code_entropy(np.asarray(latent_params))
+      out[f'eval/code_entropy_{name}'] = code_entropy(
+          np.asarray(posteriors[name]))
   return out
 
 

@@ -113,31 +113,53 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
                       'lambda from loss.lam; leave lambda_sweep.lams and '
                       'lambda_sweep.seeds empty')
   config_checks.check_workdir(workdir)
-  entries, panels, first = [], [], None
-  for i, value in enumerate(values):
-    run_config = setting_config(config, value)
-    # One judging classifier for every setting (the config's cache if given).
-    run_config.eval.classifier_dir = (config.eval.classifier_dir
-                                      or os.path.join(workdir, 'classifier'))
-    run_dir = os.path.join(workdir, setting_dirname(fields, value))
-    logging.info('sweep setting %d/%d: %s -> %s', i + 1, len(values),
-                 setting_label(fields, value), run_dir)
-    start = time.time()
-    if first is not None:
-      share_autoencoder(first, run_config, run_dir)
-    results = run.train_and_evaluate(run_config, run_dir)
-    first = first or (run_config, run_dir)
-    entries.append(seeds.setting_entry(
-        [{'seed': r.seed, **r.metrics} for r in results],
-        setting=setting_label(fields, value), workdir=run_dir,
-        wall_time_s=time.time() - start))
-    panels.append(_panel(results[0], jax.random.key(config.seed)))
+  entries, panels = run_each(
+      config, workdir,
+      [({'setting': setting_label(fields, value)},
+        setting_dirname(fields, value), setting_config(config, value))
+       for value in values], _panel)
   seeds.write_results(workdir, entries, markdown_table(entries))
   labels = [entry['setting'] for entry in entries]
   plots.sweep_samples(os.path.join(workdir, 'samples.png'), labels, panels)
   plots.sweep_metrics(os.path.join(workdir, 'metrics.png'), entries)
   logging.info('wrote %s', os.path.join(workdir, 'results.json'))
   return entries
+
+
+def run_each(config: ml_collections.ConfigDict, workdir: str,
+             runs: list[tuple[dict, str, ml_collections.ConfigDict]],
+             panel) -> tuple[list[dict], list]:
+  """Trains and evaluates the runs of a sweep in turn, each in its own
+  WORKDIR/<name>/, all with one set of judges (config.eval.classifier_dir,
+  or WORKDIR/classifier/) and, with model.wrapper set, the autoencoder the
+  first run trains (`share_autoencoder`).
+
+  Args:
+    runs: per run, (the labels of its entry, e.g. {'setting': ...}, its
+      sub-directory's name, its config).
+    panel: panel(first model's RunResult, key) -> its part of the figure.
+
+  Returns:
+    (one `experiments.seeds` entry per run: the labels, `workdir`,
+    `wall_time_s` of this invocation, `seeds`, `mean`, `std`; the panels).
+  """
+  entries, panels, first = [], [], None
+  for i, (labels, name, run_config) in enumerate(runs):
+    run_config.eval.classifier_dir = (config.eval.classifier_dir
+                                      or os.path.join(workdir, 'classifier'))
+    run_dir = os.path.join(workdir, name)
+    logging.info('sweep run %d/%d: %s -> %s', i + 1, len(runs),
+                 ', '.join(map(str, labels.values())), run_dir)
+    start = time.time()
+    if first is not None:
+      share_autoencoder(first, run_config, run_dir)
+    results = run.train_and_evaluate(run_config, run_dir)
+    first = first or (run_config, run_dir)
+    entries.append(seeds.setting_entry(
+        [{'seed': r.seed, **r.metrics} for r in results], **labels,
+        workdir=run_dir, wall_time_s=time.time() - start))
+    panels.append(panel(results[0], jax.random.key(config.seed)))
+  return entries, panels
 
 
 def share_autoencoder(first: tuple[ml_collections.ConfigDict, str],

@@ -82,3 +82,10 @@ def check_non_negative_number(name: str, value) -> None:
   """Refuses a Python number < 0 (traced values: the caller's contract)."""
   if isinstance(value, numbers.Real) and not value >= 0:
     raise ArgumentError(f'{name}={value!r} is not allowed; use a number >= 0')
+
+
+def check_choice(name: str, value, allowed: tuple) -> None:
+  """Refuses a value that is not one of `allowed`, naming them."""
+  if value not in allowed:
+    raise ArgumentError(f'{name}={value!r} is not allowed; allowed: '
+                        f'{", ".join(map(str, allowed))}')

@@ -34,6 +34,7 @@ from typing import Any, ClassVar, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from wyner_jax import contracts
 from wyner_jax import latents
 from wyner_jax import networks
 from wyner_jax.errors import ArgumentError
@@ -41,6 +42,7 @@ from wyner_jax.errors import ArgumentError
 Params = dict[str, Any]
 Size = tuple[int, ...]
 PRIORS = ('uniform', 'learned')
+SIDES = ('x', 'y')
 # The joint encoders of U and V: 'pair', the poster's q(u|x,y), q(v|x,y);
 # 'z_side', the authors' later code's q(u|z,x), q(v|z,y) (u conditioned on
 # the common latent's sample and its own side only).
@@ -117,15 +119,9 @@ class WynerVAE:
   local_encoder: str = 'pair'
 
   def __post_init__(self):
-    if self.local_encoder not in LOCAL_ENCODERS:
-      raise ArgumentError(f'local_encoder={self.local_encoder!r} is not '
-                          f'allowed; allowed: {", ".join(LOCAL_ENCODERS)}')
-    if self.prior not in PRIORS:
-      raise ArgumentError(f'prior={self.prior!r} is not allowed; allowed: '
-                       f'{", ".join(PRIORS)}')
-    if self.dtype not in DTYPES:
-      raise ArgumentError(f'dtype={self.dtype!r} is not allowed; allowed: '
-                       f'{", ".join(DTYPES)}')
+    contracts.check_choice('local_encoder', self.local_encoder, LOCAL_ENCODERS)
+    contracts.check_choice('prior', self.prior, PRIORS)
+    contracts.check_choice('dtype', self.dtype, DTYPES)
 
   @property
   def latent_z(self) -> latents.LatentFamily:
@@ -282,8 +278,7 @@ class WynerVAE:
                   ) -> jax.Array:
     """`sampling.y_given_x` (given 'x') or `sampling.x_given_y` ('y')."""
     from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
-    if given not in ('x', 'y'):
-      raise ArgumentError(f"given={given!r} is not allowed; allowed: 'x', 'y'")
+    contracts.check_choice('given', given, SIDES)
     generate = sampling.y_given_x if given == 'x' else sampling.x_given_y
     return generate(self, params, rng, condition, num_samples, z_mode=z_mode)
 

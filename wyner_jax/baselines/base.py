@@ -24,15 +24,16 @@ The baselines' networks are the Wyner VAE's (`wyner_jax.networks`): MLPs of
 """
 
 import dataclasses
+import functools
 from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 
+from wyner_jax import contracts
 from wyner_jax import latents
 from wyner_jax import networks
-from wyner_jax.errors import ArgumentError
-from wyner_jax.model import DTYPES, PRIORS
+from wyner_jax.model import DTYPES, SIDES
 
 Params = dict[str, Any]
 
@@ -52,9 +53,7 @@ class BaselineNetworks:
   dtype: str = 'float32'
 
   def __post_init__(self):
-    if self.dtype not in DTYPES:
-      raise ArgumentError(f'dtype={self.dtype!r} is not allowed; allowed: '
-                          f'{", ".join(DTYPES)}')
+    contracts.check_choice('dtype', self.dtype, DTYPES)
 
   def dim(self, side: str) -> int:
     return self.x_dim if side == 'x' else self.y_dim
@@ -91,12 +90,6 @@ class BaselineNetworks:
     return jnp.zeros((1, self.dim(side)), jnp.float32)
 
 
-def check_prior(prior: str) -> None:
-  if prior not in PRIORS:
-    raise ArgumentError(f'prior={prior!r} is not allowed; allowed: '
-                        f'{", ".join(PRIORS)}')
-
-
 def zeros_sample(latent: latents.LatentFamily) -> jax.Array:
   """One zero sample [1, *sample_shape] (for initialising decoders)."""
   return jnp.zeros((1, *latent.sample_shape), jnp.float32)
@@ -112,8 +105,7 @@ def kl_between(latent: latents.LatentFamily, q: jax.Array,
 
 
 def other(side: str) -> str:
-  if side not in ('x', 'y'):
-    raise ArgumentError(f"given={side!r} is not allowed; allowed: 'x', 'y'")
+  contracts.check_choice('given', side, SIDES)
   return 'y' if side == 'x' else 'x'
 
 
@@ -125,3 +117,62 @@ def learned_priors(prior: str, **latent_families) -> Params:
   return {'priors': {name: jnp.zeros(latent.param_shape, jnp.float32)
                      for name, latent in latent_families.items()
                      if not latent.is_empty}}
+
+
+@dataclasses.dataclass(frozen=True)
+class SharedLatent(BaselineNetworks):
+  """The models with one latent Z for both sides and no private latents
+  (JMVAE-KL, MVAE, MMVAE): encoders of Z from each side ('encoders' 'z_x',
+  'z_y'), decoders x(z), y(z), and their sampling surface. A subclass
+  gives `latent_z` and says how one side alone is encoded (`posterior`)
+  and what the prior is (`prior_z`)."""
+  CAN: ClassVar[tuple[str, ...]] = ('joint', 'probe')
+
+  @property
+  def latent_z(self) -> latents.LatentFamily:
+    raise NotImplementedError
+
+  def prior_z(self, params: Params) -> jax.Array | None:
+    """Learned prior parameters of Z; None: the family's fixed prior."""
+    del params
+    return None
+
+  def posterior(self, params: Params, side: str, data: jax.Array) -> jax.Array:
+    """Parameters [B, *param_shape] of q(z|side): its encoder's output."""
+    return self.encode(params['encoders'][f'z_{side}'], self.latent_z, data)
+
+  def init_shared(self, keys: jax.Array) -> Params:
+    """{'encoders': {'z_x', 'z_y'}, 'decoders': {'x', 'y'}} from 4 keys."""
+    z = self.latent_z
+    return {'encoders': {'z_x': self.init_encoder(keys[0], z, self.example('x')),
+                         'z_y': self.init_encoder(keys[1], z, self.example('y'))},
+            'decoders': {side: self.init_decoder(key, side, zeros_sample(z))
+                         for side, key in (('x', keys[2]), ('y', keys[3]))}}
+
+  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
+                                               'z_mode'))
+  def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
+                  given: str, num_samples: int, z_mode: bool = False
+                  ) -> jax.Array:
+    """z ~ q(z|given) (`posterior`), the other side decoded from it."""
+    del z_mode  # no private latent: the mode would repeat one output
+    contracts.check_count('num_samples', num_samples)
+    target = other(given)
+    posterior = self.posterior(params, given, condition)
+    sample = self.latent_z.sample(rng, jnp.repeat(posterior, num_samples, 0))
+    out = self.decode(params['decoders'][target], target, sample)
+    return out.reshape(condition.shape[0], num_samples, -1)
+
+  @functools.partial(jax.jit, static_argnames=('self', 'num'))
+  def joint(self, params: Params, rng: jax.Array, num: int
+            ) -> tuple[jax.Array, jax.Array]:
+    """z ~ p(z), both sides decoded from it."""
+    sample = self.latent_z.sample_prior(rng, num, self.prior_z(params))
+    return (self.decode(params['decoders']['x'], 'x', sample),
+            self.decode(params['decoders']['y'], 'y', sample))
+
+  @functools.partial(jax.jit, static_argnames='self')
+  def common_code(self, params: Params, rng: jax.Array, x: jax.Array
+                  ) -> jax.Array:
+    sample = self.latent_z.sample(rng, self.posterior(params, 'x', x))
+    return sample.reshape(x.shape[0], -1)

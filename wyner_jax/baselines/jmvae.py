@@ -11,7 +11,6 @@ side; joint generation draws z from the prior.
 
 import dataclasses
 import functools
-from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -21,6 +20,7 @@ from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.baselines import base
 from wyner_jax.baselines.base import Params
+from wyner_jax.model import PRIORS
 
 
 def jmvae_loss(params_z: jax.Array, params_z_x: jax.Array,
@@ -69,7 +69,7 @@ def jmvae_loss(params_z: jax.Array, params_z_x: jax.Array,
 
 
 @dataclasses.dataclass(frozen=True)
-class JMVAE(base.BaselineNetworks):
+class JMVAE(base.SharedLatent):
   """JMVAE-KL (module docstring).
 
   Attributes:
@@ -78,28 +78,25 @@ class JMVAE(base.BaselineNetworks):
     prior: 'uniform' (the family's fixed prior, the paper's) or 'learned'.
     (and `base.BaselineNetworks`' network settings)
   """
-  CAN: ClassVar[tuple[str, ...]] = ('joint', 'probe')
   z: tuple[int, ...] = (1, 100)
   latent_type: str = 'categorical'
   prior: str = 'uniform'
 
   def __post_init__(self):
     super().__post_init__()
-    base.check_prior(self.prior)
+    contracts.check_choice('prior', self.prior, PRIORS)
 
   @property
   def latent_z(self) -> latents.LatentFamily:
     return latents.latent_family(self.latent_type, self.z)
 
   def init(self, rng: jax.Array) -> Params:
-    z, one_x, one_y = self.latent_z, self.example('x'), self.example('y')
+    """`init_shared` and the joint encoder 'z' (and a learned prior)."""
     keys = jax.random.split(rng, 5)
-    return base.learned_priors(self.prior, z=z) | {
-        'encoders': {'z': self.init_encoder(keys[0], z, one_x, one_y),
-                     'z_x': self.init_encoder(keys[1], z, one_x),
-                     'z_y': self.init_encoder(keys[2], z, one_y)},
-        'decoders': {side: self.init_decoder(key, side, base.zeros_sample(z))
-                     for side, key in (('x', keys[3]), ('y', keys[4]))}}
+    params = self.init_shared(keys[1:])
+    params['encoders']['z'] = self.init_encoder(
+        keys[0], self.latent_z, self.example('x'), self.example('y'))
+    return base.learned_priors(self.prior, z=self.latent_z) | params
 
   def prior_z(self, params: Params) -> jax.Array | None:
     return params['priors']['z'] if self.prior == 'learned' else None
@@ -114,39 +111,13 @@ class JMVAE(base.BaselineNetworks):
       params_z = self.encode(enc['z'], z, x, y)
       sample = z.relaxed_sample(rng, params_z, tau, hard)
       return jmvae_loss(
-          params_z, self.encode(enc['z_x'], z, x), self.encode(enc['z_y'], z, y),
+          params_z, self.posterior(params, 'x', x),
+          self.posterior(params, 'y', y),
           x, self.decode(params['decoders']['x'], 'x', sample),
           y, self.decode(params['decoders']['y'], 'y', sample), two_eps_sq,
           z=z, alpha=alpha, prior_z=self.prior_z(params),
           two_eps_sq_y=two_eps_sq_y)
     return loss_fn
-
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
-                                               'z_mode'))
-  def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
-                  given: str, num_samples: int, z_mode: bool = False
-                  ) -> jax.Array:
-    del z_mode  # no private latent: the mode would repeat one output
-    contracts.check_count('num_samples', num_samples)
-    z, target = self.latent_z, base.other(given)
-    params_z = self.encode(params['encoders'][f'z_{given}'], z, condition)
-    sample = z.sample(rng, jnp.repeat(params_z, num_samples, axis=0))
-    out = self.decode(params['decoders'][target], target, sample)
-    return out.reshape(condition.shape[0], num_samples, -1)
-
-  @functools.partial(jax.jit, static_argnames=('self', 'num'))
-  def joint(self, params: Params, rng: jax.Array, num: int
-            ) -> tuple[jax.Array, jax.Array]:
-    sample = self.latent_z.sample_prior(rng, num, self.prior_z(params))
-    return (self.decode(params['decoders']['x'], 'x', sample),
-            self.decode(params['decoders']['y'], 'y', sample))
-
-  @functools.partial(jax.jit, static_argnames='self')
-  def common_code(self, params: Params, rng: jax.Array, x: jax.Array
-                  ) -> jax.Array:
-    z = self.latent_z
-    sample = z.sample(rng, self.encode(params['encoders']['z_x'], z, x))
-    return sample.reshape(x.shape[0], -1)
 
   @functools.partial(jax.jit, static_argnames='self')
   def rates(self, params: Params, x: jax.Array, y: jax.Array

@@ -13,9 +13,7 @@ Parameters: {'encoders': {'z_x', 'z_y'}, 'decoders': {'x', 'y'}}, one phase.
 """
 
 import dataclasses
-import functools
 import math
-from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -100,14 +98,13 @@ def mmvae_loss(params_x: jax.Array, params_y: jax.Array, z_from_x: jax.Array,
 
 
 @dataclasses.dataclass(frozen=True)
-class MMVAE(base.BaselineNetworks):
-  """MMVAE (module docstring).
+class MMVAE(base.SharedLatent):
+  """MMVAE (module docstring): q(z|side) is the side's expert.
 
   Attributes:
     z: (D,), the Gaussian latent's dimensions.
     (and `base.BaselineNetworks`' network settings)
   """
-  CAN: ClassVar[tuple[str, ...]] = ('joint', 'probe')
   z: tuple[int, ...] = (20,)
 
   @property
@@ -115,14 +112,7 @@ class MMVAE(base.BaselineNetworks):
     return latents.latent_family('gaussian', self.z)
 
   def init(self, rng: jax.Array) -> Params:
-    z, keys = self.latent_z, jax.random.split(rng, 4)
-    return {'encoders': {'z_x': self.init_encoder(keys[0], z, self.example('x')),
-                         'z_y': self.init_encoder(keys[1], z, self.example('y'))},
-            'decoders': {side: self.init_decoder(key, side, base.zeros_sample(z))
-                         for side, key in (('x', keys[2]), ('y', keys[3]))}}
-
-  def expert(self, params: Params, side: str, data: jax.Array) -> jax.Array:
-    return self.encode(params['encoders'][f'z_{side}'], self.latent_z, data)
+    return self.init_shared(jax.random.split(rng, 4))
 
   def loss_fn(self, two_eps_sq: float, two_eps_sq_y: float | None = None):
     """loss_fn(params, frozen, x, y, rng, tau, lam) of `mmvae_loss`
@@ -130,7 +120,7 @@ class MMVAE(base.BaselineNetworks):
     def loss_fn(params, frozen, x, y, rng, tau, lam):
       del frozen, tau, lam
       z, dec = self.latent_z, params['decoders']
-      e_x, e_y = self.expert(params, 'x', x), self.expert(params, 'y', y)
+      e_x, e_y = self.posterior(params, 'x', x), self.posterior(params, 'y', y)
       key_x, key_y = jax.random.split(rng)
       z_x, z_y = z.sample(key_x, e_x), z.sample(key_y, e_y)
       decoded = {name: (self.decode(dec['x'], 'x', s),
@@ -139,32 +129,6 @@ class MMVAE(base.BaselineNetworks):
       return mmvae_loss(e_x, e_y, z_x, z_y, x, y, decoded['x'], decoded['y'],
                         two_eps_sq, z=z, two_eps_sq_y=two_eps_sq_y)
     return loss_fn
-
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
-                                               'z_mode'))
-  def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
-                  given: str, num_samples: int, z_mode: bool = False
-                  ) -> jax.Array:
-    """z ~ q(z|given), the given side's expert."""
-    del z_mode  # no private latent
-    contracts.check_count('num_samples', num_samples)
-    target = base.other(given)
-    expert = self.expert(params, given, condition)
-    sample = self.latent_z.sample(rng, jnp.repeat(expert, num_samples, 0))
-    out = self.decode(params['decoders'][target], target, sample)
-    return out.reshape(condition.shape[0], num_samples, -1)
-
-  @functools.partial(jax.jit, static_argnames=('self', 'num'))
-  def joint(self, params: Params, rng: jax.Array, num: int
-            ) -> tuple[jax.Array, jax.Array]:
-    sample = self.latent_z.sample_prior(rng, num)
-    return (self.decode(params['decoders']['x'], 'x', sample),
-            self.decode(params['decoders']['y'], 'y', sample))
-
-  @functools.partial(jax.jit, static_argnames='self')
-  def common_code(self, params: Params, rng: jax.Array, x: jax.Array
-                  ) -> jax.Array:
-    return self.latent_z.sample(rng, self.expert(params, 'x', x))
 
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:

@@ -13,7 +13,6 @@ Parameters: {'encoders': {'z_x', 'z_y'}, 'decoders': {'x', 'y'}}, one phase.
 
 import dataclasses
 import functools
-from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -104,14 +103,13 @@ def mvae_loss(params_x: jax.Array, params_y: jax.Array, x: jax.Array,
 
 
 @dataclasses.dataclass(frozen=True)
-class MVAE(base.BaselineNetworks):
+class MVAE(base.SharedLatent):
   """MVAE (module docstring).
 
   Attributes:
     z: (D,), the Gaussian latent's dimensions.
     (and `base.BaselineNetworks`' network settings)
   """
-  CAN: ClassVar[tuple[str, ...]] = ('joint', 'probe')
   z: tuple[int, ...] = (20,)
 
   @property
@@ -119,14 +117,14 @@ class MVAE(base.BaselineNetworks):
     return latents.latent_family('gaussian', self.z)
 
   def init(self, rng: jax.Array) -> Params:
-    z, keys = self.latent_z, jax.random.split(rng, 4)
-    return {'encoders': {'z_x': self.init_encoder(keys[0], z, self.example('x')),
-                         'z_y': self.init_encoder(keys[1], z, self.example('y'))},
-            'decoders': {side: self.init_decoder(key, side, base.zeros_sample(z))
-                         for side, key in (('x', keys[2]), ('y', keys[3]))}}
+    return self.init_shared(jax.random.split(rng, 4))
 
   def expert(self, params: Params, side: str, data: jax.Array) -> jax.Array:
     return self.encode(params['encoders'][f'z_{side}'], self.latent_z, data)
+
+  def posterior(self, params: Params, side: str, data: jax.Array) -> jax.Array:
+    """q(z|side): the prior times the side's expert."""
+    return product_of_experts(self.expert(params, side, data))
 
   def loss_fn(self, two_eps_sq: float, two_eps_sq_y: float | None = None):
     """loss_fn(params, frozen, x, y, rng, tau, lam) of `mvae_loss`
@@ -145,33 +143,6 @@ class MVAE(base.BaselineNetworks):
           self.decode(dec['x'], 'x', z_x), self.decode(dec['y'], 'y', z_y),
           two_eps_sq, z=z, two_eps_sq_y=two_eps_sq_y)
     return loss_fn
-
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
-                                               'z_mode'))
-  def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
-                  given: str, num_samples: int, z_mode: bool = False
-                  ) -> jax.Array:
-    """z ~ q(z|given) (the prior times the given side's expert)."""
-    del z_mode  # no private latent
-    contracts.check_count('num_samples', num_samples)
-    target = base.other(given)
-    posterior = product_of_experts(self.expert(params, given, condition))
-    sample = self.latent_z.sample(rng, jnp.repeat(posterior, num_samples, 0))
-    out = self.decode(params['decoders'][target], target, sample)
-    return out.reshape(condition.shape[0], num_samples, -1)
-
-  @functools.partial(jax.jit, static_argnames=('self', 'num'))
-  def joint(self, params: Params, rng: jax.Array, num: int
-            ) -> tuple[jax.Array, jax.Array]:
-    sample = self.latent_z.sample_prior(rng, num)
-    return (self.decode(params['decoders']['x'], 'x', sample),
-            self.decode(params['decoders']['y'], 'y', sample))
-
-  @functools.partial(jax.jit, static_argnames='self')
-  def common_code(self, params: Params, rng: jax.Array, x: jax.Array
-                  ) -> jax.Array:
-    return self.latent_z.sample(
-        rng, product_of_experts(self.expert(params, 'x', x)))
 
   @functools.partial(jax.jit, static_argnames='self')
   def rates(self, params: Params, x: jax.Array, y: jax.Array

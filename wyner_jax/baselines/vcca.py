@@ -28,6 +28,7 @@ from wyner_jax import sampling
 from wyner_jax.baselines import base
 from wyner_jax.baselines.base import Params
 from wyner_jax.errors import ArgumentError
+from wyner_jax.model import PRIORS
 
 
 def vcca_private_loss(params_z_x: jax.Array, params_z_y: jax.Array,
@@ -108,7 +109,7 @@ class VCCAPrivate(base.BaselineNetworks):
 
   def __post_init__(self):
     super().__post_init__()
-    base.check_prior(self.prior)
+    contracts.check_choice('prior', self.prior, PRIORS)
 
   @property
   def latent_z(self) -> latents.LatentFamily:
