@@ -155,7 +155,8 @@ def default_config() -> ml_collections.ConfigDict:
   # The autoencoder whose codes give the second reading of variability and
   # FD (eval/ae_*), cached beside the classifiers; 0: no second reading.
   config.eval.autoencoder_steps = 2000
-  config.eval.classifier_dir = ''  # the cache of both; '' = WORKDIR/classifier
+  # The cache of both judges; '' = the user cache (experiments/cache.py).
+  config.eval.classifier_dir = ''
 
   return config
 

@@ -7,16 +7,15 @@ without it.
 """
 
 import functools
-import os
 from typing import NamedTuple
 
-from flax import serialization
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
+from experiments import cache
 from experiments.data import in_chunks
 
 FEATURES = 256
@@ -96,35 +95,26 @@ def train_classifier(train_images: np.ndarray, train_labels: np.ndarray,
   return trained._replace(test_accuracy=accuracy)
 
 
-def load_or_train(directory: str, train_images: np.ndarray,
+def load_or_train(path: str, key: dict, train_images: np.ndarray,
                   train_labels: np.ndarray, test_images: np.ndarray,
                   test_labels: np.ndarray, num_classes: int, seed: int,
                   num_steps: int) -> TrainedClassifier:
-  """The classifier cached in `directory`, trained and saved if absent.
-
-  The caller keys `directory` by everything the classifier depends on
-  (data, seed, steps). The cache is one msgpack file written to a
-  temporary name and renamed, so it is complete or absent; with several
-  processes each trains the same classifier and only process 0 writes it.
-  """
-  path = os.path.join(os.path.abspath(directory), 'classifier.msgpack')
+  """The classifier cached at `path` (`experiments.cache`), trained and
+  cached if the cache has none for `key` (what the caller knows it depends
+  on: the data) with this seed and number of steps."""
   target = {'params': jax.eval_shape(Classifier(num_classes).init,
                                      jax.random.key(0),
                                      jnp.zeros((1, train_images.shape[1]))),
             'test_accuracy': 0.0}
-  if os.path.exists(path):
-    with open(path, 'rb') as f:
-      cached = serialization.from_bytes(target, f.read())
-    return TrainedClassifier(jax.tree.map(jnp.asarray, cached['params']),
-                             float(cached['test_accuracy']), num_classes)
-  trained = train_classifier(train_images, train_labels, test_images,
-                             test_labels, num_classes, seed=seed,
-                             num_steps=num_steps)
-  if jax.process_index() == 0:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = path + '.partial'
-    with open(partial, 'wb') as f:
-      f.write(serialization.to_bytes(
-          {'params': trained.params, 'test_accuracy': trained.test_accuracy}))
-    os.replace(partial, path)
-  return trained
+
+  def build():
+    trained = train_classifier(train_images, train_labels, test_images,
+                               test_labels, num_classes, seed=seed,
+                               num_steps=num_steps)
+    return {'params': trained.params, 'test_accuracy': trained.test_accuracy}
+
+  cached = cache.load_or_build(
+      path, {**key, 'judge': 'classifier', 'seed': seed, 'steps': num_steps,
+             'num_classes': num_classes}, target, build)
+  return TrainedClassifier(jax.tree.map(jnp.asarray, cached['params']),
+                           float(cached['test_accuracy']), num_classes)

@@ -1,5 +1,6 @@
-"""What the launchers share: flag parsing, multi-process start-up, quiet
-library logs and one-line user errors (`--debug` shows their traceback).
+"""What the launchers share: flag parsing, multi-process start-up, the
+persistent compilation cache (`experiments.cache`), quiet library logs and
+one-line user errors (`--debug` shows their traceback).
 
 Launchers call `cli.main(job)`; bad input ends in one line `error: ...` and a
 non-zero exit, pre-emption (SIGTERM/SIGINT while training) in 128 + signal.
@@ -19,6 +20,7 @@ from absl import flags
 from absl import logging
 import jax
 
+from experiments import cache
 from wyner_jax.errors import WynerError
 from wyner_jax.preemption import Preempted
 
@@ -110,8 +112,10 @@ def run_cli(argv, job) -> None:
   logging.get_absl_handler().addFilter(_DropLibraryInfo())
   if jax.process_index() != 0:  # one log: process 0 speaks for all
     logging.set_verbosity(logging.WARNING)
-  logging.info('JAX %s, %d process(es), devices: %s', jax.__version__,
-               jax.process_count(), jax.devices())
+  compilation_cache = cache.enable_compilation_cache()  # before any compile
+  logging.info('JAX %s, %d process(es), devices: %s; compilation cache %s',
+               jax.__version__, jax.process_count(), jax.devices(),
+               compilation_cache)
   try:
     job()
   # Errors in what the user gave (config, data, workdir, checkpoints,

@@ -9,7 +9,7 @@ Every kind trains with the config's networks, wrapper, data, batch,
 optimizer and steps (a baseline's one phase takes the Wyner VAE's two
 steps' together, `wyner_jax.phases.model_phases`) in WORKDIR/<kind>/,
 resuming like a single run; all share one set of judges
-(WORKDIR/classifier/ unless eval.classifier_dir is given) and, with
+(`experiments.cache`) and, with
 model.wrapper set, one trained autoencoder (the first kind trains it,
 `size_sweep.share_autoencoder`). The comparison writes WORKDIR/results.json
 (per kind: every seed's metrics, their mean and std, `experiments.seeds`),

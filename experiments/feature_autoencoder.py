@@ -9,14 +9,13 @@ as the classifier is cached, and gives its codes as features
 (`eval/ae_*` metrics, experiments/metrics.py).
 """
 
-import os
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from flax import serialization
 
+from experiments import cache
 from experiments.data import in_chunks
 from wyner_jax import autoencoder
 from wyner_jax import losses
@@ -52,25 +51,17 @@ def train(images: np.ndarray, shape: tuple[int, int, int], seed: int,
   return params
 
 
-def load_or_train(directory: str, train_images: np.ndarray,
+def load_or_train(path: str, key: dict, train_images: np.ndarray,
                   shape: tuple[int, int, int], seed: int, num_steps: int) -> dict:
-  """The autoencoder cached in `directory` (keyed by the caller by data,
-  seed and steps), trained and saved if absent; written to a temporary name
-  and renamed, so the cache is complete or absent."""
-  path = os.path.join(os.path.abspath(directory), 'autoencoder.msgpack')
-  net = autoencoder.ConvAutoencoder(CODE_SIZE, shape)
-  if os.path.exists(path):
-    target = jax.eval_shape(net.init, jax.random.key(0))
-    with open(path, 'rb') as f:
-      return jax.tree.map(jnp.asarray, serialization.from_bytes(target, f.read()))
-  params = train(train_images, shape, seed, num_steps)
-  if jax.process_index() == 0:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = path + '.partial'
-    with open(partial, 'wb') as f:
-      f.write(serialization.to_bytes(params))
-    os.replace(partial, path)
-  return params
+  """The autoencoder cached at `path` (`experiments.cache`), trained and
+  cached if the cache has none for `key` (the data) with these settings."""
+  target = jax.eval_shape(autoencoder.ConvAutoencoder(CODE_SIZE, shape).init,
+                          jax.random.key(0))
+  params = cache.load_or_build(
+      path, {**key, 'judge': 'feature_autoencoder', 'seed': seed,
+             'steps': num_steps, 'shape': list(shape), 'code_size': CODE_SIZE},
+      target, lambda: train(train_images, shape, seed, num_steps))
+  return jax.tree.map(jnp.asarray, params)
 
 
 def feature_fn(params: dict, shape: tuple[int, int, int]):

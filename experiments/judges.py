@@ -3,9 +3,10 @@
 Each domain (`wyner_jax.sides`: both sides of Add-1 MNIST are one, MNIST and
 SVHN two) gets a classifier trained on that domain's train examples (when the
 data have labels) and, for images, a feature autoencoder (the `ae_` second
-reading, `experiments.feature_autoencoder`). Both are cached under the
-run's judge directory, keyed by the data and their own settings, so runs on
-the same data share them.
+reading, `experiments.feature_autoencoder`). Both are cached
+(`experiments.cache`: the user cache, or eval.classifier_dir), keyed by the
+data's checksum, their own settings and the code's versions, so every run on
+the same data shares them.
 """
 
 import os
@@ -31,12 +32,15 @@ class Judges(NamedTuple):
     return classifier.predict(self.classifiers[side], images)
 
 
-def load_or_train(paired: data.PairedData, directory: str, seed: int,
-                  classifier_steps: int, autoencoder_steps: int) -> Judges:
-  """Trains (or reads from `directory`) every judge of `paired`'s domains.
+def load_or_train(paired: data.PairedData, directory: str, data_name: str,
+                  seed: int, classifier_steps: int,
+                  autoencoder_steps: int) -> Judges:
+  """Trains (or reads from the cache `directory`) every judge of `paired`'s
+  domains.
 
   Args:
-    directory: the cache, keyed by the caller by the data.
+    directory: the judge cache (`experiments.cache.judge_directory`).
+    data_name: names the data in the cache: its source and checksum.
     seed: the judges' training seed.
     autoencoder_steps: 0: no `ae_` reading.
   """
@@ -49,8 +53,9 @@ def load_or_train(paired: data.PairedData, directory: str, seed: int,
     if paired.has_labels:
       test_images, test_labels = paired.domain_images(paired.test, domain)
       trained = classifier.load_or_train(
-          os.path.join(directory, f'{domain}-classifier{classifier_steps}'),
-          train_images, train_labels, test_images, test_labels,
+          os.path.join(directory, data_name,
+                       f'{domain}-classifier{classifier_steps}.msgpack'),
+          {'data': data_name, 'domain': domain}, train_images, train_labels, test_images, test_labels,
           paired.num_classes, seed, classifier_steps)
       name = ('classifier/test_accuracy' if len(groups) == 1 else
               f'classifier/test_accuracy_{domain}')
@@ -58,8 +63,9 @@ def load_or_train(paired: data.PairedData, directory: str, seed: int,
       side_readings[''] = lambda rows, c=trained: classifier.features(c, rows)
     if autoencoder_steps and side.is_image:
       params = feature_autoencoder.load_or_train(
-          os.path.join(directory, f'{domain}-autoencoder{autoencoder_steps}'),
-          train_images, side.shape, seed, autoencoder_steps)
+          os.path.join(directory, data_name,
+                       f'{domain}-autoencoder{autoencoder_steps}.msgpack'),
+          {'data': data_name, 'domain': domain}, train_images, side.shape, seed, autoencoder_steps)
       side_readings['ae_'] = feature_autoencoder.feature_fn(params, side.shape)
     for name in sides:
       if paired.has_labels:

@@ -27,6 +27,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from experiments import cache
 from experiments import config_checks
 from experiments import data
 from experiments import heldout
@@ -269,11 +270,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   trained = train_models(config, model, specs, train_split, records, mesh,
                          workdir, log_path, may_train)
 
-  cache = config.eval.classifier_dir or os.path.join(workdir, 'classifier')
   run_judges = judges.load_or_train(
-      paired, os.path.join(cache,
-                           f'{config.data.source}-{records["joint"].digest}'),
-      config.data.seed, config.eval.classifier_steps,
+      paired, cache.judge_directory(config.eval.classifier_dir),
+      f'{config.data.source}-{records["joint"].digest}', config.data.seed,
+      config.eval.classifier_steps,
       config.eval.autoencoder_steps)
   test_pairs, test_codes = paired.test.pairs(), test_split.pairs()
   train_pairs = paired.train.pairs(probe_rows(paired.train))

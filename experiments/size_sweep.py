@@ -6,8 +6,7 @@ A sweep config is a run config plus `config.sweep`:
   seeds: the seeds trained per setting, as the stacked models of one program
     (lambda_sweep.seeds of each setting's run), e.g. (0, 1, 2).
 Each setting trains in WORKDIR/<name>/ (resuming like a single run), all
-settings share one judging classifier (eval.classifier_dir, by default
-WORKDIR/classifier/) and, with model.wrapper set, one autoencoder (the first
+settings share one set of judges (`experiments.cache`, as every run) and, with model.wrapper set, one autoencoder (the first
 setting trains it, the others start from a copy of its checkpoints, which
 they may use because its record holds only what it depends on), and the
 sweep writes WORKDIR/results.json (per setting:
@@ -130,8 +129,8 @@ def run_each(config: ml_collections.ConfigDict, workdir: str,
              runs: list[tuple[dict, str, ml_collections.ConfigDict]],
              panel) -> tuple[list[dict], list]:
   """Trains and evaluates the runs of a sweep in turn, each in its own
-  WORKDIR/<name>/, all with one set of judges (config.eval.classifier_dir,
-  or WORKDIR/classifier/) and, with model.wrapper set, the autoencoder the
+  WORKDIR/<name>/, all with one set of judges (`experiments.cache`) and,
+  with model.wrapper set, the autoencoder the
   first run trains (`share_autoencoder`).
 
   Args:
@@ -145,8 +144,6 @@ def run_each(config: ml_collections.ConfigDict, workdir: str,
   """
   entries, panels, first = [], [], None
   for i, (labels, name, run_config) in enumerate(runs):
-    run_config.eval.classifier_dir = (config.eval.classifier_dir
-                                      or os.path.join(workdir, 'classifier'))
     run_dir = os.path.join(workdir, name)
     logging.info('sweep run %d/%d: %s -> %s', i + 1, len(runs),
                  ', '.join(map(str, labels.values())), run_dir)

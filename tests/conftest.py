@@ -1,5 +1,5 @@
 """Eight simulated CPU devices for every test, set before JAX starts, one XLA
-compilation cache for the whole session, the shared tiny run, and how the
+compilation cache and one judge cache for the whole session, the shared tiny run, and how the
 tests start the launchers (unoptimized code generation: they mostly compile)."""
 
 import os
@@ -122,6 +122,11 @@ def _start_tiny_run() -> None:
 
 
 if TINY_RUN_ENV not in os.environ:  # the controller (or a serial run)
+  # The judges (experiments/cache.py) are trained once per data and settings
+  # for the session (the workers inherit the directory), never read from or
+  # written to the user's own cache.
+  os.environ['WYNER_JAX_CACHE_DIR'] = tempfile.mkdtemp(
+      prefix='wyner_jax_tests_cache_')
   _start_tiny_run()
 
 

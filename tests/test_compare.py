@@ -3,6 +3,7 @@ the metrics a model cannot have absent, the shared autoencoder and judges,
 and a model of the comparison loaded alone."""
 
 import json
+import re
 
 import jax
 import jax.numpy as jnp
@@ -60,8 +61,11 @@ def test_the_kinds_share_one_autoencoder_and_one_set_of_judges(compared):
                    for kind in KINDS)
   assert checkpoints.saved_steps(str(first)) == checkpoints.saved_steps(
       str(second))
-  assert not (workdir / KINDS[1] / 'classifier').exists()
-  assert (workdir / 'classifier').is_dir()
+  # One set of judges, the cache's: none built twice, none in the workdirs.
+  built = re.findall(r'judge cache: built (\S+)', stderr)
+  assert len(built) == len(set(built))
+  assert len(re.findall(r'judge cache: (?:built|read) ', stderr)) == len(KINDS)
+  assert not list(workdir.glob('**/*.msgpack'))
 
 
 def test_a_model_of_the_comparison_loaded_alone_measures_as_in_the_stack(compared):

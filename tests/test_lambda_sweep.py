@@ -106,7 +106,6 @@ def test_sweep_config_end_to_end(tiny_run, tmp_path):
   result = launch('experiments.main', '--config=configs/lambda_sweep.py:tiny',
                   f'--workdir={tmp_path}', '--config.lambda_sweep.sweep_devices=2',
                   '--config.lambda_sweep.lams=(0.,1e6)',
-                  f'--config.eval.classifier_dir={tiny_run[0] / "classifier"}',
                   devices=2, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
   entries = json.loads((tmp_path / 'results.json').read_text())

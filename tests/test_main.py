@@ -74,7 +74,6 @@ def test_two_processes_match_one_process(tiny_run, tmp_path):
   processes = [subprocess.Popen(
       [sys.executable, '-m', 'experiments.main',
        '--config=configs/synthetic.py:tiny', f'--workdir={tmp_path}',
-       f'--config.eval.classifier_dir={workdir / "classifier"}',
        f'--coordinator_address=localhost:{port}', '--num_processes=2',
        f'--process_id={i}'],
       cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -98,13 +97,12 @@ def test_two_processes_match_one_process(tiny_run, tmp_path):
 STEPS = 40  # of each training step in the tiny config
 
 
-def command(workdir, classifier_dir):
+def command(workdir):
   """The tiny run with a checkpoint every 5 steps (many saves to be killed in);
   checkpoint frequency does not change the result."""
   return [sys.executable, '-m', 'experiments.main',
           '--config=configs/synthetic.py:tiny', f'--workdir={workdir}',
-          '--config.checkpoint_every=5',
-          f'--config.eval.classifier_dir={classifier_dir}']
+          '--config.checkpoint_every=5']
 
 
 def saved_steps(workdir: pathlib.Path, phase: str) -> list[int]:
@@ -146,7 +144,7 @@ def test_killed_and_restarted_run_equals_uninterrupted(tiny_run, tmp_path):
   reference, _ = tiny_run
   env = launcher_env()
   killed = tmp_path / 'killed'
-  cmd = command(killed, reference / 'classifier')
+  cmd = command(killed)
   rng = random.Random(0)
   delay = rng.uniform(2.0, 8.0)
   start = []

@@ -75,7 +75,6 @@ def test_perfectly_coherent_pairs_have_coherence_one(judged):
 def test_tiny_sweep_writes_mean_and_std_over_seeds_per_setting(tiny_run, tmp_path):
   result = launch('experiments.sweep', '--config=configs/sweep_uv.py:tiny',
                   f'--workdir={tmp_path}',
-                  f'--config.eval.classifier_dir={tiny_run[0] / "classifier"}',
                   timeout=400)
   assert result.returncode == 0, result.stderr[-3000:]
   entries = json.loads((tmp_path / 'results.json').read_text())

@@ -1,0 +1,169 @@
+"""What runs keep between processes: compiled programs and the judges.
+
+Both live in one user cache directory, `root()`: $WYNER_JAX_CACHE_DIR, else
+$XDG_CACHE_HOME/wyner_jax, else ~/.cache/wyner_jax:
+
+  xla/     JAX's persistent compilation cache, on in every launcher
+           ($JAX_COMPILATION_CACHE_DIR, when set, is used instead)
+  judges/  the judging classifiers and feature autoencoders
+           (config.eval.classifier_dir, when set, is used instead)
+
+A judge entry is one file holding the key it was built for (the data's
+checksum, its own settings, the versions of the code that trained it) and a
+checksum of its bytes; an entry whose key differs (foreign) or whose bytes do
+not match (damaged) is rebuilt and replaced, never used. JAX reads a damaged
+compiled program as a miss and compiles again (with a warning), but leaves the
+file; `enable_compilation_cache` removes such files, so the program is cached
+afresh.
+"""
+
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from absl import logging
+import flax
+import jax
+import jaxlib
+import optax
+from flax import serialization
+
+import wyner_jax
+
+ROOT_VARIABLE = 'WYNER_JAX_CACHE_DIR'
+# The text of JAX's warning for a compiled program it could not read back.
+_JAX_READ_ERROR = 'Error reading persistent compilation cache entry'
+
+
+def root() -> str:
+  """The user cache directory (module docstring)."""
+  if os.environ.get(ROOT_VARIABLE):
+    return os.path.abspath(os.environ[ROOT_VARIABLE])
+  base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+      os.path.expanduser('~'), '.cache')
+  return os.path.join(base, 'wyner_jax')
+
+
+def judge_directory(classifier_dir: str) -> str:
+  """Where the judges are cached: `eval.classifier_dir`, or root()/judges."""
+  return classifier_dir or os.path.join(root(), 'judges')
+
+
+def enable_compilation_cache() -> str:
+  """Turns JAX's persistent compilation cache on for this process; returns
+  its directory. Every program is cached, however fast it compiled (a run's
+  evaluation compiles hundreds of small ones)."""
+  directory = os.environ.get('JAX_COMPILATION_CACHE_DIR') or os.path.join(
+      root(), 'xla')
+  jax.config.update('jax_compilation_cache_dir', directory)
+  if 'JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS' not in os.environ:
+    jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
+  _watch_damaged_entries(directory)
+  return directory
+
+
+def _watch_damaged_entries(directory: str) -> None:
+  """On JAX's warning that an entry could not be read, removes the entries
+  of `directory` that do not decompress (the warning does not name the file),
+  so that they are written again when their programs compile."""
+  shown = warnings.showwarning
+
+  def show(message, category, filename, lineno, file=None, line=None):
+    if _JAX_READ_ERROR in str(message):
+      removed = remove_damaged_programs(directory)
+      logging.warning('%s; removed %d damaged entr%s of %s, compiled afresh',
+                      message, len(removed), 'y' if len(removed) == 1 else
+                      'ies', directory)
+      return
+    shown(message, category, filename, lineno, file, line)
+
+  warnings.showwarning = show
+
+
+def remove_damaged_programs(directory: str) -> list[str]:
+  """Removes the entries of a JAX compilation cache directory that do not
+  decompress; returns their paths."""
+  # JAX's own reader of its entries (zstd or zlib, whichever wrote them).
+  from jax._src import compilation_cache  # pylint: disable=import-outside-toplevel
+  removed = []
+  for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
+    path = os.path.join(directory, name)
+    if not name.endswith('-cache') or not os.path.isfile(path):
+      continue
+    with open(path, 'rb') as f:
+      blob = f.read()
+    try:
+      compilation_cache.decompress_executable(blob)
+    except Exception:  # pylint: disable=broad-except
+      os.remove(path)
+      removed.append(path)
+  return removed
+
+
+def code_versions() -> dict[str, str]:
+  """The versions of the code that trains a judge (part of its key)."""
+  return {'wyner_jax': wyner_jax.__version__, 'jax': jax.__version__,
+          'jaxlib': jaxlib.__version__, 'flax': flax.__version__,
+          'optax': optax.__version__}
+
+
+def load_or_build(path: str, key: dict[str, Any], target: Any,
+                  build: Callable[[], Any]) -> Any:
+  """The pytree cached at `path` for `key`, or `build()`'s, then cached.
+
+  Args:
+    path: the entry's file.
+    key: JSON-able: everything the entry depends on (code_versions() is
+      added here).
+    target: a pytree of the entry's structure (`flax.serialization`).
+    build: makes the entry when the cache has none for `key`.
+
+  Written to a temporary name and renamed (complete or absent); with several
+  processes each builds the same entry and only process 0 writes it.
+  """
+  key = json.loads(json.dumps({**key, **code_versions()}, sort_keys=True))
+  if os.path.exists(path):
+    cached, why = _read(path, key, target)
+    if why is None:
+      logging.info('judge cache: read %s', path)
+      return cached
+    logging.warning('judge cache %s is %s; building it again', path, why)
+  tree = build()
+  logging.info('judge cache: built %s', path)
+  if jax.process_index() == 0:
+    payload = serialization.to_bytes(tree)
+    entry = serialization.msgpack_serialize({
+        'key': json.dumps(key, sort_keys=True),
+        'sha256': hashlib.sha256(payload).hexdigest(), 'payload': payload})
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = path + '.partial'
+    with open(partial, 'wb') as f:
+      f.write(entry)
+    os.replace(partial, path)
+  return tree
+
+
+def _read(path: str, key: dict[str, Any], target: Any
+          ) -> tuple[Any, str | None]:
+  """(the entry's pytree, None), or (None, why it cannot be used)."""
+  with open(path, 'rb') as f:
+    blob = f.read()
+  try:
+    entry = serialization.msgpack_restore(blob)
+    stored_key, payload = json.loads(entry['key']), entry['payload']
+    digest = entry['sha256']
+  except Exception:  # pylint: disable=broad-except
+    return None, 'damaged (not an entry of this cache)'
+  if stored_key != key:
+    differ = sorted(k for k in key.keys() | stored_key.keys()
+                    if key.get(k) != stored_key.get(k))
+    return None, f'foreign (built for other {", ".join(differ)})'
+  if hashlib.sha256(payload).hexdigest() != digest:
+    return None, 'damaged (its bytes do not match their checksum)'
+  try:
+    return serialization.from_bytes(target, payload), None
+  except Exception:  # pylint: disable=broad-except
+    return None, 'damaged (its contents do not fit the judge)'
