@@ -1,14 +1,18 @@
-"""What runs keep between processes: compiled programs and the judges.
+"""What runs keep between processes: compiled programs, the judges and the
+wrapper's trained autoencoders.
 
-Both live in one user cache directory, `root()`: $WYNER_JAX_CACHE_DIR, else
+All live in one user cache directory, `root()`: $WYNER_JAX_CACHE_DIR, else
 $XDG_CACHE_HOME/wyner_jax, else ~/.cache/wyner_jax:
 
-  xla/     JAX's persistent compilation cache, on in every launcher
-           ($JAX_COMPILATION_CACHE_DIR, when set, is used instead)
-  judges/  the judging classifiers and feature autoencoders
-           (config.eval.classifier_dir, when set, is used instead)
+  xla/           JAX's persistent compilation cache, on in every launcher
+                 ($JAX_COMPILATION_CACHE_DIR, when set, is used instead)
+  judges/        the judging classifiers and feature autoencoders
+                 (config.eval.classifier_dir, when set, is used instead)
+  autoencoders/  the finished checkpoints of model.wrapper's autoencoders,
+                 copied into the workdir of a later run that would train the
+                 same ones (the same record: data, their fields, steps)
 
-A judge entry is one file holding the key it was built for (the data's
+Every judge and autoencoder entry holds the key it was built for (the data's
 checksum, its own settings, the versions of the code that trained it) and a
 checksum of its bytes; an entry whose key differs (foreign) or whose bytes do
 not match (damaged) is rebuilt and replaced, never used. JAX reads a damaged
@@ -20,6 +24,7 @@ afresh.
 import hashlib
 import json
 import os
+import shutil
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -167,3 +172,79 @@ def _read(path: str, key: dict[str, Any], target: Any
     return serialization.from_bytes(target, payload), None
   except Exception:  # pylint: disable=broad-except
     return None, 'damaged (its contents do not fit the judge)'
+
+
+def checkpoint_key(record: dict[str, Any], num_steps: int) -> dict[str, Any]:
+  """The key of a phase's finished checkpoints: what its record says it
+  trained on and with (fields, data checksum), its steps, the code versions."""
+  return json.loads(json.dumps(
+      {'fields': record['fields'], 'digest': record['digest'],
+       'num_steps': num_steps, **code_versions()}, sort_keys=True))
+
+
+def checkpoint_entry(key: dict[str, Any]) -> str:
+  """The cache directory of the checkpoints of `key`."""
+  name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+  return os.path.join(root(), 'autoencoders', name[:32])
+
+
+def _file_digests(directory: str) -> dict[str, str]:
+  out = {}
+  for parent, _, names in os.walk(directory):
+    for name in names:
+      path = os.path.join(parent, name)
+      with open(path, 'rb') as f:
+        out[os.path.relpath(path, directory)] = hashlib.sha256(
+            f.read()).hexdigest()
+  return out
+
+
+def keep_checkpoints(directory: str, key: dict[str, Any]) -> None:
+  """Copies a finished phase's checkpoint `directory` into the cache (once;
+  process 0), with the key and every file's checksum."""
+  entry = checkpoint_entry(key)
+  if os.path.exists(entry) or jax.process_index() != 0:
+    return
+  partial = entry + '.partial'
+  shutil.rmtree(partial, ignore_errors=True)
+  shutil.copytree(directory, os.path.join(partial, 'checkpoints'))
+  with open(os.path.join(partial, 'manifest.json'), 'w') as f:
+    json.dump({'key': key, 'files': _file_digests(
+        os.path.join(partial, 'checkpoints'))}, f, sort_keys=True)
+  os.replace(partial, entry)
+  logging.info('checkpoint cache: kept %s as %s', directory, entry)
+
+
+def restore_checkpoints(directory: str, key: dict[str, Any]) -> bool:
+  """Copies the cached checkpoints of `key` to `directory` (absent); returns
+  whether it did. A foreign or damaged entry is removed, not used."""
+  entry = checkpoint_entry(key)
+  if not os.path.isdir(entry):
+    return False
+  why = _check_entry(entry, key)
+  if why is not None:
+    logging.warning('checkpoint cache %s is %s; removed, training again',
+                    entry, why)
+    shutil.rmtree(entry, ignore_errors=True)
+    return False
+  partial = directory + '.copying'
+  shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted copy
+  shutil.copytree(os.path.join(entry, 'checkpoints'), partial)
+  os.replace(partial, directory)
+  logging.info('checkpoint cache: %s copied from %s', directory, entry)
+  return True
+
+
+def _check_entry(entry: str, key: dict[str, Any]) -> str | None:
+  """None, or why the entry cannot be used."""
+  try:
+    with open(os.path.join(entry, 'manifest.json')) as f:
+      manifest = json.load(f)
+    stored_key, files = manifest['key'], manifest['files']
+  except (OSError, ValueError, KeyError, TypeError):
+    return 'damaged (no readable manifest)'
+  if stored_key != key:
+    return 'foreign (built for another key)'
+  if _file_digests(os.path.join(entry, 'checkpoints')) != files:
+    return 'damaged (its files do not match their checksums)'
+  return None

@@ -176,6 +176,15 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
   mesh = sharding.make_mesh(1)  # one autoencoder, its batch over every device
   sharding.check_divisible(1, config.batch_size, mesh)
   records = records or training_records(config, paired)
+  # A later run that would train the same autoencoders copies them from the
+  # user cache (experiments/cache.py) instead.
+  cache_keys = {name: cache.checkpoint_key(records[name].to_json(),
+                                           part.phase.num_steps(config))
+                for name, part in wrapped.items()}
+  for name in wrapped:
+    directory = checkpoints.phase_directory(workdir, name)
+    if may_train and not checkpoints.saved_steps(directory):
+      cache.restore_checkpoints(directory, cache_keys[name])
   initial = {name: part.autoencoder.init(
       jax.random.fold_in(keys.phase(name), 0)) for name, part in wrapped.items()}
   trained, _ = train.train_phases(
@@ -184,6 +193,9 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
       [stack.ModelSpec(0.0, config.seed)],
       {name: key_data([jax.random.fold_in(keys.phase(name), 1)])
        for name in wrapped}, mesh, workdir, records, log_path, may_train)
+  for name in wrapped:
+    cache.keep_checkpoints(checkpoints.phase_directory(workdir, name),
+                           cache_keys[name])
   nets, params = {}, {}
   for name, part in wrapped.items():
     for side in part.sides:

@@ -2,7 +2,9 @@
 and damaged entries rebuilt, never used; damaged compiled programs removed
 and compiled afresh."""
 
+import json
 import os
+import pathlib
 import subprocess
 import sys
 import textwrap
@@ -127,3 +129,50 @@ def test_damaged_compiled_programs_are_removed_and_cached_afresh(tmp_path):
       p.name for p in entries]
   clean = run_program(tmp_path)
   assert clean.stdout == first.stdout and 'damaged' not in clean.stderr
+
+
+def fake_checkpoints(directory):
+  (directory / '5').mkdir(parents=True)
+  (directory / '5' / 'state').write_bytes(b'params of step 5')
+  (directory / 'metadata').write_text('{}')
+
+
+KEY = {'fields': {'seed': 0}, 'digest': 'abc', 'num_steps': 5}
+
+
+def test_checkpoints_are_kept_and_restored_whole(tmp_path, monkeypatch):
+  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache'))
+  fake_checkpoints(tmp_path / 'run1')
+  cache.keep_checkpoints(str(tmp_path / 'run1'), KEY)
+  assert cache.restore_checkpoints(str(tmp_path / 'run2'), KEY)
+  assert (tmp_path / 'run2' / '5' / 'state').read_bytes() == b'params of step 5'
+  assert not cache.restore_checkpoints(str(tmp_path / 'run3'),
+                                       {**KEY, 'num_steps': 6})
+  assert not (tmp_path / 'run3').exists()
+
+
+@pytest.mark.parametrize('damage', ['changed file', 'missing file',
+                                    'extra file', 'no manifest',
+                                    'foreign manifest'])
+def test_damaged_or_foreign_checkpoints_are_removed_not_used(
+    tmp_path, monkeypatch, caplog, damage):
+  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache'))
+  fake_checkpoints(tmp_path / 'run1')
+  cache.keep_checkpoints(str(tmp_path / 'run1'), KEY)
+  entry = pathlib.Path(cache.checkpoint_entry(KEY))
+  stored = entry / 'checkpoints'
+  if damage == 'changed file':
+    (stored / '5' / 'state').write_bytes(b'params of step 4')
+  elif damage == 'missing file':
+    (stored / 'metadata').unlink()
+  elif damage == 'extra file':
+    (stored / '5' / 'other').write_bytes(b'')
+  elif damage == 'no manifest':
+    (entry / 'manifest.json').unlink()
+  else:
+    manifest = json.loads((entry / 'manifest.json').read_text())
+    manifest['key']['digest'] = 'other data'
+    (entry / 'manifest.json').write_text(json.dumps(manifest))
+  assert not cache.restore_checkpoints(str(tmp_path / 'run2'), KEY)
+  assert not (tmp_path / 'run2').exists() and not entry.exists()
+  assert 'removed, training again' in caplog.text

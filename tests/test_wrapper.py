@@ -51,10 +51,37 @@ def test_the_decoder_upsamples_as_nearest_neighbour_resize(tmp_path, monkeypatch
   config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
                    'autoencoder.num_steps': 5})
   paired = sources.load(config.data)
+  # Each its own cache: the second must train, not copy the first.
+  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache_ours'))
   ours = run.train_wrapper(config, paired, str(tmp_path / 'ours')).params
   monkeypatch.setattr(autoencoder, '_upsample', resize)
+  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache_resize'))
   theirs = run.train_wrapper(config, paired, str(tmp_path / 'resize')).params
   jax.tree.map(np.testing.assert_array_equal, ours, theirs)
+
+
+def test_a_later_run_copies_the_cached_autoencoder(tmp_path, monkeypatch,
+                                                    caplog):
+  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache'))
+  config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
+                   'autoencoder.num_steps': 5})
+  paired = sources.load(config.data)
+  first = run.train_wrapper(config, paired, str(tmp_path / 'first')).params
+  # Another Wyner setting, the same autoencoder: copied, not trained.
+  config.loss.lam = 7.0
+  with caplog.at_level('INFO'):
+    again = run.train_wrapper(config, paired, str(tmp_path / 'again')).params
+  assert 'copied from' in caplog.text
+  jax.tree.map(np.testing.assert_array_equal, first, again)
+  assert checkpoints.saved_steps(str(tmp_path / 'again' / 'checkpoints' /
+                                     'autoencoder')) == [5]
+  # Another autoencoder setting: trained (its own entry).
+  config.autoencoder.num_steps = 6
+  caplog.clear()
+  with caplog.at_level('INFO'):
+    run.train_wrapper(config, paired, str(tmp_path / 'other'))
+  assert 'copied from' not in caplog.text
+  assert len(list((tmp_path / 'cache' / 'autoencoders').iterdir())) == 2
 
 
 @pytest.fixture(scope='module')
