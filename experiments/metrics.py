@@ -117,23 +117,23 @@ def named_key(rng: jax.Array, name: str) -> jax.Array:
   return jax.random.fold_in(rng, zlib.crc32(name.encode()))
 
 
-@functools.partial(jax.jit, static_argnames=('model', 'z_source', 'v_source'))
+@functools.partial(jax.jit, static_argnames='model')
 def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
-                          x: jax.Array, y: jax.Array, z_source: str,
-                          v_source: str) -> jax.Array:
-  """y(v, z) with z and v each drawn exactly from the joint encoder
-  ('encoder') or the prior ('prior'): [B, Dy]."""
+                          x: jax.Array, y: jax.Array, z_from_prior: bool,
+                          v_from_prior: bool) -> jax.Array:
+  """y(v, z) with z and v each drawn exactly from the joint encoder or (the
+  flags, traced: one program for every choice) the prior: [B, Dy]."""
   key_z, key_v = jax.random.split(rng)
   batch = x.shape[0]
   posteriors = model.joint_posteriors(params, x, y)
 
-  def draw(key, name, latent, source):
-    if source == 'prior':
-      return latent.sample_prior(key, batch, model.priors(params)[name])
-    return latent.sample(key, posteriors[name])
+  def draw(key, name, latent, from_prior):
+    return jnp.where(
+        from_prior, latent.sample_prior(key, batch, model.priors(params)[name]),
+        latent.sample(key, posteriors[name]))
 
-  z = draw(key_z, 'z', model.latent_z, z_source)
-  v = draw(key_v, 'v', model.latent_v, v_source)
+  z = draw(key_z, 'z', model.latent_z, z_from_prior)
+  v = draw(key_v, 'v', model.latent_v, v_from_prior)
   return model.decode(params['decoders']['y'], v, z, 'y')
 
 
@@ -272,12 +272,12 @@ def latent_carriers(model: WynerVAE, params: Params, judges: Judges,
   """Whether Z carries the label: y decoded from z and v of the joint
   encoder or the prior, judged against label(y)."""
   out = {}
-  for name, z_source, v_source in (
-      ('accuracy_joint_reconstruction', 'encoder', 'encoder'),
-      ('accuracy_z_encoded_v_random', 'encoder', 'prior'),
-      ('accuracy_z_random_v_encoded', 'prior', 'encoder')):
+  for name, z_from_prior, v_from_prior in (
+      ('accuracy_joint_reconstruction', False, False),
+      ('accuracy_z_encoded_v_random', False, True),
+      ('accuracy_z_random_v_encoded', True, False)):
     y_gen = decode_y_from_sources(model, params, named_key(rng, name), pairs.x,
-                                  pairs.y, z_source, v_source)
+                                  pairs.y, z_from_prior, v_from_prior)
     out[f'eval/{name}'] = float(np.mean(
         judges.predict('y', np.asarray(y_gen)) == pairs.label_y))
   return out

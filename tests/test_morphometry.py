@@ -100,3 +100,38 @@ def test_code_entropy_counts_distinct_codes_not_rate():
   spread[:, 0] = np.eye(10)[np.arange(8) % 4] * 10 - 5  # 4 codes, 2 pairs each
   assert metrics.code_entropy(spread) == pytest.approx(np.log(4))
   assert metrics.code_entropy(np.zeros((8, 0, 0))) == 0.0
+
+
+def per_image_reference(images):
+  """Morpho-MNIST's steps image by image, with skimage's pyramid_expand."""
+  from skimage import transform  # pylint: disable=import-outside-toplevel
+  slants, thicknesses = [], []
+  for image in images.reshape(-1, 28, 28).astype(np.float64):
+    up = transform.pyramid_expand(image, upscale=4, order=3)
+    slants.append(morphometry.slant(up))
+    thicknesses.append(morphometry.thickness(up) / 4)
+  return np.array(slants), np.array(thicknesses)
+
+
+def test_batched_upscaling_is_pyramid_expand():
+  from skimage import transform  # pylint: disable=import-outside-toplevel
+  _, test = embedded_digits(10)
+  noisy = np.random.default_rng(0).uniform(size=(20, 28, 28))
+  for images in (test.images.reshape(-1, 28, 28).astype(np.float64), noisy):
+    expected = np.stack([transform.pyramid_expand(im, upscale=4, order=3)
+                         for im in images])
+    np.testing.assert_allclose(morphometry.upscaled(images), expected,
+                               rtol=0, atol=1e-12)
+
+
+def test_measure_equals_the_per_image_reference():
+  _, test = embedded_digits(30)  # 300 digits: more than one chunk
+  # and generated-like images: blurred, noisy digits
+  blurred = ndimage.gaussian_filter(test.images.reshape(-1, 28, 28)[:100],
+                                    (0, 1, 1)) + np.random.default_rng(0).uniform(
+                                        0, 0.1, (100, 28, 28))
+  for images in (test.images, blurred.reshape(100, -1)):
+    slant, thickness = morphometry.measure(images)
+    ref_slant, ref_thickness = per_image_reference(images)
+    np.testing.assert_allclose(slant, ref_slant, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(thickness, ref_thickness)

@@ -245,8 +245,7 @@ class OnPixels:
     return dict(self.autoencoders)[side].decode(params['autoencoders'][side],
                                                rows)
 
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
-                                               'z_mode'))
+  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
@@ -262,7 +261,7 @@ class OnPixels:
     x, y = self.model.joint(params['model'], rng, num)
     return self._images(params, 'x', x), self._images(params, 'y', y)
 
-  @functools.partial(jax.jit, static_argnames=('self', 'grid', 'z_mode'))
+  @functools.partial(jax.jit, static_argnames=('self', 'grid'))
   def transfer(self, params: Params, rng: jax.Array, x_style: jax.Array,
                y_concept: jax.Array, grid: bool = True, z_mode: bool = False
                ) -> jax.Array:

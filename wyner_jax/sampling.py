@@ -101,12 +101,13 @@ def generate_conditional(rng: jax.Array, condition: jax.Array,
   check_params('encode_z(condition)', params_z, z)
   contracts.batch_size(condition=condition, **{'encode_z(condition)': params_z})
   key_z, key_local = jax.random.split(rng)
-  if z_mode:
-    # The mode before repeating: XLA:CPU took minutes to compile an argmax
-    # over the repeated [B*S, N, K] logits (measured with K = 20).
-    z_sample = jnp.repeat(z.mode(params_z), num_samples, axis=0)
-  else:
-    z_sample = z.sample(key_z, jnp.repeat(params_z, num_samples, axis=0))
+  # Both, then a select: z_mode may be traced, so that sampled and mode
+  # outputs are one compiled program. The mode before repeating: XLA:CPU
+  # took minutes to compile an argmax over the repeated [B*S, N, K] logits
+  # (measured with K = 20).
+  z_sample = jnp.where(
+      z_mode, jnp.repeat(z.mode(params_z), num_samples, axis=0),
+      z.sample(key_z, jnp.repeat(params_z, num_samples, axis=0)))
   local_sample = local.sample_prior(key_local, batch * num_samples, prior_local)
   out = _decoded('decode', decode(local_sample, z_sample), batch * num_samples)
   return out.reshape(batch, num_samples, -1)
@@ -150,7 +151,7 @@ def transfer_style(rng: jax.Array, x_style: jax.Array, y_concept: jax.Array,
   contracts.batch_size(x_style=x_style, **{'encode_u(x_style)': params_u})
   contracts.batch_size(y_concept=y_concept, **{'encode_z(y_concept)': params_z})
   u_sample = u.sample(key_u, params_u)
-  z_sample = z.mode(params_z) if z_mode else z.sample(key_z, params_z)
+  z_sample = jnp.where(z_mode, z.mode(params_z), z.sample(key_z, params_z))
   if not grid:
     return _decoded('decode_x', decode_x(u_sample, z_sample), rows)
   u_grid = jnp.repeat(u_sample, cols, axis=0)  # row-major (i, j) grid
@@ -192,7 +193,7 @@ def joint_samples(model: WynerVAE, params: Params, rng: jax.Array,
                         prior_v=priors['v'])
 
 
-@functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
+@functools.partial(jax.jit, static_argnames=('model', 'num_samples'))
 def y_given_x(model: WynerVAE, params: Params, rng: jax.Array, x: jax.Array,
               num_samples: int, z_mode: bool = False) -> jax.Array:
   """Y ~ p(y|x) (`generate_conditional` with q(z|x) and y(v, z)): [B, S, D]."""
@@ -202,7 +203,7 @@ def y_given_x(model: WynerVAE, params: Params, rng: jax.Array, x: jax.Array,
       z_mode=z_mode, prior_local=model.priors(params)['v'])
 
 
-@functools.partial(jax.jit, static_argnames=('model', 'num_samples', 'z_mode'))
+@functools.partial(jax.jit, static_argnames=('model', 'num_samples'))
 def x_given_y(model: WynerVAE, params: Params, rng: jax.Array, y: jax.Array,
               num_samples: int, z_mode: bool = False) -> jax.Array:
   """X ~ p(x|y) (`generate_conditional` with q(z|y) and x(u, z)): [B, S, D]."""
@@ -212,7 +213,7 @@ def x_given_y(model: WynerVAE, params: Params, rng: jax.Array, y: jax.Array,
       z_mode=z_mode, prior_local=model.priors(params)['u'])
 
 
-@functools.partial(jax.jit, static_argnames=('model', 'grid', 'z_mode'))
+@functools.partial(jax.jit, static_argnames=('model', 'grid'))
 def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
                    x_style: jax.Array, y_concept: jax.Array, grid: bool = True,
                    z_mode: bool = False) -> jax.Array:

@@ -149,8 +149,7 @@ class SharedLatent(BaselineNetworks):
             'decoders': {side: self.init_decoder(key, side, zeros_sample(z))
                          for side, key in (('x', keys[2]), ('y', keys[3]))}}
 
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
-                                               'z_mode'))
+  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:

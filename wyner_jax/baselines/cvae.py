@@ -112,8 +112,7 @@ class CVAE(base.BaselineNetworks):
       return total, {'loss': total, **metrics}
     return loss_fn
 
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
-                                               'z_mode'))
+  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:

@@ -186,8 +186,7 @@ class VCCAPrivate(base.BaselineNetworks):
     return lambda local, z: self.decode(params['decoders'][side], side, local,
                                         z)
 
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples',
-                                               'z_mode'))
+  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
@@ -210,7 +209,7 @@ class VCCAPrivate(base.BaselineNetworks):
         z=self.latent_z, u=self.latent_u, v=self.latent_v,
         prior_z=priors['z'], prior_u=priors['u'], prior_v=priors['v'])
 
-  @functools.partial(jax.jit, static_argnames=('self', 'grid', 'z_mode'))
+  @functools.partial(jax.jit, static_argnames=('self', 'grid'))
   def transfer(self, params: Params, rng: jax.Array, x_style: jax.Array,
                y_concept: jax.Array, grid: bool = True, z_mode: bool = False
                ) -> jax.Array:
