@@ -185,11 +185,13 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
     directory = checkpoints.phase_directory(workdir, name)
     if may_train and not checkpoints.saved_steps(directory):
       cache.restore_checkpoints(directory, cache_keys[name])
-  initial = {name: part.autoencoder.init(
-      jax.random.fold_in(keys.phase(name), 0)) for name, part in wrapped.items()}
+  def init():
+    return stack.stack([{name: part.autoencoder.init(
+        jax.random.fold_in(keys.phase(name), 0))
+                         for name, part in wrapped.items()}])
   trained, _ = train.train_phases(
-      [part.phase for part in wrapped.values()], config,
-      stack.stack([initial]), place(paired.train, mesh),
+      [part.phase for part in wrapped.values()], config, init,
+      place(paired.train, mesh),
       [stack.ModelSpec(0.0, config.seed)],
       {name: key_data([jax.random.fold_in(keys.phase(name), 1)])
        for name in wrapped}, mesh, workdir, records, log_path, may_train)
@@ -225,7 +227,8 @@ def train_models(config: ml_collections.ConfigDict, model: Any,
   keys = [RunKeys.from_seed(spec.seed) for spec in specs]
   model_phases = phases.model_phases(config, model)
   trained, train_metrics = train.train_phases(
-      model_phases, config, stack.stack([model.init(k.init) for k in keys]),
+      model_phases, config,
+      lambda: stack.stack([model.init(k.init) for k in keys]),
       place(train_split, mesh), specs,
       {phase.name: key_data([k.phase(phase.name) for k in keys])
        for phase in model_phases}, mesh, workdir, records, log_path,

@@ -206,7 +206,8 @@ def train_joint(config, workdir, pairs, record=None):
   dataset = run.place(pairs.train, mesh)
   state, _ = train.train_phase(
       wyner_phases(config, model)['joint'], config,
-      stack.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
+      lambda: stack.stack([{'joint': params['joint'],
+                            'decoders': params['decoders']}]),
       None, dataset, [stack.ModelSpec(0.0, 0)], run.key_data([jax.random.key(2)]),
       mesh, str(workdir), record or run.training_records(config, pairs)['joint'])
   return state

@@ -140,7 +140,8 @@ def _train_joint(config, workdir, pairs, mesh):
                                       {}, {})
   state, _ = train.train_phase(
       phase, config,
-      stack.stack([{'joint': params['joint'], 'decoders': params['decoders']}]),
+      lambda: stack.stack([{'joint': params['joint'],
+                            'decoders': params['decoders']}]),
       None, dataset, [stack.ModelSpec(0.0, 0)],
       jax.random.key_data(jax.random.key(2))[None], mesh, str(workdir), record)
   return state

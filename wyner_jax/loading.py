@@ -10,6 +10,7 @@ whatever the workdir's config.json says now; each phase's checkpoint is
 restored into the structure the phase trains.
 """
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -67,17 +68,19 @@ def _finished_record(directory: str, phase: phases.Phase
   return step, record
 
 
-def _restore_members(directory: str, phase: phases.Phase, initial: Params,
-                     learning_rate: float, step: int) -> list[stack.Member]:
+def _restore_members(directory: str, phase: phases.Phase,
+                     init: Callable[[], Params], learning_rate: float,
+                     step: int) -> list[stack.Member]:
   """Every model of a phase's checkpoint: its host params (the groups the
-  phase trains) and train metrics."""
+  phase trains) and train metrics. `init` gives one model's parameters of
+  every group; only their shapes are used (nothing is initialised)."""
   with checkpoints.PhaseCheckpoints(directory, None) as phase_checkpoints:
     num_models = phase_checkpoints.saved_shapes(step)['lam'][0]
     specs = [stack.ModelSpec(0.0, 0)] * num_models
     mesh = sharding.make_mesh(1, jax.local_devices()[:1])
-    like = train.init_state(stack.stack([phase.initial(initial)] * num_models),
-                            specs, np.zeros((num_models, 2), np.uint32),
-                            optax.adam(learning_rate), mesh)
+    like = train.abstract_state(
+        lambda: stack.stack([phase.initial(init())] * num_models), specs,
+        np.zeros((num_models, 2), np.uint32), optax.adam(learning_rate), mesh)
     state, metrics = phase_checkpoints.restore(step, like)
   return stack.members(state, {'params': state.params,
                                'train_metrics': {k: np.asarray(v)
@@ -104,14 +107,14 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
   config = ml_collections.ConfigDict(record['config'])
   x, y = (Side.from_json(record['sides'][s]) for s in ('x', 'y'))
   model = phases.model_from_config(config, x, y)
-  initial = model.init(jax.random.key(0))
   params: Params = {}
   train_metrics = {}
   chosen = None
   for phase in phases.model_phases(config, model):
     directory = checkpoints.phase_directory(workdir, phase.name)
     step, _ = _finished_record(directory, phase)
-    members = _restore_members(directory, phase, initial,
+    members = _restore_members(directory, phase,
+                               lambda: model.init(jax.random.key(0)),
                                config.learning_rate, step)
     names = [m.name for m in members]
     if name is None and len(members) > 1:
@@ -132,7 +135,8 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
       step, _ = _finished_record(directory, part.phase)
       (member,) = _restore_members(
           directory, part.phase,
-          {phase_name: part.autoencoder.init(jax.random.key(0))},
+          lambda part=part, phase_name=phase_name: {
+              phase_name: part.autoencoder.init(jax.random.key(0))},
           config.learning_rate, step)
       for side in part.sides:
         autoencoders[side] = part.autoencoder

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from wyner_jax import sharding
@@ -44,8 +45,13 @@ class Member(NamedTuple):
 
 
 def stack(trees: Sequence[Any]) -> Any:
-  """One tree with a leading model axis from S trees of the same structure."""
-  return jax.tree.map(lambda *leaves: np.stack(leaves), *trees)
+  """One tree with a leading model axis from S trees of the same structure:
+  host arrays (stacking compiles nothing), or traced ones inside a trace
+  (`jax.eval_shape` of an initialisation)."""
+  def leaf(*leaves):
+    traced = any(isinstance(a, jax.core.Tracer) for a in leaves)
+    return jnp.stack(leaves) if traced else np.stack(leaves)
+  return jax.tree.map(leaf, *trees)
 
 
 def unstack(tree: Any) -> list[Any]:

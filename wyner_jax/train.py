@@ -189,13 +189,29 @@ def init_state(params: Params, specs: list[stack.ModelSpec],
     keys: [S, 2] `jax.random.key_data` of each model's key for this phase
       (its batches and latent noise are functions of it and the step).
   """
-  state = TrainState(
+  return sharding.place(_state(params, specs, keys, optimizer),
+                        sharding.stacked(mesh))
+
+
+def abstract_state(init: Callable[[], Params], specs: list[stack.ModelSpec],
+                   keys: np.ndarray, optimizer: optax.GradientTransformation,
+                   mesh: jax.sharding.Mesh) -> TrainState:
+  """`init_state(init(), ...)`'s shapes, dtypes and shardings, computing
+  nothing (`jax.eval_shape`): the target a checkpoint is restored into."""
+  shapes = jax.eval_shape(lambda: _state(init(), specs, keys, optimizer))
+  stacked = sharding.stacked(mesh)
+  return jax.tree.map(
+      lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=stacked), shapes)
+
+
+def _state(params: Params, specs: list[stack.ModelSpec], keys: np.ndarray,
+           optimizer: optax.GradientTransformation) -> TrainState:
+  return TrainState(
       step=np.zeros(len(specs), np.int32), params=params,
       opt_state=jax.vmap(optimizer.init)(params),
       lam=np.array([spec.lam for spec in specs], np.float32),
       seed=np.array([spec.seed for spec in specs], np.int32),
       key=np.asarray(keys, np.uint32))
-  return sharding.place(state, sharding.stacked(mesh))
 
 
 def check_finite(models: list[stack.Member], phase: str, step: int) -> None:
@@ -302,7 +318,7 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
 
 
 def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
-                params: Params, frozen: Any, tables: PairTables,
+                init: Callable[[], Params], frozen: Any, tables: PairTables,
                 specs: list[stack.ModelSpec], keys: np.ndarray,
                 mesh: jax.sharding.Mesh, workdir: str,
                 record: TrainingRecord, log_path: str | None = None,
@@ -313,8 +329,9 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
 
   Args:
     phase: what it trains and its loss; `phase.num_steps(config)` steps.
-    params: the groups it trains, initial values stacked [S, ...] (used
-      when nothing is saved).
+    init: () -> the groups it trains, initial values stacked [S, ...];
+      called only when nothing is saved (a restore needs only its shapes,
+      `abstract_state`), so a finished run initialises nothing.
     frozen: the groups it holds fixed, stacked, or None.
     tables: the training pairs, placed on the mesh (replicated).
     specs: lambda and seed of each model.
@@ -328,18 +345,20 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
   """
   num_steps = phase.num_steps(config)
   optimizer = optax.adam(config.learning_rate)
-  state = init_state(params, specs, keys, optimizer, mesh)
   checkpoints = PhaseCheckpoints(phase_directory(workdir, phase.name), record)
   try:
     metrics: dict[str, np.ndarray] = {}
     latest = None
-    restored = checkpoints.restore_latest(state)
+    restored = checkpoints.restore_latest(
+        abstract_state(init, specs, keys, optimizer, mesh))
     if restored is not None:
       latest, state, saved = restored
       metrics = {k: np.asarray(v) for k, v in saved.items()}
       logging.info('%s: restored step %d from %s%s', phase.name, latest,
                    checkpoints.directory,
                    ' (finished, skipping)' if latest >= num_steps else '')
+    else:
+      state = init_state(init(), specs, keys, optimizer, mesh)
     if latest is None or latest < num_steps:
       if not may_train:
         raise CheckpointError(
@@ -357,7 +376,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
 
 
 def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
-                 initial: Params, tables: PairTables,
+                 init: Callable[[], Params], tables: PairTables,
                  specs: list[stack.ModelSpec], keys: dict[str, np.ndarray],
                  mesh: jax.sharding.Mesh, workdir: str,
                  records: dict[str, TrainingRecord],
@@ -367,7 +386,8 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
 
   Args:
     phases: in training order; each holds only groups an earlier one trains.
-    initial: initial parameters of every group, stacked [S, ...].
+    init: () -> initial parameters of every group, stacked [S, ...];
+      called at most once, and only if a phase starts afresh.
     keys: per phase name, [S, 2] key data of each model's phase key.
     records: per phase name, what its checkpoints record.
 
@@ -377,10 +397,27 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
   """
   trained: Params = {}
   metrics = {}
+  init = _once(init)
   for phase in phases:
     state, metrics[phase.name] = train_phase(
-        phase, config, phase.initial(initial), phase.frozen(trained), tables,
+        phase, config, lambda p=phase: p.initial(init()), phase.frozen(trained),
+        tables,
         specs, keys[phase.name], mesh, workdir, records[phase.name], log_path,
         may_train)
     trained.update(state.params)
   return trained, metrics
+
+
+def _once(init: Callable[[], Params]) -> Callable[[], Params]:
+  """`init`, whose concrete result is kept for later calls (not a traced
+  one: `abstract_state` traces it)."""
+  kept = []
+
+  def call() -> Params:
+    if kept:
+      return kept[0]
+    params = init()
+    if not any(isinstance(a, jax.core.Tracer) for a in jax.tree.leaves(params)):
+      kept.append(params)
+    return params
+  return call
