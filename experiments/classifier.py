@@ -116,5 +116,5 @@ def load_or_train(path: str, key: dict, train_images: np.ndarray,
   cached = cache.load_or_build(
       path, {**key, 'judge': 'classifier', 'seed': seed, 'steps': num_steps,
              'num_classes': num_classes}, target, build)
-  return TrainedClassifier(jax.tree.map(jnp.asarray, cached['params']),
+  return TrainedClassifier(jax.device_put(cached['params']),
                            float(cached['test_accuracy']), num_classes)

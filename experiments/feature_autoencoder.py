@@ -61,7 +61,7 @@ def load_or_train(path: str, key: dict, train_images: np.ndarray,
       path, {**key, 'judge': 'feature_autoencoder', 'seed': seed,
              'steps': num_steps, 'shape': list(shape), 'code_size': CODE_SIZE},
       target, lambda: train(train_images, shape, seed, num_steps))
-  return jax.tree.map(jnp.asarray, params)
+  return jax.device_put(params)
 
 
 def feature_fn(params: dict, shape: tuple[int, int, int]):

@@ -89,6 +89,8 @@ never changes another's randomness.
 """
 
 import functools
+import importlib
+import threading
 import zlib
 
 from absl import logging
@@ -193,6 +195,8 @@ def label_metrics(model, params: Params, judges: Judges,
   out = rates(model, params, pairs)
   if not paired.has_labels:
     return out
+  if 'probe' in model.CAN:
+    _import_in_background('sklearn.linear_model')
   out.update(judges.test_accuracy)
   if isinstance(model, WynerVAE):
     out.update(latent_carriers(model, params, judges, pairs, rng))
@@ -239,6 +243,14 @@ def label_metrics(model, params: Params, judges: Judges,
     out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
         model, params, train_pairs, pairs, named_key(rng, 'probe'))
   return out
+
+
+def _import_in_background(module: str) -> None:
+  """Starts importing `module` in a thread, so that it overlaps the
+  device's work; an `import` of it later waits for it to finish (Python's
+  import lock)."""
+  threading.Thread(target=importlib.import_module, args=(module,),
+                   daemon=True).start()
 
 
 def joint_coherence(predicted_x: np.ndarray, predicted_y: np.ndarray,
@@ -430,8 +442,9 @@ def latent_probe_accuracy(model, params: Params, train: data.PairSet,
     return np.asarray(model.common_code(params, key,
                                         jnp.asarray(x))).reshape(len(x), -1)
 
-  # Imported here: scikit-learn takes 1 s to import, and every launcher
-  # start (a refused rerun too) would pay it.
+  # Imported here (started in the background by label_metrics): scikit-learn
+  # takes 1-3 s to import, and every launcher start (a refused rerun too)
+  # would pay it.
   from sklearn.linear_model import LogisticRegression  # pylint: disable=import-outside-toplevel
   probe = LogisticRegression(max_iter=1000)
   probe.fit(codes(key_train, train.x), train.label_x)

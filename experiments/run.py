@@ -299,7 +299,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   sweep = lambda_sweep.is_sweep(config)
   results = []
   for member in trained:
-    params = jax.tree.map(jnp.asarray, member.state['params'])
+    params = jax.device_put(member.state['params'])
     out_dir = os.path.join(workdir, 'models', member.name) if sweep else workdir
     train_metrics = {phase: {k: float(v) for k, v in values.items()}
                      for phase, values in member.state['train_metrics'].items()}
