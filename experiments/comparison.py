@@ -8,10 +8,9 @@ A comparison config is a run config plus `config.compare`:
 Every kind trains with the config's networks, wrapper, data, batch,
 optimizer and steps (a baseline's one phase takes the Wyner VAE's two
 steps' together, `wyner_jax.phases.model_phases`) in WORKDIR/<kind>/,
-resuming like a single run; all share one set of judges
-(`experiments.cache`) and, with
-model.wrapper set, one trained autoencoder (the first kind trains it,
-`size_sweep.share_autoencoder`). The comparison writes WORKDIR/results.json
+resuming like a single run; all share one set of judges and, with
+model.wrapper set, one trained autoencoder (the first kind trains it), both
+through the user cache (`experiments.cache`). The comparison writes WORKDIR/results.json
 (per kind: every seed's metrics, their mean and std, `experiments.seeds`),
 results.md (the table, mean ± std; a metric a model cannot have reads
 n/a) and comparison.png (each model's conditional samples, first seed, for

@@ -6,17 +6,16 @@ A sweep config is a run config plus `config.sweep`:
   seeds: the seeds trained per setting, as the stacked models of one program
     (lambda_sweep.seeds of each setting's run), e.g. (0, 1, 2).
 Each setting trains in WORKDIR/<name>/ (resuming like a single run), all
-settings share one set of judges (`experiments.cache`, as every run) and, with model.wrapper set, one autoencoder (the first
-setting trains it, the others start from a copy of its checkpoints, which
-they may use because its record holds only what it depends on), and the
-sweep writes WORKDIR/results.json (per setting:
+settings share one set of judges and, with model.wrapper set, one
+autoencoder (the first setting trains it, the others copy its checkpoints,
+which they may use because its record holds only what it depends on), both
+through the user cache (`experiments.cache`), and the sweep writes WORKDIR/results.json (per setting:
 every seed's metrics, their mean and std, `experiments.seeds`), results.md
 (the main columns as mean ± std), WORKDIR/samples.png (the first seed's
 samples) and WORKDIR/metrics.png (means with ± std bars).
 """
 
 import os
-import shutil
 import time
 
 from absl import logging
@@ -31,7 +30,6 @@ from experiments import run
 from experiments import seeds
 from experiments.config_checks import ConfigError
 from experiments.report import one_per_digit
-from wyner_jax import checkpoints
 
 CONDITION_DIGITS = (2, 7)  # the two inputs shown per setting
 SAMPLES_SHOWN = 6
@@ -129,9 +127,8 @@ def run_each(config: ml_collections.ConfigDict, workdir: str,
              runs: list[tuple[dict, str, ml_collections.ConfigDict]],
              panel) -> tuple[list[dict], list]:
   """Trains and evaluates the runs of a sweep in turn, each in its own
-  WORKDIR/<name>/, all with one set of judges (`experiments.cache`) and,
-  with model.wrapper set, the autoencoder the
-  first run trains (`share_autoencoder`).
+  WORKDIR/<name>/, all with one set of judges and, with model.wrapper set,
+  the autoencoder the first run trains (both from `experiments.cache`).
 
   Args:
     runs: per run, (the labels of its entry, e.g. {'setting': ...}, its
@@ -142,52 +139,18 @@ def run_each(config: ml_collections.ConfigDict, workdir: str,
     (one `experiments.seeds` entry per run: the labels, `workdir`,
     `wall_time_s` of this invocation, `seeds`, `mean`, `std`; the panels).
   """
-  entries, panels, first = [], [], None
+  entries, panels = [], []
   for i, (labels, name, run_config) in enumerate(runs):
     run_dir = os.path.join(workdir, name)
     logging.info('sweep run %d/%d: %s -> %s', i + 1, len(runs),
                  ', '.join(map(str, labels.values())), run_dir)
     start = time.time()
-    if first is not None:
-      share_autoencoder(first, run_config, run_dir)
     results = run.train_and_evaluate(run_config, run_dir)
-    first = first or (run_config, run_dir)
     entries.append(seeds.setting_entry(
         [{'seed': r.seed, **r.metrics} for r in results], **labels,
         workdir=run_dir, wall_time_s=time.time() - start))
     panels.append(panel(results[0], jax.random.key(config.seed)))
   return entries, panels
-
-
-def share_autoencoder(first: tuple[ml_collections.ConfigDict, str],
-                      config: ml_collections.ConfigDict, run_dir: str) -> bool:
-  """Copies the first setting's trained autoencoders (each wrapper phase's
-  checkpoints: 'autoencoder', or one per side) into `run_dir` when `config`
-  would train the same ones (model.wrapper set, the same training fields
-  and steps) and `run_dir` has none yet; returns whether it did.
-
-  Each copy lands under a temporary name and is renamed into place, so an
-  interrupted sweep leaves either a whole checkpoint directory or none.
-  """
-  first_config, first_dir = first
-  same = (config.model.wrapper != 'none'
-          and config.autoencoder.num_steps == first_config.autoencoder.num_steps
-          and config_checks.training_fields(config, 'autoencoder')
-          == config_checks.training_fields(first_config, 'autoencoder'))
-  root = os.path.dirname(checkpoints.phase_directory(first_dir, 'autoencoder'))
-  names = sorted(name for name in (os.listdir(root) if os.path.isdir(root)
-                                   else ())
-                 if name.startswith('autoencoder') and '.' not in name)
-  targets = [checkpoints.phase_directory(run_dir, name) for name in names]
-  if not same or not names or any(os.path.exists(t) for t in targets):
-    return False
-  for name, target in zip(names, targets):
-    partial = target + '.copying'
-    shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted copy
-    shutil.copytree(os.path.join(root, name), partial)
-    os.replace(partial, target)
-  logging.info('autoencoders of %s shared with %s', first_dir, run_dir)
-  return True
 
 
 def _panel(result: run.RunResult, rng: jax.Array):

@@ -56,7 +56,7 @@ def test_the_table_has_every_kind_and_leaves_what_a_model_lacks_absent(compared)
 
 def test_the_kinds_share_one_autoencoder_and_one_set_of_judges(compared):
   workdir, stderr = compared
-  assert 'autoencoders of' in stderr and 'shared with' in stderr
+  assert 'checkpoint cache: ' in stderr and 'copied from' in stderr
   first, second = (workdir / kind / 'checkpoints' / 'autoencoder'
                    for kind in KINDS)
   assert checkpoints.saved_steps(str(first)) == checkpoints.saved_steps(

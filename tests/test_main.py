@@ -83,6 +83,9 @@ def test_two_processes_match_one_process(tiny_run, tmp_path):
     assert p.returncode == 0, err[-3000:]
   assert 'mesh {\'sweep\': 1, \'data\': 4}' in outputs[0][1]
   assert 'wrote' not in outputs[1][1]  # process 1 neither logs nor writes
+  # The shared tiny run trained the judges into the session's user cache.
+  assert 'judge cache: read' in outputs[0][1]
+  assert 'judge cache: built' not in outputs[0][1]
   expected = json.loads((workdir / 'metrics.json').read_text())
   got = json.loads((tmp_path / 'metrics.json').read_text())
   assert got.keys() == expected.keys()

@@ -9,7 +9,7 @@ import pytest
 
 from configs import gaussian, lambda_sweep, sweep_uv, sweep_z, synthetic
 from conftest import tiny
-from experiments import config_checks, run, size_sweep, sources
+from experiments import config_checks, run, sources
 from wyner_jax import autoencoder, checkpoints, sampling
 from wyner_jax.loading import load_model
 from wyner_jax.model import WynerVAE
@@ -191,23 +191,3 @@ def test_the_default_is_a_valid_config_of_the_measured_settings():
     base = base.to_dict()
     base.pop('lambda_sweep')
     assert fields == base, variant
-
-
-def test_a_sweep_shares_the_autoencoder_only_where_it_would_train_the_same(tmp_path):
-  first_dir, run_dir = tmp_path / 'first', tmp_path / 'next'
-  (first_dir / 'checkpoints' / 'autoencoder' / '40').mkdir(parents=True)
-  (first_dir / 'checkpoints' / 'autoencoder' / '40' / 'state').write_text('x')
-  first = (tiny(**{'model.wrapper': 'conv', 'model.z': (1, 10)}), str(first_dir))
-  # Another code size, another autoencoder length, or no wrapper: no copy.
-  for fields in ({'model.wrapper': 'conv', 'model.code_size': 9},
-                 {'model.wrapper': 'conv', 'autoencoder.num_steps': 41},
-                 {}):
-    assert not size_sweep.share_autoencoder(first, tiny(**fields), str(run_dir))
-    assert not run_dir.exists()
-  # Another Wyner setting: the whole directory, and only once.
-  other = tiny(**{'model.wrapper': 'conv', 'model.z': (2, 10)})
-  assert size_sweep.share_autoencoder(first, other, str(run_dir))
-  copied = run_dir / 'checkpoints' / 'autoencoder'
-  assert (copied / '40' / 'state').read_text() == 'x'
-  assert sorted(p.name for p in copied.parent.iterdir()) == ['autoencoder']
-  assert not size_sweep.share_autoencoder(first, other, str(run_dir))
