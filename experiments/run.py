@@ -177,13 +177,15 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
   sharding.check_divisible(1, config.batch_size, mesh)
   records = records or training_records(config, paired)
   # A later run that would train the same autoencoders copies them from the
-  # user cache (experiments/cache.py) instead.
+  # user cache (experiments/cache.py) instead; a run of several processes
+  # trains its own (the copy would need a barrier between them).
   cache_keys = {name: cache.checkpoint_key(records[name].to_json(),
                                            part.phase.num_steps(config))
                 for name, part in wrapped.items()}
   for name in wrapped:
     directory = checkpoints.phase_directory(workdir, name)
-    if may_train and not checkpoints.saved_steps(directory):
+    if (may_train and jax.process_count() == 1
+        and not checkpoints.saved_steps(directory)):
       cache.restore_checkpoints(directory, cache_keys[name])
   def init():
     return stack.stack([{name: part.autoencoder.init(
