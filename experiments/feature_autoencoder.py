@@ -9,7 +9,6 @@ as the classifier is cached, and gives its codes as features
 (`eval/ae_*` metrics, experiments/metrics.py).
 """
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
