@@ -139,6 +139,108 @@ def test_weights_of_the_objective_are_checked():
     wyner_jax.joint_loss(logits, logits, logits, x, x_rec, x, x_rec, -1.0, 1.0)
 
 
+# A number reaches the library as a Python number, a NumPy scalar or a
+# concrete array: each is checked alike; only traced values go unchecked.
+NUMBER_FORMS = [lambda v: v, np.float32, np.float64, jnp.asarray, np.asarray]
+
+
+@pytest.mark.parametrize('form', NUMBER_FORMS)
+@pytest.mark.parametrize('name, bad, call', [
+    ('tau', 0.0, lambda t: wyner_jax.gumbel_softmax(jax.random.key(0),
+                                                    jnp.zeros((2, 3)), t)),
+    ('tau', -1.0, lambda t: wyner_jax.gumbel_softmax(jax.random.key(0),
+                                                     jnp.zeros((2, 3)), t)),
+    ('tau', -1.0, lambda t: wyner_jax.Categorical(1, 3).relaxed_sample(
+        jax.random.key(0), jnp.zeros((2, 1, 3)), t, False)),
+    ('lam', -1.0, lambda l: wyner_jax.joint_loss(*_joint_arguments(), l, 1.0)),
+    ('two_eps_sq', 0.0, lambda e: wyner_jax.joint_loss(*_joint_arguments(), 0.0, e)),
+    ('two_eps_sq', -1.0, lambda e: wyner_jax.marginal_loss(
+        *_joint_arguments()[:1] * 4, *_joint_arguments()[3:], e)),
+    ('two_eps_sq_y', 0.0, lambda e: wyner_jax.joint_loss(
+        *_joint_arguments(), 0.0, 1.0, two_eps_sq_y=e)),
+    ('initial', -1.0, lambda i: wyner_jax.temperature(0, i, 0.5, 1e-3)),
+    ('minimum', 0.0, lambda m: wyner_jax.temperature(0, 1.0, m, 1e-3)),
+    ('decay', -1.0, lambda d: wyner_jax.temperature(0, 1.0, 0.5, d)),
+])
+def test_numbers_are_checked_whatever_their_type(form, name, bad, call):
+  with pytest.raises(wyner_jax.ArgumentError, match=rf'^{name}=.* is not allowed; '
+                     'use a number'):
+    call(form(bad))
+
+
+def _joint_arguments():
+  x, x_rec = _data()
+  logits = jnp.zeros((B, 1, 3))
+  return logits, logits, logits, x, x_rec, x, x_rec
+
+
+def test_a_traced_number_is_the_callers_contract():
+  """Inside jit there is no host check: the documented contract, not a bug."""
+  sample = jax.jit(lambda t: wyner_jax.gumbel_softmax(
+      jax.random.key(0), jnp.zeros((2, 3)), t))(0.0)
+  assert np.isnan(np.asarray(sample)).all()
+
+
+def test_a_non_number_is_refused_as_a_type_error():
+  with pytest.raises(wyner_jax.ArgumentTypeError, match=r"tau='1' is not a number; "
+                     'use a number > 0'):
+    wyner_jax.gumbel_softmax(jax.random.key(0), jnp.zeros((2, 3)), '1')
+
+
+@pytest.mark.parametrize('family, message', [
+    ((1, 4), r'z=\(1, 4\) is not a latent family \(it has no param_shape\); use '
+     r'an instance, e.g. z=wyner_jax.Categorical\(N, K\)'),
+    (wyner_jax.Categorical, r'z=Categorical is a class, not a latent family'),
+    ('categorical', r"z='categorical' is not a latent family"),
+])
+def test_a_family_must_be_a_family_object(family, message):
+  z = wyner_jax.Categorical(1, 3)
+  key = jax.random.key(0)
+  calls = [
+      lambda: wyner_jax.joint_loss(*_joint_arguments(), 0.0, 1.0, z=family),
+      lambda: wyner_jax.generate_joint(key, 2, identity_decode, identity_decode,
+                                       z=family, u=z, v=z),
+      lambda: wyner_jax.generate_conditional(
+          key, jnp.zeros((2, D)), 2, lambda c: jnp.zeros((2, 1, 3)),
+          identity_decode, z=family, local=z),
+      lambda: wyner_jax.transfer_style(
+          key, jnp.zeros((2, D)), jnp.zeros((2, D)), None, None,
+          identity_decode, z=family, u=z),
+  ]
+  for call in calls:
+    with pytest.raises(wyner_jax.ArgumentTypeError, match=message):
+      call()
+    with pytest.raises(TypeError):  # still the built-in type
+      call()
+
+
+def test_numpy_ints_size_a_family_as_python_ints():
+  family = wyner_jax.Categorical(np.int64(2), np.int32(4))
+  assert family == wyner_jax.Categorical(2, 4)
+  assert hash(family) == hash(wyner_jax.Categorical(2, 4))  # one jit cache entry
+  assert type(family.n) is int and wyner_jax.Gaussian(np.int64(3)).dim == 3
+
+
+@pytest.mark.parametrize('make', [
+    lambda: wyner_jax.Categorical(1, 1), lambda: wyner_jax.Gaussian(-1),
+    lambda: wyner_jax.sample_prior(jax.random.key(0), 0, (1, 3)),
+    lambda: wyner_jax.generate_joint(jax.random.key(0), 0, identity_decode,
+                                     identity_decode, z=wyner_jax.Categorical(1, 3),
+                                     u=wyner_jax.Categorical(1, 3),
+                                     v=wyner_jax.Categorical(1, 3)),
+    lambda: wyner_jax.kl_to_uniform(jnp.zeros((2, 3))),
+])
+def test_every_argument_error_is_a_wyner_error(make):
+  with pytest.raises(wyner_jax.WynerError):
+    make()
+
+
+def test_the_deprecated_kl_argument_is_gone():
+  with pytest.raises(TypeError, match="unexpected keyword argument 'kl'"):
+    wyner_jax.joint_loss(*_joint_arguments(), 0.0, 1.0,  # pylint: disable=unexpected-keyword-arg
+                         kl=wyner_jax.Gaussian.kl)
+
+
 def test_float64_inputs_give_float64_outputs():
   with jax.enable_x64(True):
     logits = jnp.zeros((2, 1, 3), jnp.float64)

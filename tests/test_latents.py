@@ -107,3 +107,40 @@ def test_absent_latents_sample_to_empty_arrays():
                  latents.mode_one_hot(empty),
                  latents.sample_prior(jax.random.key(0), 4, (0, 0))):
     assert sample.shape == (4, 0, 0)
+
+
+def _brute_force_kl(q: np.ndarray, p: np.ndarray) -> float:
+  """sum over the classes q puts mass on of q log(q / p), in float64."""
+  kept = q > 0
+  return float(np.sum(q[kept] * np.log(q[kept] / p[kept])))
+
+
+def test_a_masked_class_gives_the_finite_kl_and_gradient():
+  """A logit of -inf (a masked class) adds 0 to the KL; its limit is finite."""
+  logits = np.array([[[0.3, -np.inf, 1.0, 2.0], [-np.inf, -np.inf, 0.5, -1.0]]],
+                    np.float32)
+  q = np.exp(logits.astype(np.float64))
+  q /= q.sum(-1, keepdims=True)
+  uniform = np.full(4, 0.25)
+  expected = sum(_brute_force_kl(row, uniform) for row in q[0])
+  np.testing.assert_allclose(latents.kl_to_uniform(jnp.asarray(logits)),
+                             [expected], rtol=1e-6)
+  prior_logits = np.array([[0.0, 1.0, -1.0, 0.5], [2.0, 0.0, 0.0, -1.0]], np.float32)
+  p = np.exp(prior_logits.astype(np.float64))
+  p /= p.sum(-1, keepdims=True)
+  expected = sum(_brute_force_kl(q[0, n], p[n]) for n in range(2))
+  np.testing.assert_allclose(
+      latents.kl_categorical(jnp.asarray(logits), jnp.asarray(prior_logits)),
+      [expected], rtol=1e-6)
+  for kl in (lambda l: latents.kl_to_uniform(l).sum(),
+             lambda l: latents.kl_categorical(l, jnp.asarray(prior_logits)).sum()):
+    gradient = jax.grad(kl)(jnp.asarray(logits))
+    assert np.isfinite(gradient).all()
+    np.testing.assert_array_equal(gradient[np.isinf(logits)], 0.0)
+
+
+def test_a_class_the_prior_masks_but_q_does_not_has_an_infinite_kl():
+  prior_logits = jnp.asarray([[0.0, -jnp.inf, 0.0]])
+  assert latents.kl_categorical(jnp.zeros((1, 1, 3)), prior_logits)[0] == np.inf
+  masked_alike = jnp.asarray([[[1.0, -jnp.inf, 0.0]]])
+  assert np.isfinite(latents.kl_categorical(masked_alike, prior_logits)[0])

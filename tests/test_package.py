@@ -95,3 +95,16 @@ def test_the_library_imports_nothing_of_the_experiments():
         continue
       assert not [n for n in names if n.split('.')[0] in ('experiments', 'configs')], (
           path.name, names)
+
+
+def test_loading_without_the_experiments_extra_names_the_extra():
+  """`wyner_jax` alone has no ml-collections; `wyner_jax.loading` says which
+  extra brings it instead of a bare ModuleNotFoundError."""
+  blocked = ("import sys; sys.modules['ml_collections'] = None; "
+             'import wyner_jax; import wyner_jax.loading')
+  result = subprocess.run([sys.executable, '-c', blocked], capture_output=True,
+                          text=True, cwd=REPO, check=False)
+  assert result.returncode == 1
+  last_line = result.stderr.strip().splitlines()[-1]
+  assert last_line == ("ModuleNotFoundError: wyner_jax.loading needs ml-collections, "
+                       "from the experiments extra: pip install 'wyner_jax[experiments]'")

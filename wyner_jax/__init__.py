@@ -4,7 +4,9 @@ The public surface for reuse in other JAX projects (docs/api.md): latent
 functions and families, the two objectives as pure functions of arrays, and
 the sampling procedures over the caller's encoder and decoder callables (no
 networks, no global state; jit-, grad- and vmap-compatible), our model, and
-`WynerError`, the base class of every error raised about bad input.
+`WynerError`, the base class of every error raised about bad input (with
+its subclasses for arguments: `ArgumentError`, `ArgumentTypeError`,
+`ShapeError`).
 
 Also reusable, imported by name: `wyner_jax.baselines` (the five models
 the Wyner VAE is compared with, their objectives), `wyner_jax.train` (train state, the
@@ -13,6 +15,9 @@ models a run trains), `wyner_jax.checkpoints`, `wyner_jax.sharding` and
 `wyner_jax.loading.load_model` (one trained model of a workdir).
 """
 
+from wyner_jax.contracts import ShapeError
+from wyner_jax.errors import ArgumentError
+from wyner_jax.errors import ArgumentTypeError
 from wyner_jax.errors import WynerError
 from wyner_jax.latents import Categorical
 from wyner_jax.latents import Gaussian
@@ -41,9 +46,12 @@ from wyner_jax.sampling import transfer_style
 __version__ = '0.11.0'
 
 __all__ = [
+    'ArgumentError',
+    'ArgumentTypeError',
     'Categorical',
     'Gaussian',
     'LatentFamily',
+    'ShapeError',
     'WynerError',
     'WynerVAE',
     '__version__',

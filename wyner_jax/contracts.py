@@ -7,15 +7,21 @@ different sizes, a family given the other family's parameters) into one
 of a silently wrong number.
 """
 
+from collections.abc import Callable
 import numbers
 
 import jax
+import numpy as np
 
-from wyner_jax.errors import ArgumentError, WynerError
+from wyner_jax.errors import ArgumentError, ArgumentTypeError, WynerError
 
 
 class ShapeError(WynerError, ValueError):
-  """An array argument has the wrong rank or shape for its role."""
+  """An array argument has the wrong rank or shape for its role.
+
+  Attributes:
+    args: (message,): the argument's name, its shape and the one expected.
+  """
 
 
 def check_rank(name: str, array: jax.Array, rank: int, layout: str) -> None:
@@ -71,17 +77,44 @@ def check_count(name: str, value: int, minimum: int = 1) -> None:
     raise ArgumentError(f'{name}={value!r} is not allowed; use an int >= {minimum}')
 
 
+def host_value(value) -> np.ndarray | None:
+  """`value` as a NumPy array when the host knows it (a Python or NumPy
+  number or array, a JAX array outside a trace); None when it is traced."""
+  if isinstance(value, jax.core.Tracer):
+    return None
+  return np.asarray(value)
+
+
+def check_number(name: str, value, allowed: str,
+                 holds: Callable[[np.ndarray], np.ndarray]) -> None:
+  """Refuses a number, or an array with an element, for which `holds` is
+  false (NaN fails every comparison), and anything that is not a number.
+
+  Python numbers, NumPy scalars and concrete arrays are checked alike; a
+  traced value is the caller's contract (there is no host check inside a
+  compiled step).
+
+  Args:
+    allowed: the allowed values in words, e.g. 'a number > 0'.
+    holds: the condition, elementwise on a NumPy array.
+  """
+  values = host_value(value)
+  if values is None:
+    return
+  if values.dtype.kind not in 'biuf':
+    raise ArgumentTypeError(f'{name}={value!r} is not a number; use {allowed}')
+  if not np.all(holds(values)):
+    raise ArgumentError(f'{name}={value!r} is not allowed; use {allowed}')
+
+
 def check_positive_number(name: str, value) -> None:
-  """Refuses a Python number <= 0; a traced value is the caller's contract
-  (there is no host check inside a compiled step)."""
-  if isinstance(value, numbers.Real) and not value > 0:
-    raise ArgumentError(f'{name}={value!r} is not allowed; use a number > 0')
+  """Refuses a value <= 0 (`check_number`)."""
+  check_number(name, value, 'a number > 0', lambda a: a > 0)
 
 
 def check_non_negative_number(name: str, value) -> None:
-  """Refuses a Python number < 0 (traced values: the caller's contract)."""
-  if isinstance(value, numbers.Real) and not value >= 0:
-    raise ArgumentError(f'{name}={value!r} is not allowed; use a number >= 0')
+  """Refuses a value < 0 (`check_number`)."""
+  check_number(name, value, 'a number >= 0', lambda a: a >= 0)
 
 
 def check_choice(name: str, value, allowed: tuple) -> None:

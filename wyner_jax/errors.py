@@ -3,7 +3,8 @@
 Launchers catch `WynerError` alone and print its message as one line: the
 message names the bad value and what to do. The subclasses say which part of
 the input was wrong; they also derive from the matching built-in type
-(ValueError, FloatingPointError) so that existing `except` clauses still hold.
+(ValueError, TypeError, FloatingPointError) so that existing `except` clauses
+still hold.
 """
 
 
@@ -17,8 +18,26 @@ class WynerError(Exception):
 
 
 class NonFiniteError(WynerError, FloatingPointError):
-  """The loss or a gradient became NaN or infinite; nothing was saved for that step."""
+  """The loss or a gradient became NaN or infinite; nothing was saved for that step.
+
+  Attributes:
+    args: (message,): the step, the non-finite terms and what to try.
+  """
 
 
 class ArgumentError(WynerError, ValueError):
-  """A value a function or a model was given is not allowed; says which and what is."""
+  """A value a function or a model was given is not allowed (a number out of
+  range, a count that is not an int >= 1, a choice not offered).
+
+  Attributes:
+    args: (message,): `name=value is not allowed; use ...`.
+  """
+
+
+class ArgumentTypeError(WynerError, TypeError):
+  """An argument is not the kind of object its role needs (a family that is
+  not a latent family, a number that is not a number).
+
+  Attributes:
+    args: (message,): `name=value is not ...; use ...`.
+  """

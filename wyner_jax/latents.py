@@ -24,13 +24,14 @@ for both.
 
 import dataclasses
 import math
+import numbers
 from typing import Protocol
 
 import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
-from wyner_jax.errors import ArgumentError
+from wyner_jax.errors import ArgumentError, ArgumentTypeError
 
 
 def compute_dtype(x: jax.Array) -> jnp.dtype:
@@ -80,7 +81,7 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
 
   Args:
     logits: [B, N, K] (refused with another number of axes: [B, K] would
-      sum over the batch).
+      sum over the batch); a logit of -inf masks its class (it adds 0).
 
   Returns:
     [B] KL in nats (zero for an empty latent), in float32 (float64 for
@@ -92,13 +93,21 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
   if logits.size == 0:
     return jnp.zeros(logits.shape[:1], dtype)
   log_q = jax.nn.log_softmax(logits.astype(dtype), axis=-1)
-  # q * log q -> 0 as q -> 0; exp(log_q) underflows to exactly 0 there, so the
-  # product stays finite even for logits of +-1e4.
   # log K in the compute dtype through the same jnp.log that log_softmax
   # uses, so the KL at uniform logits is exactly zero, not a rounding residue.
   log_k = jnp.log(jnp.asarray(num_classes, dtype))
-  kl = jnp.sum(jnp.exp(log_q) * (log_q + log_k), axis=-1)
+  kl = jnp.sum(_q_times(log_q, log_q + log_k), axis=-1)
   return jnp.sum(kl, axis=-1)
+
+
+def _q_times(log_q: jax.Array, terms: jax.Array) -> jax.Array:
+  """q * terms with q = exp(log_q), and 0 where q = 0.
+
+  A class of probability 0 adds nothing to a KL (q log q -> 0): a masked
+  class (a logit of -inf) has log q = -inf, and q * (-inf) would be NaN.
+  Masking `terms` (not the product) keeps the gradient finite too.
+  """
+  return jnp.exp(log_q) * jnp.where(log_q > -jnp.inf, terms, 0.0)
 
 
 def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
@@ -108,8 +117,9 @@ def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
   p = softmax(prior_logits); zero prior logits give `kl_to_uniform`.
 
   Args:
-    logits: [B, N, K].
-    prior_logits: [N, K], shared by the batch.
+    logits: [B, N, K]; a logit of -inf masks its class (it adds 0).
+    prior_logits: [N, K], shared by the batch; a class the prior masks
+      (-inf) and q does not gives an infinite KL, as it is.
 
   Returns:
     [B] KL in nats (zero for an empty latent), in float32 (float64 for
@@ -123,7 +133,7 @@ def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
     return jnp.zeros(logits.shape[:1], dtype)
   log_q = jax.nn.log_softmax(logits.astype(dtype), axis=-1)
   log_p = jax.nn.log_softmax(prior_logits.astype(dtype), axis=-1)
-  return jnp.sum(jnp.exp(log_q) * (log_q - log_p), axis=(-2, -1))
+  return jnp.sum(_q_times(log_q, log_q - log_p), axis=(-2, -1))
 
 
 def aggregate_kl_to_uniform(logits: jax.Array) -> jax.Array:
@@ -235,8 +245,7 @@ def temperature(step: jax.Array | int, initial: float, minimum: float,
   """
   contracts.check_positive_number('initial', initial)
   contracts.check_positive_number('minimum', minimum)
-  if isinstance(decay, (int, float)) and not decay >= 0:
-    raise ArgumentError(f'decay={decay!r} is not allowed; use a number >= 0')
+  contracts.check_non_negative_number('decay', decay)
   step = jnp.asarray(step, jnp.result_type(float))
   return jnp.maximum(minimum, initial * jnp.exp(-decay * step))
 
@@ -344,6 +353,30 @@ class LatentFamily(Protocol):
     """Samples of the prior (the learned one if given): [batch, *sample_shape]."""
 
 
+_FAMILY_MEMBERS = ('param_shape', 'sample_shape', 'is_empty', 'max_rate', 'kl',
+                   'relaxed_sample', 'sample', 'mode', 'sample_prior')
+
+
+def check_family(name: str, family) -> None:
+  """Refuses anything but a latent family object: the class itself, a size
+  tuple, or an object without the `LatentFamily` members (ArgumentTypeError
+  naming `name`)."""
+  use = (f'use an instance, e.g. {name}=wyner_jax.Categorical(N, K) or '
+         f'{name}=wyner_jax.Gaussian(D)')
+  if isinstance(family, type):
+    raise ArgumentTypeError(f'{name}={family.__name__} is a class, not a latent '
+                            f'family; {use}')
+  missing = [m for m in _FAMILY_MEMBERS if not hasattr(family, m)]
+  if missing:
+    raise ArgumentTypeError(f'{name}={family!r} is not a latent family (it has '
+                            f'no {missing[0]}); {use}')
+
+
+def _is_int(value) -> bool:
+  """A Python or NumPy int, not a bool."""
+  return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def check_params(name: str, params: jax.Array, family: 'LatentFamily') -> None:
   """Refuses `params` unless they are [B, *family.param_shape] (ShapeError
   naming `name`, its shape and the expected one)."""
@@ -376,12 +409,14 @@ class Categorical:
   k: int
 
   def __post_init__(self):
-    ints = all(isinstance(a, int) and not isinstance(a, bool)
-               for a in (self.n, self.k))
-    if not ints or not ((self.n, self.k) == (0, 0)
-                        or (self.n >= 1 and self.k >= 2)):
+    if (not all(map(_is_int, (self.n, self.k)))
+        or not ((self.n, self.k) == (0, 0) or (self.n >= 1 and self.k >= 2))):
       raise ArgumentError(f'Categorical(n={self.n!r}, k={self.k!r}) is not allowed; '
-                       'use ints n >= 1 and k >= 2, or (0, 0) for no latent')
+                          'use ints n >= 1 and k >= 2, or (0, 0) for no latent')
+    # NumPy ints are ints here; stored as Python ints, so that equal
+    # families are one static argument of jax.jit.
+    object.__setattr__(self, 'n', int(self.n))
+    object.__setattr__(self, 'k', int(self.k))
 
   @property
   def param_shape(self) -> tuple[int, int]:
@@ -446,9 +481,10 @@ class Gaussian:
   dim: int
 
   def __post_init__(self):
-    if not isinstance(self.dim, int) or isinstance(self.dim, bool) or self.dim < 0:
+    if not _is_int(self.dim) or self.dim < 0:
       raise ArgumentError(f'Gaussian(dim={self.dim!r}) is not allowed; use an int '
-                       '>= 1, or 0 for no latent')
+                          '>= 1, or 0 for no latent')
+    object.__setattr__(self, 'dim', int(self.dim))
 
   @property
   def param_shape(self) -> tuple[int, int]:

@@ -13,8 +13,14 @@ restored into the structure the phase trains.
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+try:
+  import ml_collections
+except ModuleNotFoundError as missing:  # the library alone has no configs
+  raise ModuleNotFoundError(
+      'wyner_jax.loading needs ml-collections, from the experiments extra: '
+      "pip install 'wyner_jax[experiments]'", name=missing.name) from missing
+
 import jax
-import ml_collections
 import numpy as np
 import optax
 

@@ -36,9 +36,8 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
-from wyner_jax.errors import ArgumentError
-from wyner_jax.latents import (Categorical, LatentFamily, check_params,
-                               compute_dtype)
+from wyner_jax.latents import (Categorical, LatentFamily, check_family,
+                               check_params, compute_dtype)
 
 Metrics = dict[str, jax.Array]
 
@@ -48,7 +47,10 @@ def _mean_kls(**given) -> list[jax.Array]:
   prior | None)); a family left out is the categorical of its logits' shape."""
   means = []
   for name, (params, family, prior) in given.items():
-    family = family or _categorical_of(name, params)
+    if family is None:
+      family = _categorical_of(name, params)
+    else:
+      check_family(name.split('_', 1)[1], family)
     check_params(name, params, family)
     means.append(jnp.mean(family.kl(params, prior)))
   return means
@@ -256,5 +258,4 @@ def _check_weights(two_eps_sq, lam=0.0, two_eps_sq_y=None) -> None:
   contracts.check_positive_number('two_eps_sq', two_eps_sq)
   if two_eps_sq_y is not None:
     contracts.check_positive_number('two_eps_sq_y', two_eps_sq_y)
-  if isinstance(lam, (int, float)) and not lam >= 0:
-    raise ArgumentError(f'lam={lam!r} is not allowed; use a number >= 0')
+  contracts.check_non_negative_number('lam', lam)

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
-from wyner_jax.latents import LatentFamily, check_params
+from wyner_jax.latents import LatentFamily, check_family, check_params
 from wyner_jax.model import Params, WynerVAE
 
 Encode = Callable[[jax.Array], jax.Array]
@@ -57,6 +57,7 @@ def generate_joint(rng: jax.Array, num: int, decode_x: Decode,
     x, y: [num, D] each.
   """
   contracts.check_count('num', num)
+  _check_families(z=z, u=u, v=v)
   key_z, key_u, key_v = jax.random.split(rng, 3)
   z_sample = z.sample_prior(key_z, num, prior_z)
   return (_decoded('decode_x', decode_x(u.sample_prior(key_u, num, prior_u),
@@ -96,6 +97,7 @@ def generate_conditional(rng: jax.Array, condition: jax.Array,
     [B, S, D] (D = the decoder's output flattened).
   """
   contracts.check_count('num_samples', num_samples)
+  _check_families(z=z, local=local)
   batch = contracts.batch_size(condition=condition)
   params_z = encode_z(condition)
   check_params('encode_z(condition)', params_z, z)
@@ -137,6 +139,7 @@ def transfer_style(rng: jax.Array, x_style: jax.Array, y_concept: jax.Array,
   Returns:
     [R, C, D] if `grid`, else [R, D].
   """
+  _check_families(z=z, u=u)
   rows = contracts.batch_size(x_style=x_style)
   cols = contracts.batch_size(y_concept=y_concept)
   if not grid and rows != cols:
@@ -158,6 +161,11 @@ def transfer_style(rng: jax.Array, x_style: jax.Array, y_concept: jax.Array,
   z_grid = jnp.tile(z_sample, (rows,) + (1,) * (z_sample.ndim - 1))
   out = _decoded('decode_x', decode_x(u_grid, z_grid), rows * cols)
   return out.reshape(rows, cols, -1)
+
+
+def _check_families(**families: LatentFamily) -> None:
+  for name, family in families.items():
+    check_family(name, family)
 
 
 def _decoded(name: str, out: jax.Array, expected: int) -> jax.Array:

@@ -48,6 +48,7 @@ def cvae_loss(params_q: jax.Array, params_prior: jax.Array, target: jax.Array,
   Returns:
     (loss, metrics) with `loss`, `kl/z`, `rec`.
   """
+  latents.check_family('z', z)
   contracts.batch_size(params_q=params_q, params_prior=params_prior,
                        target=target, target_rec=target_rec)
   contracts.check_positive_number('two_eps_sq', two_eps_sq)

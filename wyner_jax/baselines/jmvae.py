@@ -53,6 +53,7 @@ def jmvae_loss(params_z: jax.Array, params_z_x: jax.Array,
     (loss, metrics) with `loss`, `kl/z`, `kl/z_x` = KL(q(z|x,y) || q(z|x)),
     `kl/z_y`, `rec/x`, `rec/y`.
   """
+  latents.check_family('z', z)
   contracts.batch_size(params_z=params_z, params_z_x=params_z_x,
                        params_z_y=params_z_y, x=x, x_rec=x_rec, y=y,
                        y_rec=y_rec)

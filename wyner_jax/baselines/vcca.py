@@ -66,12 +66,14 @@ def vcca_private_loss(params_z_x: jax.Array, params_z_y: jax.Array,
     (loss, metrics) with `loss`, `kl/z_x`, `kl/z_y`, `kl/u`, `kl/v`,
     `rec/x`, `rec/y` (squared errors averaged over both terms).
   """
+  latents.check_family('z', z)
+  latents.check_family('u', u)
+  latents.check_family('v', v)
   contracts.batch_size(params_z_x=params_z_x, params_z_y=params_z_y,
                        params_u=params_u, params_v=params_v, x=x, y=y)
   contracts.check_positive_number('two_eps_sq', two_eps_sq)
-  if isinstance(mu, (int, float)) and not 0 <= mu <= 1:
-    raise ArgumentError(f'mu={mu!r} is not allowed; use a number '
-                                  'in [0, 1]')
+  contracts.check_number('mu', mu, 'a number in [0, 1]',
+                         lambda a: (a >= 0) & (a <= 1))
   kl_z_x = jnp.mean(z.kl(params_z_x, prior_z))
   kl_z_y = jnp.mean(z.kl(params_z_y, prior_z))
   kl_u = jnp.mean(u.kl(params_u, prior_u)) if not u.is_empty else 0.0
