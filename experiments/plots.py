@@ -214,3 +214,26 @@ def lambda_sweep(path: str, entries: list[dict]) -> None:
     if ax.get_legend_handles_labels()[0]:  # a baseline lacks some metrics
       ax.legend(fontsize=7)
   _save(fig, path)
+
+
+def training_curves(path: str, rows: dict[str, list[dict[str, float]]],
+                    terms: tuple[str, ...]) -> None:
+  """The loss terms over steps: one panel per phase ({phase: rows by step}),
+  one line per term the phase logs, on a log scale (a term that is 0
+  throughout, an absent latent's KL, is left out)."""
+  fig, axes = plt.subplots(1, len(rows), figsize=(4.5 * len(rows), 3.4),
+                           squeeze=False)
+  for ax, (phase, phase_rows) in zip(axes[0], rows.items()):
+    steps = [row['step'] for row in phase_rows]
+    for term in terms:
+      values = np.array([row.get(term, np.nan) for row in phase_rows])
+      if np.nanmax(np.abs(values), initial=0.0) > 0:
+        ax.plot(steps, values, marker='.' if len(steps) < 20 else None,
+                label=term)
+    ax.set_yscale('log')
+    ax.set_title(phase, fontsize=10)
+    ax.set_xlabel('step')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+  axes[0][0].set_ylabel('train metric (nats; squared error)')
+  _save(fig, path)

@@ -7,8 +7,9 @@ checkpoints (`check_checkpoints`, before anything is written).
 A single run (config.lambda_sweep empty) writes WORKDIR/metrics.json and
 WORKDIR/figures/. A lambda sweep writes the same per model in
 WORKDIR/models/<lam.._seed..>/ and the sweep's WORKDIR/results.json,
-results.md and lambda_sweep.png. Both write config.json, train_log.jsonl and
-the checkpoints WORKDIR/checkpoints/<phase>/ (stacked states), one per
+results.md and lambda_sweep.png. Both write config.json, train_log.jsonl
+and TensorBoard event files (`experiments.train_log`; each model's
+figures/training_curves.png draws the log), and the checkpoints WORKDIR/checkpoints/<phase>/ (stacked states), one per
 phase: the wrapper's autoencoders ('autoencoder', or 'autoencoder_x' and
 'autoencoder_y' when the sides are of two domains), 'joint', 'marginal'.
 
@@ -35,6 +36,7 @@ from experiments import judges
 from experiments import lambda_sweep
 from experiments import report
 from experiments import sources
+from experiments import train_log
 from experiments.metrics import label_metrics
 from wyner_jax import autoencoder
 from wyner_jax import checkpoints
@@ -163,7 +165,7 @@ class Wrapper(NamedTuple):
 
 
 def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
-                  workdir: str, log_path: str | None = None,
+                  workdir: str, log: train.Log | None = None,
                   may_train: bool = True,
                   records: dict[str, checkpoints.TrainingRecord] | None = None
                   ) -> Wrapper | None:
@@ -196,7 +198,7 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
       place(paired.train, mesh),
       [stack.ModelSpec(0.0, config.seed)],
       {name: key_data([jax.random.fold_in(keys.phase(name), 1)])
-       for name in wrapped}, mesh, workdir, records, log_path, may_train)
+       for name in wrapped}, mesh, workdir, records, log, may_train)
   for name in wrapped:
     cache.keep_checkpoints(checkpoints.phase_directory(workdir, name),
                            cache_keys[name])
@@ -212,7 +214,7 @@ def train_models(config: ml_collections.ConfigDict, model: Any,
                  specs: list[stack.ModelSpec], train_split: data.Split,
                  records: dict[str, checkpoints.TrainingRecord],
                  mesh: jax.sharding.Mesh, workdir: str,
-                 log_path: str | None = None,
+                 log: train.Log | None = None,
                  may_train: bool = True) -> list[stack.Member]:
   """The phases of a stack of models (`phases.model_phases`: the Wyner
   VAE's two, a baseline's one), resuming from WORKDIR/checkpoints.
@@ -233,7 +235,7 @@ def train_models(config: ml_collections.ConfigDict, model: Any,
       lambda: stack.stack([model.init(k.init) for k in keys]),
       place(train_split, mesh), specs,
       {phase.name: key_data([k.phase(phase.name) for k in keys])
-       for phase in model_phases}, mesh, workdir, records, log_path,
+       for phase in model_phases}, mesh, workdir, records, log,
       may_train)
   return stack.named(specs, {'params': trained,
                              'train_metrics': train_metrics})
@@ -276,16 +278,17 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                paired.train.num_pairs, paired.test.num_pairs,
                config.data.source, paired.x.shape, paired.y.shape,
                paired.train.table_bytes() / 1e6, len(specs), dict(mesh.shape))
-  log_path = os.path.join(workdir, 'train_log.jsonl')
-  wrapper = train_wrapper(config, paired, workdir, log_path, may_train,
-                          records)
+  with train_log.TrainLog(workdir, run='autoencoder') as log:
+    wrapper = train_wrapper(config, paired, workdir, log, may_train, records)
   # What the Wyner VAE models: the data, or the wrapper's codes of them.
   train_split, test_split = ((paired.train, paired.test) if wrapper is None
                              else (wrapper.codes(paired.train),
                                    wrapper.codes(paired.test)))
   model = phases.model_from_config(config, paired.x, paired.y)
-  trained = train_models(config, model, specs, train_split, records, mesh,
-                         workdir, log_path, may_train)
+  with train_log.TrainLog(workdir) as log:
+    trained = train_models(config, model, specs, train_split, records, mesh,
+                           workdir, log, may_train)
+  model_phase_names = [p.name for p in phases.model_phases(config, model)]
 
   run_judges = judges.load_or_train(
       paired, cache.judge_directory(config.eval.classifier_dir),
@@ -322,6 +325,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       figures = report.write_figures(model_px, params_px, test_pairs, paired,
                                      keys.figures,
                                      os.path.join(out_dir, 'figures'))
+      curves = train_log.write_training_curves(
+          log.path, member.name, model_phase_names,
+          os.path.join(out_dir, 'figures', 'training_curves.png'))
+      figures += [curves] if curves else []
       with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=2, sort_keys=True)
       logging.info('%s: wrote %s and %s', member.name,

@@ -20,7 +20,7 @@ from conftest import REPO, launch_tiny
 from conftest import env as launcher_env
 OUTPUTS = ('config.json', 'metrics.json', 'train_log.jsonl',
            'figures/conditional_generation.png', 'figures/style_transfer.png',
-           'figures/joint_samples.png')
+           'figures/joint_samples.png', 'figures/training_curves.png')
 REQUIRED_METRICS = [f'{phase}/{key}' for phase in ('joint', 'marginal') for key in
                     ('train/loss', 'eval/loss', 'eval/kl/z', 'eval/kl/u',
                      'eval/kl/v', 'eval/rec/x', 'eval/rec/y')]
@@ -95,6 +95,7 @@ def test_two_processes_match_one_process(tiny_run, tmp_path):
              (tmp_path / 'train_log.jsonl').read_text().splitlines()]
   steps = [(r['phase'], r['step']) for r in records]
   assert len(steps) == len(set(steps))  # one writer
+  assert len(list((tmp_path / 'tensorboard').rglob('events.out.tfevents.*'))) == 1
 
 
 STEPS = 40  # of each training step in the tiny config

@@ -20,7 +20,6 @@ permutation keyed by (seed, phase, epoch(s)), and the latent noise from
 fold_in(key, s); a resumed run therefore replays the uninterrupted one.
 """
 
-import json
 import math
 import signal
 import time
@@ -46,6 +45,8 @@ from wyner_jax.phases import LossFn, Phase
 if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
   import ml_collections
 
+# What the loop logs to: called with each logged row (`train_phase`).
+Log = Callable[[dict[str, Any]], None]
 # Metrics whose non-finiteness names the term that went bad.
 TERMS = ('kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'grad_norm')
 # uint8 value -> its float32 in [0, 1], as numpy's astype(float32) / 255 gives
@@ -240,7 +241,7 @@ def _format_duration(seconds: float) -> str:
 
 
 def _log_progress(phase: str, step: int, num_steps: int, rate: float,
-                  models: list[stack.Member], log_path: str | None) -> None:
+                  models: list[stack.Member], log: Log | None) -> None:
   eta = _format_duration((num_steps - step) / max(rate, 1e-9))
   for member in models:
     values = {k: float(v) for k, v in member.state.items()}
@@ -250,18 +251,15 @@ def _log_progress(phase: str, step: int, num_steps: int, rate: float,
     model = f' [{member.name}]' if len(models) > 1 else ''
     logging.info('%s step %d/%d%s  %s | %.1f steps/s, ETA %s', phase, step,
                  num_steps, model, terms, rate, eta)
-    if log_path and jax.process_index() == 0:
-      with open(log_path, 'a') as f:
-        f.write(json.dumps({'phase': phase, 'step': step, 'model': member.name,
-                            'steps_per_sec': rate,
-                            **{f'train/{k}': v for k, v in values.items()}})
-                + '\n')
+    if log is not None and jax.process_index() == 0:
+      log({'phase': phase, 'step': step, 'model': member.name,
+           'steps_per_sec': rate, **{f'train/{k}': v for k, v in values.items()}})
 
 
 def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
               tables: PairTables, num_steps: int,
               checkpoints: PhaseCheckpoints, checkpoint_every: int,
-              log_every_secs: float, log_path: str | None
+              log_every_secs: float, log: Log | None
               ) -> tuple[TrainState, dict[str, np.ndarray]]:
   """Runs `step_fn` from the state's step to num_steps, logging and checkpointing.
 
@@ -304,7 +302,7 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
       if should_log:
         last_log = now
         rate = (step - start_step) / max(now - start_time, 1e-9)
-        _log_progress(phase, step, num_steps, rate, models, log_path)
+        _log_progress(phase, step, num_steps, rate, models, log)
       if should_save:
         checkpoints.save(step, state,
                          {k: v.tolist() for k, v in metrics.items()})
@@ -321,7 +319,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
                 init: Callable[[], Params], frozen: Any, tables: PairTables,
                 specs: list[stack.ModelSpec], keys: np.ndarray,
                 mesh: jax.sharding.Mesh, workdir: str,
-                record: TrainingRecord, log_path: str | None = None,
+                record: TrainingRecord, log: Log | None = None,
                 may_train: bool = True
                 ) -> tuple[TrainState, dict[str, np.ndarray]]:
   """Trains one phase of a stack of S models, resuming from (or skipping to)
@@ -338,6 +336,9 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
     keys: [S, 2] `jax.random.key_data` of each model's phase key.
     record: what this phase trains, saved with every checkpoint; saved
       checkpoints with another record are refused (CheckpointError).
+    log: called with each logged row (process 0 only): {'phase', 'step',
+      'model' (its name), 'steps_per_sec', 'train/<metric>': value, ...},
+      every `config.log_every_secs` and at the last step; None: printed only.
     may_train: False: only restore; a phase short of num_steps is an error.
 
   Returns:
@@ -369,7 +370,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
                                 config.tau, config.learning_rate)
       state, metrics = run_phase(
           phase.name, step_fn, state, frozen, tables, num_steps, checkpoints,
-          config.checkpoint_every, config.log_every_secs, log_path)
+          config.checkpoint_every, config.log_every_secs, log)
     return state, metrics
   finally:
     checkpoints.close()
@@ -380,7 +381,7 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
                  specs: list[stack.ModelSpec], keys: dict[str, np.ndarray],
                  mesh: jax.sharding.Mesh, workdir: str,
                  records: dict[str, TrainingRecord],
-                 log_path: str | None = None, may_train: bool = True
+                 log: Log | None = None, may_train: bool = True
                  ) -> tuple[Params, dict[str, dict[str, np.ndarray]]]:
   """A model's phases in order, each resumed or skipped by its checkpoints.
 
@@ -402,7 +403,7 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
     state, metrics[phase.name] = train_phase(
         phase, config, lambda p=phase: p.initial(init()), phase.frozen(trained),
         tables,
-        specs, keys[phase.name], mesh, workdir, records[phase.name], log_path,
+        specs, keys[phase.name], mesh, workdir, records[phase.name], log,
         may_train)
     trained.update(state.params)
   return trained, metrics

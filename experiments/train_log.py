@@ -1,0 +1,127 @@
+"""What a run records while it trains, and the figure of it.
+
+Every logged row (phase, step, model, steps/s and the train metrics of that
+step, `wyner_jax.train`) is appended to WORKDIR/train_log.jsonl and, where
+TensorBoard is installed (the `tensorboard` extra; its own event-file writer,
+no TensorFlow), written as scalars to WORKDIR/tensorboard/<run>/, one
+TensorBoard run per model (the wrapper's autoencoders: `autoencoder`), tags
+`<phase>/<metric>` (`joint/loss`, `marginal/kl/z`, ...):
+
+    tensorboard --logdir WORKDIR/tensorboard
+
+After training, `write_training_curves` draws each model's loss terms over
+steps from train_log.jsonl (figures/training_curves.png).
+"""
+
+import json
+import os
+import time
+from typing import Any
+
+from absl import logging
+
+from experiments import plots
+
+LOG_NAME = 'train_log.jsonl'
+EVENTS_DIR = 'tensorboard'
+# The loss terms a figure shows, those of a phase that has them.
+TERMS = ('loss', 'kl/z', 'kl/z_x', 'kl/z_y', 'kl/u', 'kl/v', 'rec/x', 'rec/y',
+         'rec')
+
+try:
+  from tensorboard.compat.proto import event_pb2
+  from tensorboard.compat.proto import summary_pb2
+  from tensorboard.summary.writer.event_file_writer import EventFileWriter
+except ImportError:  # the tensorboard extra is optional
+  EventFileWriter = None
+
+
+class TrainLog:
+  """The `log` of `wyner_jax.train.train_phases`: appends each row to the
+  workdir's train_log.jsonl and, with TensorBoard installed, to its event
+  files. Close it (or use it as a context manager) so that the event files
+  are complete.
+
+  Attributes:
+    path: the train_log.jsonl it appends to.
+  """
+
+  def __init__(self, workdir: str, run: str | None = None):
+    """Args: run: the TensorBoard run of every row; None: each row's model."""
+    self.path = os.path.join(workdir, LOG_NAME)
+    self._events_dir = os.path.join(workdir, EVENTS_DIR)
+    self._run = run
+    self._writers: dict[str, Any] = {}
+    if EventFileWriter is None:
+      logging.info('TensorBoard is not installed (pip install '
+                   "'wyner_jax[tensorboard]'): the training log goes to %s only",
+                   self.path)
+
+  def __call__(self, row: dict[str, Any]) -> None:
+    with open(self.path, 'a') as f:
+      f.write(json.dumps(row) + '\n')
+    if EventFileWriter is not None:
+      self._write_event(row)
+
+  def _write_event(self, row: dict[str, Any]) -> None:
+    run = self._run or row['model']
+    if run not in self._writers:
+      self._writers[run] = EventFileWriter(os.path.join(self._events_dir, run))
+    values = [summary_pb2.Summary.Value(tag=f"{row['phase']}/{name}",
+                                        simple_value=value)
+              for name, value in _scalars(row).items()]
+    writer = self._writers[run]
+    writer.add_event(event_pb2.Event(wall_time=time.time(), step=row['step'],
+                                     summary=summary_pb2.Summary(value=values)))
+    writer.flush()  # rows are seconds apart: visible in TensorBoard at once
+
+  def close(self) -> None:
+    for writer in self._writers.values():
+      writer.close()
+    self._writers.clear()
+
+  def __enter__(self) -> 'TrainLog':
+    return self
+
+  def __exit__(self, *exc) -> None:
+    self.close()
+
+
+def _scalars(row: dict[str, Any]) -> dict[str, float]:
+  """The row's numbers by metric name: `train/kl/z` -> `kl/z`."""
+  scalars = {'steps_per_sec': float(row['steps_per_sec'])}
+  scalars.update({name.removeprefix('train/'): float(value)
+                  for name, value in row.items() if name.startswith('train/')})
+  return scalars
+
+
+def read_rows(path: str, model: str, phases: list[str]
+              ) -> dict[str, list[dict[str, float]]]:
+  """Per phase (in `phases`' order), the rows of `model` by step; a step
+  logged twice (a run resumed from an earlier checkpoint) keeps its last row.
+
+  Returns:
+    {phase: [{'step': step, metric: value, ...}, ...]}, phases without rows
+    left out.
+  """
+  by_step: dict[str, dict[int, dict[str, float]]] = {p: {} for p in phases}
+  if os.path.exists(path):
+    with open(path) as f:
+      for line in f:
+        row = json.loads(line)
+        if row['model'] == model and row['phase'] in by_step:
+          by_step[row['phase']][row['step']] = {'step': row['step'],
+                                                **_scalars(row)}
+  return {phase: [steps[s] for s in sorted(steps)]
+          for phase, steps in by_step.items() if steps}
+
+
+def write_training_curves(log_path: str, model: str, phases: list[str],
+                          path: str) -> str | None:
+  """Draws `model`'s loss terms over steps, one panel per phase, to `path`;
+  None (nothing written) when the log has no row of it."""
+  rows = read_rows(log_path, model, phases)
+  if not rows:
+    return None
+  plots.training_curves(path, rows, TERMS)
+  return path
