@@ -2,13 +2,15 @@
 clear divisibility errors, the rate falls with lambda, end to end outputs."""
 
 import json
+import pathlib
 
 import jax
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from configs import lambda_sweep as lambda_sweep_config
-from conftest import launch, mnist_model, wyner_phases
+from conftest import REPO, launch, mnist_model, wyner_phases
 from experiments import heldout, lambda_sweep, run, sources
 from wyner_jax import errors, loading, sampling, sharding
 from wyner_jax.stack import ModelSpec
@@ -102,12 +104,22 @@ def test_rate_is_non_increasing_in_lambda(train_pairs, tmp_path):
   assert rates[0] > 1.0 and rates[-1] < 0.05, rates  # max rate: log 10 = 2.30
 
 
-def test_sweep_config_end_to_end(tiny_run, tmp_path):
+@pytest.fixture(scope='module')
+def tiny_sweep(tiny_run, tmp_path_factory):
+  """The launcher on configs/lambda_sweep.py:tiny, lambda 0 and 1e6, on 2
+  devices (after the shared tiny run, which trained the judges)."""
+  del tiny_run
+  workdir = tmp_path_factory.mktemp('tiny_sweep')
   result = launch('experiments.main', '--config=configs/lambda_sweep.py:tiny',
-                  f'--workdir={tmp_path}', '--config.lambda_sweep.sweep_devices=2',
+                  f'--workdir={workdir}', '--config.lambda_sweep.sweep_devices=2',
                   '--config.lambda_sweep.lams=(0.,1e6)',
                   devices=2, timeout=600)
   assert result.returncode == 0, result.stderr[-3000:]
+  return workdir
+
+
+def test_sweep_config_end_to_end(tiny_sweep):
+  tmp_path = tiny_sweep
   entries = json.loads((tmp_path / 'results.json').read_text())
   assert [e['lam'] for e in entries] == [0.0, 1e6]
   assert [[row['seed'] for row in e['seeds']] for e in entries] == [[0], [0]]
@@ -164,3 +176,46 @@ def test_lambda_sweep_config_trains_three_seeds_per_lambda():
                                                 lambda_sweep.TABLE_COLUMNS}}
                                        for e in entries])
   assert '| 0 | 0, 1, 2 | 0.500 ± 0.250 |' in table
+
+
+def run_notebook(path: pathlib.Path, parameters: dict) -> dict:
+  """Executes the notebook's code cells in order in one namespace, as a
+  kernel would, its `parameters` cell replaced by `parameters`; returns the
+  namespace."""
+  namespace = {}
+  for cell in json.loads(path.read_text())['cells']:
+    if cell['cell_type'] != 'code':
+      continue
+    source = ''.join(cell['source'])
+    if 'parameters' in cell['metadata'].get('tags', []):
+      source = '\n'.join(f'{name} = {value!r}' for name, value in parameters.items())
+    exec(compile(source, str(path), 'exec'), namespace)  # pylint: disable=exec-used
+  return namespace
+
+
+def test_the_notebook_runs_on_a_tiny_run_and_a_tiny_sweep(tiny_run, tiny_sweep,
+                                                          monkeypatch):
+  monkeypatch.chdir(pathlib.Path(REPO) / 'notebooks')  # where Jupyter starts it
+  monkeypatch.setattr(plt, 'show', lambda: plt.close('all'))
+  workdir, _ = tiny_run
+  out = run_notebook(pathlib.Path(REPO) / 'notebooks' / 'first_look.ipynb',
+                     {'WORKDIR': str(workdir), 'SWEEP_WORKDIR': str(tiny_sweep)})
+  conditions = len(out['conditions'])
+  assert conditions == 10  # one test pair per digit
+  dim_x, dim_y = out['paired'].x.dim, out['paired'].y.dim
+  assert out['y_given_x'].shape == (conditions, out['SAMPLES'], dim_y)
+  assert out['x_given_y'].shape == (conditions, out['SAMPLES'], dim_x)
+  assert out['grid'].shape == (len(out['STYLE_REFERENCES']), conditions, dim_x)
+  for samples in (out['y_given_x'], out['x_given_y'], out['grid']):
+    assert np.isfinite(samples).all()
+  # The notebook's model is the run's: its samples are the launcher's.
+  trained = loading.load_model(str(workdir))
+  np.testing.assert_array_equal(
+      out['y_given_x'], trained.model.conditional(
+          trained.params, jax.random.key(0), out['x'], 'x', out['SAMPLES']))
+  # The curve's points are the sweep's: lambda 1e6 spends less rate.
+  entries = json.loads((tiny_sweep / 'results.json').read_text())
+  assert out['lams'] == [0.0, 1e6]
+  np.testing.assert_array_equal(out['rate'][:, 0],
+                                [e['mean']['joint/eval/kl/z'] for e in entries])
+  assert out['rate'][1, 0] < out['rate'][0, 0]
