@@ -96,18 +96,20 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
   # log K in the compute dtype through the same jnp.log that log_softmax
   # uses, so the KL at uniform logits is exactly zero, not a rounding residue.
   log_k = jnp.log(jnp.asarray(num_classes, dtype))
-  kl = jnp.sum(_q_times(log_q, log_q + log_k), axis=-1)
+  kl = jnp.sum(jnp.exp(log_q) * (_where_q_positive(log_q, log_q) + log_k),
+               axis=-1)
   return jnp.sum(kl, axis=-1)
 
 
-def _q_times(log_q: jax.Array, terms: jax.Array) -> jax.Array:
-  """q * terms with q = exp(log_q), and 0 where q = 0.
+def _where_q_positive(log_q: jax.Array, log: jax.Array) -> jax.Array:
+  """`log` where q > 0, and 0 where q = 0 (a masked class, logit -inf).
 
-  A class of probability 0 adds nothing to a KL (q log q -> 0): a masked
-  class (a logit of -inf) has log q = -inf, and q * (-inf) would be NaN.
-  Masking `terms` (not the product) keeps the gradient finite too.
+  A class of probability 0 adds nothing to a KL (q log q -> 0), but
+  exp(-inf) * -inf is NaN; with its logs set to 0 the class adds exactly
+  0 * finite, and the gradient stays finite. For finite logits the values
+  are unchanged; XLA may round the gradient differently in the last bit.
   """
-  return jnp.exp(log_q) * jnp.where(log_q > -jnp.inf, terms, 0.0)
+  return jnp.where(log_q > -jnp.inf, log, 0.0)
 
 
 def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
@@ -119,7 +121,8 @@ def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
   Args:
     logits: [B, N, K]; a logit of -inf masks its class (it adds 0).
     prior_logits: [N, K], shared by the batch; a class the prior masks
-      (-inf) and q does not gives an infinite KL, as it is.
+      (-inf) adds 0 where q masks it too; where q does not, the KL is
+      infinite, as it is.
 
   Returns:
     [B] KL in nats (zero for an empty latent), in float32 (float64 for
@@ -133,7 +136,9 @@ def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
     return jnp.zeros(logits.shape[:1], dtype)
   log_q = jax.nn.log_softmax(logits.astype(dtype), axis=-1)
   log_p = jax.nn.log_softmax(prior_logits.astype(dtype), axis=-1)
-  return jnp.sum(_q_times(log_q, log_q - log_p), axis=(-2, -1))
+  return jnp.sum(jnp.exp(log_q) * (_where_q_positive(log_q, log_q)
+                                   - _where_q_positive(log_q, log_p)),
+                 axis=(-2, -1))
 
 
 def aggregate_kl_to_uniform(logits: jax.Array) -> jax.Array:
