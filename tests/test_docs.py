@@ -47,3 +47,30 @@ def check_generation(ns):
   assert accuracy >= 0.75, accuracy  # chance 0.25; measured 0.85
   assert ns['grid'].shape == (8, 4, 16)
   assert ns['x_new'].shape == ns['y_new'].shape == (16, 16)
+
+
+def test_example_1_takes_gaussian_families_as_the_doc_says():
+  """docs/api.md, "Gaussian latents": swapping in Gaussian families is all
+  it takes (the encoders are sized from param_shape, the decoders from
+  sample_shape)."""
+  code = code_blocks(os.path.join(REPO, 'docs', 'api.md'))[0]
+  categorical = ("LATENTS = {'z': wyner_jax.Categorical(1, 4), "
+                 "'u': wyner_jax.Categorical(1, 2),\n"
+                 "           'v': wyner_jax.Categorical(1, 2)}")
+  assert categorical in code
+  namespace = {'__name__': 'api_example_gaussian'}
+  exec(code.replace(categorical, "LATENTS = {'z': wyner_jax.Gaussian(8), "  # pylint: disable=exec-used
+                    "'u': wyner_jax.Gaussian(2), 'v': wyner_jax.Gaussian(2)}"),
+       namespace)
+  losses = namespace['losses']
+  assert sum(losses[-20:]) / 20 < 0.5 * sum(losses[:20]) / 20, (losses[:3], losses[-3:])
+  assert namespace['y_samples'].shape == (8, 5, 16)
+
+
+def test_the_api_reference_lists_every_exported_name():
+  import wyner_jax  # pylint: disable=import-outside-toplevel
+  with open(os.path.join(REPO, 'docs', 'api.md')) as f:
+    reference = f.read().split('## Reference', 1)[1].split('\n## ', 1)[0]
+  listed = set(re.findall(r'^\| `([A-Za-z_]+)` \|', reference, flags=re.MULTILINE))
+  assert listed == set(wyner_jax.__all__), (set(wyner_jax.__all__) - listed,
+                                            listed - set(wyner_jax.__all__))
