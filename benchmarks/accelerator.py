@@ -22,7 +22,7 @@ the data's content does not change a step's speed.
 
 Prints markdown tables and writes everything as JSON. Takes under 6 minutes
 on one H100/H200. The GPU machines of our workplace lack ml-collections and
-mlxtend: README ("Benchmarks on a GPU") says how to bring them as wheels.
+mlxtend: docs/performance.md ("Running the device benchmark") says how to bring them as wheels.
 """
 
 import json

@@ -18,7 +18,7 @@ Variants (`--config=configs/synthetic.py:VARIANT`):
   tiny  few steps and a small network on pixels: both steps and all outputs
         in well under 2 minutes on 2 CPU cores (tests, smoke runs).
   tfds  the default on full MNIST through tensorflow-datasets, 5,000 pairs
-        per class as in the paper (prepare the data set first, see README).
+        per class as in the paper (prepare the data set first, see docs/configs.md).
 
 Any field can be overridden, e.g. --config.model.z="(1,50)" --config.loss.lam=1.
 configs/mnist_poly.py, mnist_svhn.py and paired.py run this default on

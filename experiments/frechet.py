@@ -1,5 +1,5 @@
 """Fréchet distance between two sets of features (the FID formula, on the
-judging classifier's features; README, "Label metrics").
+judging classifier's features; docs/running.md, "Label metrics").
 
     FD = ||mu_a - mu_b||^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2))
 

@@ -1,4 +1,4 @@
-"""What the latents carry, measured with each side's judge (README, "Label metrics").
+"""What the latents carry, measured with each side's judge (docs/running.md, "Label metrics").
 
 The model is right only when Z carries the label (what X and Y share) and U, V
 carry style. Accuracies are fractions of generated examples whose label, as

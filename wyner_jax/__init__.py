@@ -43,7 +43,7 @@ from wyner_jax.sampling import generate_conditional
 from wyner_jax.sampling import generate_joint
 from wyner_jax.sampling import transfer_style
 
-__version__ = '0.11.0'
+__version__ = '1.0.0'
 
 __all__ = [
     'ArgumentError',
