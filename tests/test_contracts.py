@@ -291,3 +291,17 @@ def test_a_categorical_z_with_gaussian_locals_trains_through_the_public_objectiv
   assert np.isfinite(losses).all()
   # Z learns the shared label: the loss falls to a fraction of its start.
   assert np.mean(losses[-20:]) < 0.3 * np.mean(losses[:5]), (losses[:5], losses[-20:])
+
+
+@pytest.mark.parametrize('fields, message', [
+    ({'z': (1, 1)}, r'Categorical\(n=1, k=1\) is not allowed'),
+    ({'hidden': 0}, r'hidden=0 is not allowed; use an int >= 1'),
+    ({'depth': -1}, r'depth=-1 is not allowed; use an int >= 0'),
+    ({'x_dim': 2.0}, r'x_dim=2.0 is not allowed'),
+    ({'latent_type': 'normal'}, r"latent_type='normal' is not allowed; allowed: "
+     'categorical, gaussian'),
+    ({'logit_bound': np.float32(-1)}, r'logit_bound=np.float32\(-1.0\) is not allowed'),
+])
+def test_our_model_refuses_what_it_cannot_be_when_made(fields, message):
+  with pytest.raises(wyner_jax.ArgumentError, match=message):
+    wyner_jax.WynerVAE(**{'z': (1, 4), 'u': (1, 2), 'v': (1, 2), **fields})

@@ -199,7 +199,8 @@ def test_the_notebook_runs_on_a_tiny_run_and_a_tiny_sweep(tiny_run, tiny_sweep,
   monkeypatch.setattr(plt, 'show', lambda: plt.close('all'))
   workdir, _ = tiny_run
   out = run_notebook(pathlib.Path(REPO) / 'notebooks' / 'first_look.ipynb',
-                     {'WORKDIR': str(workdir), 'SWEEP_WORKDIR': str(tiny_sweep)})
+                     {'WORKDIR': str(workdir), 'MODEL': None,
+                      'SWEEP_WORKDIR': str(tiny_sweep)})
   conditions = len(out['conditions'])
   assert conditions == 10  # one test pair per digit
   dim_x, dim_y = out['paired'].x.dim, out['paired'].y.dim

@@ -122,6 +122,14 @@ class WynerVAE:
     contracts.check_choice('local_encoder', self.local_encoder, LOCAL_ENCODERS)
     contracts.check_choice('prior', self.prior, PRIORS)
     contracts.check_choice('dtype', self.dtype, DTYPES)
+    contracts.check_choice('latent_type', self.latent_type, latents.LATENT_TYPES)
+    contracts.check_choice('local_type', self.local_type, ('', *latents.LATENT_TYPES))
+    for name in ('hidden', 'x_dim', 'y_dim'):
+      contracts.check_count(name, getattr(self, name))
+    contracts.check_count('depth', self.depth, minimum=0)
+    contracts.check_non_negative_number('logit_bound', self.logit_bound)
+    # The families refuse sizes they cannot be, now rather than at first use.
+    _ = (self.latent_z, self.latent_u, self.latent_v)
 
   @property
   def latent_z(self) -> latents.LatentFamily:
