@@ -74,3 +74,19 @@ def test_the_api_reference_lists_every_exported_name():
   listed = set(re.findall(r'^\| `([A-Za-z_]+)` \|', reference, flags=re.MULTILINE))
   assert listed == set(wyner_jax.__all__), (set(wyner_jax.__all__) - listed,
                                             listed - set(wyner_jax.__all__))
+
+
+def test_the_configs_doc_lists_every_field_of_the_default_config():
+  from configs import synthetic  # pylint: disable=import-outside-toplevel
+
+  def leaves(group, prefix=''):
+    for name, value in group.items():
+      if hasattr(value, 'items'):
+        yield from leaves(value, f'{prefix}{name}.')
+      else:
+        yield prefix + name
+
+  with open(os.path.join(REPO, 'docs', 'configs.md')) as f:
+    doc = f.read()
+  missing = [p for p in leaves(synthetic.get_config(None)) if f'`{p}`' not in doc]
+  assert not missing, missing
