@@ -9,8 +9,9 @@ WORKDIR/figures/. A lambda sweep writes the same per model in
 WORKDIR/models/<lam.._seed..>/ and the sweep's WORKDIR/results.json,
 results.md and lambda_sweep.png. Both write config.json, train_log.jsonl
 and TensorBoard event files (`experiments.train_log`; each model's
-figures/training_curves.png draws the log), and the checkpoints WORKDIR/checkpoints/<phase>/ (stacked states), one per
-phase: the wrapper's autoencoders ('autoencoder', or 'autoencoder_x' and
+figures/training_curves.png draws the log), and the checkpoints
+WORKDIR/checkpoints/<phase>/ (stacked states), one per phase: the
+wrapper's autoencoders ('autoencoder', or 'autoencoder_x' and
 'autoencoder_y' when the sides are of two domains), 'joint', 'marginal'.
 
 With several processes (jax.distributed), every process trains and evaluates
@@ -288,7 +289,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   with train_log.TrainLog(workdir) as log:
     trained = train_models(config, model, specs, train_split, records, mesh,
                            workdir, log, may_train)
-  model_phase_names = [p.name for p in phases.model_phases(config, model)]
+  logged = (train_log.read_rows(
+      log.path, [p.name for p in phases.model_phases(config, model)])
+            if writes else {})
 
   run_judges = judges.load_or_train(
       paired, cache.judge_directory(config.eval.classifier_dir),
@@ -326,7 +329,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                                      keys.figures,
                                      os.path.join(out_dir, 'figures'))
       curves = train_log.write_training_curves(
-          log.path, member.name, model_phase_names,
+          logged.get(member.name, {}),
           os.path.join(out_dir, 'figures', 'training_curves.png'))
       figures += [curves] if curves else []
       with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:

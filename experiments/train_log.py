@@ -52,10 +52,10 @@ class TrainLog:
     self._events_dir = os.path.join(workdir, EVENTS_DIR)
     self._run = run
     self._writers: dict[str, Any] = {}
-    if EventFileWriter is None:
-      logging.info('TensorBoard is not installed (pip install '
-                   "'wyner_jax[tensorboard]'): the training log goes to %s only",
-                   self.path)
+    if EventFileWriter is None:  # said once, not for every log of a run
+      logging.log_first_n(logging.INFO, 'TensorBoard is not installed (pip '
+                          "install 'wyner_jax[tensorboard]'): the training log "
+                          'goes to %s only', 1, self.path)
 
   def __call__(self, row: dict[str, Any]) -> None:
     with open(self.path, 'a') as f:
@@ -95,32 +95,34 @@ def _scalars(row: dict[str, Any]) -> dict[str, float]:
   return scalars
 
 
-def read_rows(path: str, model: str, phases: list[str]
-              ) -> dict[str, list[dict[str, float]]]:
-  """Per phase (in `phases`' order), the rows of `model` by step; a step
-  logged twice (a run resumed from an earlier checkpoint) keeps its last row.
+def read_rows(path: str, phases: list[str]
+              ) -> dict[str, dict[str, list[dict[str, float]]]]:
+  """The log's rows of `phases`, per model and phase (in `phases`' order),
+  by step; a step logged twice (a run resumed from an earlier checkpoint)
+  keeps its last row. One read for every model of a run.
 
   Returns:
-    {phase: [{'step': step, metric: value, ...}, ...]}, phases without rows
-    left out.
+    {model: {phase: [{'step': step, metric: value, ...}, ...]}}, phases
+    without rows left out.
   """
-  by_step: dict[str, dict[int, dict[str, float]]] = {p: {} for p in phases}
+  by_step: dict[str, dict[str, dict[int, dict[str, float]]]] = {}
   if os.path.exists(path):
     with open(path) as f:
       for line in f:
         row = json.loads(line)
-        if row['model'] == model and row['phase'] in by_step:
-          by_step[row['phase']][row['step']] = {'step': row['step'],
-                                                **_scalars(row)}
-  return {phase: [steps[s] for s in sorted(steps)]
-          for phase, steps in by_step.items() if steps}
+        if row['phase'] in phases:
+          steps = by_step.setdefault(row['model'], {}).setdefault(
+              row['phase'], {})
+          steps[row['step']] = {'step': row['step'], **_scalars(row)}
+  return {model: {phase: [steps[s] for s in sorted(steps)]
+                  for phase in phases if (steps := logged.get(phase))}
+          for model, logged in by_step.items()}
 
 
-def write_training_curves(log_path: str, model: str, phases: list[str],
+def write_training_curves(rows: dict[str, list[dict[str, float]]],
                           path: str) -> str | None:
-  """Draws `model`'s loss terms over steps, one panel per phase, to `path`;
-  None (nothing written) when the log has no row of it."""
-  rows = read_rows(log_path, model, phases)
+  """Draws one model's loss terms over steps ({phase: rows}, `read_rows`),
+  one panel per phase, to `path`; None (nothing written) without rows."""
   if not rows:
     return None
   plots.training_curves(path, rows, TERMS)

@@ -46,17 +46,17 @@ def test_a_step_logged_twice_keeps_its_last_row_and_the_figure_draws_each_phase(
     log(_row('joint', 10, 'lam2_seed0', 100.0))  # another model of the stack
     log(_row('marginal', 5, 'lam1_seed0', 3.0))
     log(_row('autoencoder', 5, 'lam1_seed0', 1.0))  # not one of the model's
-  rows = train_log.read_rows(log.path, 'lam1_seed0', ['joint', 'marginal'])
+  logged = train_log.read_rows(log.path, ['joint', 'marginal'])
+  rows = logged['lam1_seed0']
   assert list(rows) == ['joint', 'marginal']
   assert [(r['step'], r['loss']) for r in rows['joint']] == [(10, 9.0), (20, 7.5),
                                                              (30, 7.0)]
   assert rows['marginal'] == [{'step': 5, 'steps_per_sec': 10.0, 'loss': 3.0,
                                'kl/z': 0.5, 'kl/u': 0.0}]
   figure = tmp_path / 'figures' / 'training_curves.png'
-  assert train_log.write_training_curves(log.path, 'lam1_seed0',
-                                         ['joint', 'marginal'], str(figure))
+  assert train_log.write_training_curves(rows, str(figure))
   assert figure.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
-  assert train_log.write_training_curves(log.path, 'lam3_seed0', ['joint'],
+  assert train_log.write_training_curves(logged.get('lam3_seed0', {}),
                                          str(tmp_path / 'none.png')) is None
   # Each model is its own TensorBoard run.
   assert sorted(p.name for p in (tmp_path / 'tensorboard').iterdir()) == [

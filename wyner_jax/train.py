@@ -402,8 +402,7 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
   for phase in phases:
     state, metrics[phase.name] = train_phase(
         phase, config, lambda p=phase: p.initial(init()), phase.frozen(trained),
-        tables,
-        specs, keys[phase.name], mesh, workdir, records[phase.name], log,
+        tables, specs, keys[phase.name], mesh, workdir, records[phase.name], log,
         may_train)
     trained.update(state.params)
   return trained, metrics

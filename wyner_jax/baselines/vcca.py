@@ -27,7 +27,6 @@ from wyner_jax import losses
 from wyner_jax import sampling
 from wyner_jax.baselines import base
 from wyner_jax.baselines.base import Params
-from wyner_jax.errors import ArgumentError
 from wyner_jax.model import PRIORS
 
 
