@@ -43,6 +43,8 @@ AUTOENCODER_FIELDS = (
 # 'pair', so that workdirs of 0.9.0 (which had neither) resume unchanged.
 BASELINE_FIELDS = ('model.kind', 'model.expert_z')
 LOCAL_ENCODER_FIELD = 'model.local_encoder'
+# Recorded by the marginal step only when > 0 (workdirs of 1.0.0 resume).
+MARGINAL_TIE_FIELD = 'loss.marginal_tie'
 WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
@@ -63,7 +65,8 @@ RESUMABLE_FIELDS = (
 # FIELDS): each either determines what is trained or may change between runs
 # of a workdir. Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
-                         + (LOCAL_ENCODER_FIELD,) + MODEL_FIELDS
+                         + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD)
+                         + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
 
 
@@ -87,9 +90,14 @@ def set_field(config: ml_collections.ConfigDict, path: str, value) -> None:
 def data_training_fields(config: ml_collections.ConfigDict) -> dict:
   """{path: value} of the data fields that change the pairs."""
   source = sources.module(config.data.source)
-  return {'data.source': config.data.source,
-          **{f'data.{name}': config.data[name]
-             for name in source.TRAINING_FIELDS}}
+  fields = {'data.source': config.data.source,
+            **{f'data.{name}': config.data[name]
+               for name in source.TRAINING_FIELDS}}
+  # Recorded only when set, so that workdirs of 1.0.0 resume.
+  if config.data.get('validation_fraction', 0.0):
+    fields['data.validation_fraction'] = config.data.validation_fraction
+    fields['data.seed'] = config.data.seed  # draws the validation pairs
+  return fields
 
 
 def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
@@ -118,6 +126,8 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
                 else {'seed': config.seed})
   if section == 'marginal':
     fields['joint.num_steps'] = config.joint.num_steps
+    if config.loss.get('marginal_tie', 0.0):
+      fields[MARGINAL_TIE_FIELD] = config.loss.marginal_tie
   if config.model.wrapper != 'none':
     # both Wyner steps model the codes of the autoencoder of that many steps
     fields['autoencoder.num_steps'] = config.autoencoder.num_steps
@@ -201,6 +211,9 @@ def _check_baseline(config: ml_collections.ConfigDict) -> None:
   if config.loss.local_aggregate_kl:
     _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
           f"it is a Wyner VAE term; use 0 with model.kind={kind!r}")
+  if config.loss.marginal_tie:
+    _fail('loss.marginal_tie', config.loss.marginal_tie,
+          f"it ties the Wyner VAE's step-2 encoders; use 0 with model.kind={kind!r}")
   _check_size('model.expert_z', config.model.expert_z, 'gaussian',
               allow_empty=False)
 
@@ -211,13 +224,18 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _fail('data.source', config.data.source,
           f'allowed: {", ".join(sources.SOURCES)}')
   source = sources.module(config.data.source)
-  known = KNOWN_FIELDS | {f'data.{name}' for name in source.FIELDS}
+  known = KNOWN_FIELDS | {f'data.{name}' for name in
+                          {**source.FIELDS, **sources.COMMON_FIELDS}}
   unknown = sorted(set(field_paths(config)) - known)
   if unknown:
     raise ConfigError(f'unknown config field {unknown[0]!r}; allowed fields: '
                       f'{", ".join(sorted(known))}')
   _int_at_least('seed', config.seed, 0)
   _int_at_least('data.seed', config.data.seed, 0)
+  fraction = config.data.get('validation_fraction', 0.0)
+  if not (_is_real(fraction) and 0.0 <= fraction < 1.0):
+    _fail('data.validation_fraction', fraction,
+          'use a number in [0, 1); 0: no validation split')
   try:
     source.check(config.data)
   except WynerError as e:
@@ -261,6 +279,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('loss.y_weight', config.loss.y_weight, 0)
   _real_above('loss.local_aggregate_kl', config.loss.local_aggregate_kl, 0,
               inclusive=True)
+  _real_above('loss.marginal_tie', config.loss.marginal_tie, 0, inclusive=True)
   if config.loss.local_aggregate_kl and local_type != 'categorical':
     _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
           'it needs categorical local latents; use 0 with Gaussian ones')

@@ -93,6 +93,9 @@ class PairedData(NamedTuple):
   test: Split
   num_classes: int  # 0: no labels (the label metrics are skipped)
   label_rule: str  # 'same' or 'add1' (label_y = label_x + 1 mod num_classes)
+  # Pairs carved from the training pairs for model selection
+  # (`carve_validation`); None: no validation split.
+  validation: Split | None = None
 
   @property
   def has_labels(self) -> bool:
@@ -102,8 +105,8 @@ class PairedData(NamedTuple):
     """Eight hex digits of a checksum of every table, index and label: names
     the data themselves (an .npz changed under the same path gets another)."""
     value = 0
-    for split in (self.train, self.test):
-      for array in split:
+    for split in (self.train, self.test, self.validation):
+      for array in split or ():
         if array is not None:
           value = zlib.crc32(np.ascontiguousarray(array).data, value)
     return f'{value:08x}'
@@ -128,6 +131,76 @@ class PairedData(NamedTuple):
     if any(labels is None for _, labels in tables):
       return images, None
     return images, np.concatenate([labels for _, labels in tables])
+
+
+def _subtable(images: np.ndarray, labels: np.ndarray | None,
+              rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None,
+                                         np.ndarray]:
+  """(images[rows], labels[rows], a map from old row to new row, -1 elsewhere)."""
+  remap = np.full(len(images), -1, np.int64)
+  remap[rows] = np.arange(len(rows))
+  return images[rows], None if labels is None else labels[rows], remap
+
+
+def _restrict(split: Split, pairs: np.ndarray, rows_x: np.ndarray,
+              rows_y: np.ndarray) -> Split:
+  """The pairs `pairs` of `split` on tables of only the examples rows_x,
+  rows_y (each holding every example those pairs use)."""
+  images_x, labels_x, remap_x = _subtable(split.images_x, split.labels_x, rows_x)
+  if split.images_y is split.images_x:
+    images_y, labels_y, remap_y = images_x, labels_x, remap_x
+  else:
+    images_y, labels_y, remap_y = _subtable(split.images_y, split.labels_y,
+                                            rows_y)
+  return Split(images_x, images_y, labels_x, labels_y,
+               remap_x[split.index_x[pairs]].astype(np.int32),
+               remap_y[split.index_y[pairs]].astype(np.int32))
+
+
+def carve_validation(split: Split, fraction: float, seed: int
+                     ) -> tuple[Split, Split]:
+  """(train, validation): a `fraction` of the pairs of `split` (a function of
+  `seed` alone, so the same for every model seed and kind) and the pairs
+  that share no example with them.
+
+  The two share no example: a train pair that uses an example of a
+  validation pair is dropped (Add-1 pairs use each image twice, as an x and
+  as a y, so a fraction f moves f of the pairs to validation and drops about
+  2f(1 - f) more). Each split's tables hold only its own examples.
+
+  Raises:
+    DataError: a fraction outside (0, 1), or too few pairs for both splits.
+  """
+  if not 0.0 < fraction < 1.0:
+    raise DataError(f'data.validation_fraction={fraction!r} is not allowed; '
+                    'use a number in (0, 1), or 0 for no validation split')
+  count = int(round(fraction * split.num_pairs))
+  order = np.random.default_rng(seed).permutation(split.num_pairs)
+  chosen = np.sort(order[:count])
+  shared = split.images_y is split.images_x
+  held_x = np.zeros(len(split.images_x), bool)
+  held_x[split.index_x[chosen]] = True
+  held_y = held_x if shared else np.zeros(len(split.images_y), bool)
+  held_y[split.index_y[chosen]] = True
+  train = np.flatnonzero(~held_x[split.index_x] & ~held_y[split.index_y])
+  if count == 0 or len(train) == 0:
+    raise DataError(f'data.validation_fraction={fraction} of {split.num_pairs} '
+                    f'train pairs leaves {count} validation and {len(train)} '
+                    'train pairs; both need at least one')
+  return (_restrict(split, train, np.flatnonzero(~held_x),
+                    np.flatnonzero(~held_y)),
+          _restrict(split, chosen, np.flatnonzero(held_x),
+                    np.flatnonzero(held_y)))
+
+
+def with_validation(paired: PairedData, fraction: float,
+                    seed: int) -> PairedData:
+  """`paired` with a validation split carved from its train pairs
+  (`carve_validation`); unchanged for fraction 0."""
+  if not fraction:
+    return paired
+  train, validation = carve_validation(paired.train, fraction, seed)
+  return paired._replace(train=train, validation=validation)
 
 
 def in_chunks(fn, rows: np.ndarray, chunk: int = 4096) -> np.ndarray:

@@ -101,6 +101,7 @@ import numpy as np
 
 from experiments import data
 from experiments import morphometry
+from experiments import per_condition
 from experiments.frechet import frechet_distance
 from experiments.judges import Judges
 from wyner_jax.model import Params, WynerVAE
@@ -218,6 +219,10 @@ def label_metrics(model, params: Params, judges: Judges,
         model, params, judges, pairs, direction, given, target,
         reference[target], named_key(rng, direction))
     out.update(values)
+    out.update(per_condition_metrics(model, params, judges, pairs, direction,
+                                     given, target, real[target],
+                                     paired.num_classes,
+                                     named_key(rng, 'per_condition_' + direction)))
   if 'transfer' in model.CAN:
     out.update(style_transfer_metrics(model, params, judges, paired, pairs,
                                       reference['x'], named_key(rng, 'style')))
@@ -326,6 +331,39 @@ def conditional_metrics(model, params, judges: Judges, pairs: data.PairSet,
       out[f'eval/accuracy_{direction}'] = float(np.mean(
           judges.predict(target, samples) == np.repeat(labels, s)))
   return out, first
+
+
+def per_condition_metrics(model, params, judges: Judges, pairs: data.PairSet,
+                          direction: str, given: str, target: str,
+                          real: dict[str, tuple[np.ndarray, np.ndarray]],
+                          num_classes: int, rng: jax.Array) -> dict[str, float]:
+  """`eval/<reading>fd_per_condition_<direction>` and its floor
+  `eval/<reading>fd_per_condition_floor_<target>`, in every reading
+  (`experiments.per_condition`); {} when a class has fewer than 4 real
+  examples on the target side.
+
+  Args:
+    real: {reading: ([N, F] features of each distinct real example of the
+      target side, [N] their labels)}.
+  """
+  labels = next(iter(real.values()))[1]
+  num = per_condition.samples_per_condition(labels, num_classes)
+  if not num:
+    return {}
+  target_labels = getattr(pairs, f'label_{target}')
+  rows = per_condition.condition_rows(target_labels,
+                                      getattr(pairs, f'id_{given}'), num_classes)
+  condition = getattr(pairs, given)[rows]
+  samples = np.asarray(model.conditional(params, rng, condition, given, num))
+  samples = samples.reshape(len(rows) * num, -1)
+  out = {}
+  for reading, features in judges.readings[target].items():
+    feats = features(samples).reshape(len(rows), num, -1)
+    fd, floor = per_condition.fd_per_condition(
+        feats, target_labels[rows], *real[reading], num_classes)
+    out[f'eval/{reading}fd_per_condition_{direction}'] = fd
+    out[f'eval/{reading}fd_per_condition_floor_{target}'] = floor
+  return out
 
 
 def style_transfer_metrics(model, params, judges: Judges,

@@ -274,9 +274,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   if writes and may_train:
     with open(os.path.join(workdir, 'config.json'), 'w') as f:
       f.write(config.to_json(indent=2))
-  logging.info('data: %d train pairs, %d test pairs (%s: x %s, y %s); the '
-               'train tables take %.1f MB on each device; %d model(s); mesh %s',
-               paired.train.num_pairs, paired.test.num_pairs,
+  logging.info('data: %d train pairs, %d validation pairs, %d test pairs (%s: '
+               'x %s, y %s); the train tables take %.1f MB on each device; %d '
+               'model(s); mesh %s', paired.train.num_pairs,
+               0 if paired.validation is None else paired.validation.num_pairs,
+               paired.test.num_pairs,
                config.data.source, paired.x.shape, paired.y.shape,
                paired.train.table_bytes() / 1e6, len(specs), dict(mesh.shape))
   with train_log.TrainLog(workdir, run='autoencoder') as log:
@@ -300,6 +302,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       config.eval.autoencoder_steps)
   test_pairs, test_codes = paired.test.pairs(), test_split.pairs()
   train_pairs = paired.train.pairs(probe_rows(paired.train))
+  validation_pairs = (None if paired.validation is None
+                      else paired.validation.pairs())
   # The autoencoders of the run, measured once for every model.
   wrapper_metrics = ({} if wrapper is None else
                      _wrapper_metrics(wrapper, run_judges, test_pairs,
@@ -323,6 +327,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       model_px, params_px = model, params
     metrics.update(label_metrics(model_px, params_px, run_judges, paired,
                                  test_pairs, train_pairs, keys.probe))
+    if validation_pairs is not None:  # what model selection reads
+      metrics.update(validation_metrics(model_px, params_px, run_judges,
+                                        paired, validation_pairs, train_pairs,
+                                        keys.probe))
     if writes:
       os.makedirs(out_dir, exist_ok=True)
       figures = report.write_figures(model_px, params_px, test_pairs, paired,
@@ -345,6 +353,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     paths = lambda_sweep.write_results(workdir, rows)
     logging.info('wrote %s', ', '.join(paths))
   return results
+
+
+def validation_metrics(model, params, run_judges: judges.Judges,
+                       paired: data.PairedData, validation_pairs: data.PairSet,
+                       train_pairs: data.PairSet, rng: jax.Array
+                       ) -> dict[str, float]:
+  """The label metrics on the validation pairs, named `val/...` in place of
+  `eval/...` (the same key: the same draws as on the test pairs)."""
+  measured = label_metrics(model, params, run_judges, paired,
+                           validation_pairs, train_pairs, rng)
+  return {'val/' + name[len('eval/'):]: value
+          for name, value in measured.items() if name.startswith('eval/')}
 
 
 # The latent probe is fitted on at most this many train pairs (MNIST-SVHN

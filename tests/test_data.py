@@ -160,3 +160,67 @@ def test_bad_data_fields_name_the_field():
   with pytest.raises(data.DataError, match=r"data.path is not a field of "
                      r"data.source='embedded'"):
     sources.data_config('embedded', path='x.npz')
+
+
+def _example_ids(split, side):
+  """The source's ids of each pair's example on one side, through the tables."""
+  table = split.images_x if side == 'x' else split.images_y
+  index = split.index_x if side == 'x' else split.index_y
+  return [table[i].tobytes() for i in index]
+
+
+def test_the_validation_split_shares_no_example_with_train_or_test(images):
+  whole = sources.load(sources.data_config('embedded', seed=3))
+  paired = sources.load(sources.data_config('embedded', seed=3,
+                                            validation_fraction=0.1))
+  assert paired.validation.num_pairs == 400
+  # Every validation and train pair is a pair of the uncarved train split.
+  originals = set(zip(_example_ids(whole.train, 'x'), _example_ids(whole.train, 'y')))
+  for split in (paired.train, paired.validation):
+    assert set(zip(_example_ids(split, 'x'), _example_ids(split, 'y'))) <= originals
+    pairs = split.pairs()
+    np.testing.assert_array_equal(pairs.label_y, (pairs.label_x + 1) % 10)
+  held = set(_example_ids(paired.validation, 'x') + _example_ids(paired.validation, 'y'))
+  used = set(_example_ids(paired.train, 'x') + _example_ids(paired.train, 'y'))
+  tested = set(_example_ids(paired.test, 'x') + _example_ids(paired.test, 'y'))
+  assert not held & used and not held & tested
+  # Each split's tables hold only its own examples (the judges and the
+  # wrapper's autoencoder train on the train tables).
+  assert not {row.tobytes() for row in paired.train.images_x} & held
+  assert len(paired.validation.images_x) == len(held)
+  assert paired.train.images_y is paired.train.images_x
+  # Dropped: the train pairs that use a validation example (about 2f(1-f)).
+  assert 2400 < paired.train.num_pairs < 3600
+  assert paired.digest() != whole.digest()
+
+
+def test_the_validation_split_is_a_function_of_data_seed_alone(images):
+  def carve(seed):
+    return sources.load(sources.data_config('embedded', seed=seed,
+                                            validation_fraction=0.2)).validation
+  first, again, other = carve(1), carve(1), carve(2)
+  np.testing.assert_array_equal(first.images_x, again.images_x)
+  np.testing.assert_array_equal(first.index_x, again.index_x)
+  assert not np.array_equal(first.images_x[:50], other.images_x[:50])
+
+
+def test_validation_of_one_to_one_pairs_keeps_every_other_pair():
+  # Separate x and y tables, pair i = (x_i, y_i) as in an .npz of the user's.
+  x = np.arange(20, dtype=np.float32)[:, None]
+  y = -x
+  index = np.arange(20, dtype=np.int32)
+  split = data.Split(x, y, None, None, index, index)
+  train, validation = data.carve_validation(split, 0.25, seed=0)
+  assert (train.num_pairs, validation.num_pairs) == (15, 5)
+  rows = np.concatenate([train.pairs().x[:, 0], validation.pairs().x[:, 0]])
+  np.testing.assert_array_equal(np.sort(rows), x[:, 0])
+  np.testing.assert_array_equal(validation.pairs().y, -validation.pairs().x)
+
+
+@pytest.mark.parametrize('fraction', [1.0, -0.1, 0.001])
+def test_a_bad_validation_fraction_is_a_clear_error(fraction):
+  x = np.zeros((20, 1), np.float32)
+  index = np.arange(20, dtype=np.int32)
+  with pytest.raises(data.DataError, match='validation_fraction'):
+    data.carve_validation(data.Split(x, x + 1, None, None, index, index),
+                          fraction, seed=0)

@@ -4,6 +4,7 @@ import math
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from wyner_jax import latents, losses
 
@@ -80,3 +81,35 @@ def test_aggregate_kl_is_zero_information_part_of_the_rate():
   even = jnp.full((4, 1, 4), -50.0).at[jnp.arange(4), 0, jnp.arange(4)].set(50.0)
   np.testing.assert_allclose(latents.aggregate_kl_to_uniform(even), 0.0, atol=1e-6)
   assert latents.aggregate_kl_to_uniform(jnp.zeros((6, 0, 0))) == 0.0
+
+
+def test_posterior_tie_of_categoricals_against_numpy():
+  rng = np.random.default_rng(4)
+  joint, marginal = rng.normal(size=(2, 5, 3, 4))
+  log_q = joint - np.log(np.exp(joint).sum(-1, keepdims=True))
+  log_p = marginal - np.log(np.exp(marginal).sum(-1, keepdims=True))
+  expected = np.mean(np.sum(np.exp(log_q) * (log_q - log_p), axis=(1, 2)))
+  tie = losses.posterior_tie(jnp.asarray(joint, jnp.float32),
+                             jnp.asarray(marginal, jnp.float32))
+  np.testing.assert_allclose(tie, expected, rtol=1e-5)
+
+
+def test_posterior_tie_of_gaussians_against_numpy():
+  rng = np.random.default_rng(5)
+  joint, marginal = rng.normal(size=(2, 6, 8, 2))
+  (m_q, lv_q), (m_p, lv_p) = np.moveaxis(joint, -1, 0), np.moveaxis(marginal, -1, 0)
+  kl = 0.5 * (lv_p - lv_q + (np.exp(lv_q) + (m_q - m_p) ** 2) / np.exp(lv_p) - 1)
+  tie = losses.posterior_tie(jnp.asarray(joint, jnp.float32),
+                             jnp.asarray(marginal, jnp.float32),
+                             z=latents.Gaussian(8))
+  np.testing.assert_allclose(tie, np.mean(kl.sum(-1)), rtol=1e-5)
+  same = losses.posterior_tie(jnp.asarray(joint, jnp.float32),
+                              jnp.asarray(joint, jnp.float32),
+                              z=latents.Gaussian(8))
+  np.testing.assert_allclose(same, 0.0, atol=1e-6)
+
+
+def test_posterior_tie_refuses_mismatched_posteriors():
+  from wyner_jax import contracts  # pylint: disable=import-outside-toplevel
+  with pytest.raises(contracts.ShapeError, match='params_marginal'):
+    losses.posterior_tie(jnp.zeros((4, 1, 10)), jnp.zeros((4, 1, 9)))

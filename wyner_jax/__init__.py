@@ -37,6 +37,7 @@ from wyner_jax.latents import temperature
 from wyner_jax.losses import joint_loss
 from wyner_jax.losses import marginal_loss
 from wyner_jax.losses import marginal_side_loss
+from wyner_jax.losses import posterior_tie
 from wyner_jax.losses import squared_error
 from wyner_jax.model import WynerVAE
 from wyner_jax.sampling import generate_conditional
@@ -69,6 +70,7 @@ __all__ = [
     'marginal_loss',
     'marginal_side_loss',
     'mode_one_hot',
+    'posterior_tie',
     'sample_one_hot',
     'sample_prior',
     'squared_error',

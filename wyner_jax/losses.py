@@ -254,6 +254,40 @@ def marginal_loss(logits_z_x: jax.Array, logits_u: jax.Array,
   return loss, metrics
 
 
+def posterior_tie(params_joint: jax.Array, params_marginal: jax.Array, *,
+                  z: LatentFamily | None = None) -> jax.Array:
+  """Batch-mean KL(q(z|x,y) || q(z|x)) of each pair's two posteriors.
+
+  JMVAE-KL's tie of a unimodal encoder to the joint one (Suzuki et al.
+  2016): it fits q(z|x) to cover the joint posterior q(z|x,y), the
+  posterior whose samples the decoders were trained on in step 1. The
+  joint posterior is a target: stop its gradient where it must stay fixed
+  (step 2 holds the joint encoder frozen).
+
+  Args:
+    params_joint: [B, *param_shape] parameters of q(z|x,y).
+    params_marginal: [B, *param_shape] parameters of q(z|x) (or q(z|y)).
+    z: keyword-only family of both (left out: the categorical of the
+      logits' shape).
+
+  Returns:
+    The KL in nats, averaged over the batch (a scalar).
+  """
+  contracts.batch_size(params_joint=params_joint,
+                       params_marginal=params_marginal)
+  if z is None:
+    z = _categorical_of('params_joint', params_joint)
+  else:
+    check_family('z', z)
+  check_params('params_joint', params_joint, z)
+  check_params('params_marginal', params_marginal, z)
+  # family.kl takes one prior for the batch: the per-pair "prior" here is
+  # each pair's q(z|x), so the KL is taken pair by pair.
+  per_pair = jax.vmap(lambda q, p: z.kl(q[None], p)[0])(params_joint,
+                                                        params_marginal)
+  return jnp.mean(per_pair)
+
+
 def _check_weights(two_eps_sq, lam=0.0, two_eps_sq_y=None) -> None:
   contracts.check_positive_number('two_eps_sq', two_eps_sq)
   if two_eps_sq_y is not None:

@@ -14,7 +14,8 @@ One loop runs any phase (`wyner_jax.train.train_phases`); nothing else
 builds one. The Wyner VAE's phases (`wyner_phases`):
 
   joint     trains 'joint', 'decoders' (and learned 'priors'): L1 on pairs
-  marginal  trains 'marginal', holds 'decoders', 'priors': L2x + L2y
+  marginal  trains 'marginal', holds 'joint', 'decoders', 'priors': L2x + L2y
+            (+ the tie to q(z|x,y) with loss.marginal_tie > 0)
 
 and the paper's wrapper adds one phase per domain before them
 (`wyner_jax.autoencoder.autoencoder_phases`).
@@ -161,19 +162,34 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
 
 
 def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
-                     two_eps_sq_y: float | None = None) -> LossFn:
-  """Step-2 loss of {'marginal'}; `frozen` holds step 1's {'decoders'} (and
-  'priors' when the model learns them), kept constant."""
+                     two_eps_sq_y: float | None = None,
+                     tie: float = 0.0) -> LossFn:
+  """Step-2 loss of {'marginal'}; `frozen` holds step 1's {'joint',
+  'decoders'} (and 'priors' when the model learns them), kept constant.
+
+  Args:
+    tie: weight t >= 0 of the tie of each marginal encoder of z to the
+      joint one, t * (KL(q(z|x,y) || q(z|x)) + KL(q(z|x,y) || q(z|y)))
+      (`losses.posterior_tie`, JMVAE-KL's), added to the poster's L2x + L2y;
+      0 is the poster's step 2. Its values enter the metrics as `tie/x`,
+      `tie/y`.
+  """
   def loss_fn(params, frozen, x, y, rng, tau, lam):
     del lam  # step 2 has no lambda term
     out = model.marginal_forward(params['marginal'], frozen['decoders'], x, y,
                                  rng, tau, hard)
     priors = model.priors(frozen)
-    return losses.marginal_loss(*out[:4], x, out.x_rec, y, out.y_rec,
-                                two_eps_sq, z=model.latent_z,
-                                u=model.latent_u, v=model.latent_v,
-                                prior_z=priors['z'], prior_u=priors['u'],
-                                prior_v=priors['v'], two_eps_sq_y=two_eps_sq_y)
+    loss, metrics = losses.marginal_loss(
+        *out[:4], x, out.x_rec, y, out.y_rec, two_eps_sq, z=model.latent_z,
+        u=model.latent_u, v=model.latent_v, prior_z=priors['z'],
+        prior_u=priors['u'], prior_v=priors['v'], two_eps_sq_y=two_eps_sq_y)
+    if tie:
+      joint_z = model.encode(frozen['joint']['z'], model.latent_z, x, y)
+      tie_x = losses.posterior_tie(joint_z, out.logits_z_x, z=model.latent_z)
+      tie_y = losses.posterior_tie(joint_z, out.logits_z_y, z=model.latent_z)
+      loss = loss + tie * (tie_x + tie_y)
+      metrics = {**metrics, 'loss': loss, 'tie/x': tie_x, 'tie/y': tie_y}
+    return loss, metrics
   return loss_fn
 
 
@@ -188,5 +204,7 @@ def wyner_phases(config: 'ml_collections.ConfigDict',
       Phase('joint', 'joint', ('joint', 'decoders', 'priors'), (),
             joint_loss_fn(model, hard, two_eps_sq,
                           config.loss.local_aggregate_kl, two_eps_sq_y)),
-      Phase('marginal', 'marginal', ('marginal',), ('decoders', 'priors'),
-            marginal_loss_fn(model, hard, two_eps_sq, two_eps_sq_y)))
+      Phase('marginal', 'marginal', ('marginal',),
+            ('joint', 'decoders', 'priors'),
+            marginal_loss_fn(model, hard, two_eps_sq, two_eps_sq_y,
+                             config.loss.get('marginal_tie', 0.0))))

@@ -9,6 +9,11 @@ Each module has
     (the launchers report it as a config error, naming the field).
   load(data_config) -> experiments.data.PairedData.
 Adding a data pair is one module here, its line below and a config file.
+
+Every source also has the fields of COMMON_FIELDS, read here:
+  validation_fraction: the fraction of the train pairs carved off as a
+    validation split for model selection (`experiments.data.carve_validation`;
+    drawn with data.seed); 0: none.
 """
 
 import importlib
@@ -16,7 +21,7 @@ from types import ModuleType
 
 import ml_collections
 
-from experiments.data import DataError, PairedData
+from experiments.data import DataError, PairedData, with_validation
 
 # config.data.source -> module of experiments.sources
 SOURCES = {
@@ -26,6 +31,10 @@ SOURCES = {
     'mnist_svhn': 'mnist_svhn',  # MNIST-SVHN through tfds, MMVAE's pairing
     'paired': 'paired',  # the user's own arrays in an .npz file
 }
+
+
+# {field: default} of the `config.data` fields of every source.
+COMMON_FIELDS = {'validation_fraction': 0.0}
 
 
 def module(source: str) -> ModuleType:
@@ -38,12 +47,15 @@ def module(source: str) -> ModuleType:
 
 def load(data_config) -> PairedData:
   """The paired data `config.data` names (`config.data.source`)."""
-  return module(data_config.source).load(data_config)
+  paired = module(data_config.source).load(data_config)
+  # .get: the configs recorded by 1.0.0's checkpoints have no such field.
+  return with_validation(paired, data_config.get('validation_fraction', 0.0),
+                         data_config.seed)
 
 
 def data_config(source: str, **fields) -> ml_collections.ConfigDict:
   """`config.data` of a source: its FIELDS' defaults with `fields` set."""
-  defaults = module(source).FIELDS
+  defaults = {**module(source).FIELDS, **COMMON_FIELDS}
   unknown = sorted(set(fields) - set(defaults))
   if unknown:
     raise DataError(f'data.{unknown[0]} is not a field of data.source='
