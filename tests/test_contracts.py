@@ -9,7 +9,9 @@ import optax
 import pytest
 
 import wyner_jax
+from wyner_jax import latents, losses
 from wyner_jax.contracts import ShapeError
+from wyner_jax.errors import WynerError
 
 B, D = 4, 6
 
@@ -305,3 +307,54 @@ def test_a_categorical_z_with_gaussian_locals_trains_through_the_public_objectiv
 def test_our_model_refuses_what_it_cannot_be_when_made(fields, message):
   with pytest.raises(wyner_jax.ArgumentError, match=message):
     wyner_jax.WynerVAE(**{'z': (1, 4), 'u': (1, 2), 'v': (1, 2), **fields})
+
+
+# Issue 33's edges: integer data, NaN, hyperparameters of the wrong shape,
+# infinite weights, bfloat16 numbers.
+
+@pytest.mark.parametrize('dtype', [np.uint8, np.int8, np.int32])
+def test_squared_error_of_integer_data_does_not_wrap(dtype):
+  target = jnp.asarray(np.array([[10]], dtype))
+  reconstruction = jnp.asarray(np.array([[100 if dtype == np.int8 else 250]], dtype))
+  expected = (100 - 10) ** 2 if dtype == np.int8 else 240 ** 2
+  np.testing.assert_array_equal(losses.squared_error(target, reconstruction),
+                                [float(expected)])
+
+
+def test_nan_logits_give_nan_samples_not_confident_ones():
+  logits = jnp.array([[[0.0, jnp.nan, 1.0], [0.0, 2.0, 1.0]]])
+  for one_hot in (latents.sample_one_hot(jax.random.key(0), logits),
+                  latents.mode_one_hot(logits)):
+    assert np.all(np.isnan(one_hot[0, 0]))
+    np.testing.assert_array_equal(one_hot[0, 1], [0.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize('name, call', [
+    ('lam', lambda v: losses.joint_loss(*_joint_args(), lam=v, two_eps_sq=1.0)),
+    ('two_eps_sq', lambda v: losses.joint_loss(*_joint_args(), lam=0.0,
+                                               two_eps_sq=v)),
+    ('tau', lambda v: latents.gumbel_softmax(jax.random.key(0),
+                                             jnp.zeros((2, 1, 3)), v)),
+])
+@pytest.mark.parametrize('value', [jnp.ones(3), np.ones((2,)), np.inf,
+                                   jnp.asarray(np.inf)],
+                         ids=['jax [3]', 'numpy [2]', 'inf', 'jax inf'])
+def test_hyperparameters_are_one_finite_number(name, call, value):
+  with pytest.raises(WynerError, match=name):
+    call(value)
+
+
+def test_bfloat16_numbers_are_numbers():
+  logits = jnp.zeros((2, 1, 3))
+  out = latents.gumbel_softmax(jax.random.key(0), logits,
+                               jnp.asarray(0.5, jnp.bfloat16))
+  assert out.shape == (2, 1, 3)
+  with pytest.raises(WynerError, match='tau'):
+    latents.gumbel_softmax(jax.random.key(0), logits,
+                           jnp.asarray(-0.5, jnp.bfloat16))
+
+
+def _joint_args():
+  rng = np.random.default_rng(0)
+  shapes = [(4, 1, 3), (4, 1, 3), (4, 1, 3), (4, 5), (4, 5), (4, 5), (4, 5)]
+  return [jnp.asarray(rng.normal(size=s), jnp.float32) for s in shapes]

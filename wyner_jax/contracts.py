@@ -87,34 +87,45 @@ def host_value(value) -> np.ndarray | None:
 
 def check_number(name: str, value, allowed: str,
                  holds: Callable[[np.ndarray], np.ndarray]) -> None:
-  """Refuses a number, or an array with an element, for which `holds` is
-  false (NaN fails every comparison), and anything that is not a number.
+  """Refuses anything but one number (a scalar: an array of shape [n] would
+  give a loss of shape [n]), and a number for which `holds` is false (NaN
+  fails every comparison).
 
-  Python numbers, NumPy scalars and concrete arrays are checked alike; a
-  traced value is the caller's contract (there is no host check inside a
-  compiled step).
+  Python numbers, NumPy scalars and concrete arrays of any real dtype
+  (bfloat16 included) are checked alike; a traced value's shape is checked
+  (it is static), its value is the caller's contract (there is no host check
+  inside a compiled step).
 
   Args:
     allowed: the allowed values in words, e.g. 'a number > 0'.
-    holds: the condition, elementwise on a NumPy array.
+    holds: the condition, on a NumPy float64 or integer scalar.
   """
+  shape = getattr(value, 'shape', ())
+  if shape != ():
+    raise ArgumentError(f'{name} has shape {tuple(shape)}; use one number '
+                        f'({allowed}), not an array')
   values = host_value(value)
   if values is None:
     return
-  if values.dtype.kind not in 'biuf':
+  if values.dtype.kind not in 'biuf' and not jax.numpy.issubdtype(
+      values.dtype, jax.numpy.floating):  # bfloat16's NumPy kind is 'V'
     raise ArgumentTypeError(f'{name}={value!r} is not a number; use {allowed}')
+  if values.dtype.kind not in 'biu':
+    values = values.astype(np.float64)
   if not np.all(holds(values)):
     raise ArgumentError(f'{name}={value!r} is not allowed; use {allowed}')
 
 
 def check_positive_number(name: str, value) -> None:
-  """Refuses a value <= 0 (`check_number`)."""
-  check_number(name, value, 'a number > 0', lambda a: a > 0)
+  """Refuses a value <= 0 or infinite (`check_number`)."""
+  check_number(name, value, 'a number > 0, finite',
+               lambda a: (a > 0) & np.isfinite(a))
 
 
 def check_non_negative_number(name: str, value) -> None:
-  """Refuses a value < 0 (`check_number`)."""
-  check_number(name, value, 'a number >= 0', lambda a: a >= 0)
+  """Refuses a value < 0 or infinite (`check_number`)."""
+  check_number(name, value, 'a number >= 0, finite',
+               lambda a: (a >= 0) & np.isfinite(a))
 
 
 def check_choice(name: str, value, allowed: tuple) -> None:

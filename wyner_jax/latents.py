@@ -194,13 +194,22 @@ def sample_one_hot(rng: jax.Array, logits: jax.Array) -> jax.Array:
     logits: [..., K] unnormalised log-probabilities ([B, 0, 0]: no latent).
 
   Returns:
-    [..., K] one-hots in float32 (float64 for float64 logits).
+    [..., K] one-hots in float32 (float64 for float64 logits); NaN rows
+    where the logits hold a NaN.
   """
   dtype = compute_dtype(logits)
   if logits.size == 0:  # an absent latent: nothing to draw
     return jnp.zeros(logits.shape, dtype)
   index = jax.random.categorical(rng, logits, axis=-1)
-  return jax.nn.one_hot(index, logits.shape[-1], dtype=dtype)
+  return _nan_where_nan(logits, jax.nn.one_hot(index, logits.shape[-1],
+                                               dtype=dtype))
+
+
+def _nan_where_nan(logits: jax.Array, one_hot: jax.Array) -> jax.Array:
+  """`one_hot` with every row [K] whose logits hold a NaN set to NaN: a
+  NaN input must not become a confident sample."""
+  return jnp.where(jnp.any(jnp.isnan(logits), axis=-1, keepdims=True),
+                   jnp.nan, one_hot)
 
 
 def mode_one_hot(logits: jax.Array) -> jax.Array:
@@ -210,13 +219,14 @@ def mode_one_hot(logits: jax.Array) -> jax.Array:
     logits: [..., K].
 
   Returns:
-    [..., K] one-hots in float32 (float64 for float64 logits).
+    [..., K] one-hots in float32 (float64 for float64 logits); NaN rows
+    where the logits hold a NaN.
   """
   dtype = compute_dtype(logits)
   if logits.size == 0:
     return jnp.zeros(logits.shape, dtype)
-  return jax.nn.one_hot(jnp.argmax(logits, axis=-1), logits.shape[-1],
-                        dtype=dtype)
+  return _nan_where_nan(logits, jax.nn.one_hot(jnp.argmax(logits, axis=-1),
+                                               logits.shape[-1], dtype=dtype))
 
 
 def sample_prior(rng: jax.Array, batch: int, size: tuple[int, int]) -> jax.Array:

@@ -78,12 +78,14 @@ def squared_error(target: jax.Array, reconstruction: jax.Array) -> jax.Array:
       after the first.
 
   Returns:
-    [B], in float32 (float64 for a float64 reconstruction; bfloat16
-    inputs are summed in float32).
+    [B], in float32 (float64 for a float64 reconstruction; bfloat16 and
+    integer inputs are subtracted and summed in float32).
   """
   contracts.batch_size(target=target)
   contracts.check_same_shape('target', target, 'reconstruction', reconstruction)
-  diff = (target - reconstruction).astype(compute_dtype(reconstruction))
+  # Cast before subtracting: integer data (uint8 images) would wrap around.
+  dtype = compute_dtype(reconstruction)
+  diff = target.astype(dtype) - reconstruction.astype(dtype)
   return jnp.sum(diff.reshape(diff.shape[0], -1) ** 2, axis=-1)
 
 
