@@ -3,15 +3,15 @@
 the class's reference half), over many random half-splits of the real test
 examples of the embedded Add-1 MNIST's y side, in
 
-  classifier-256   the judging classifier's penultimate features, as they are
-  classifier-pca16 the same, projected onto 16 principal components (the metric's)
-  ae-16            the feature autoencoder's 16-number codes (the metric's `ae_`)
+  classifier-256   the judging classifier's penultimate features (the metric's)
+  classifier-pca16 the same, projected onto 16 principal components
+  ae-16            the feature autoencoder's 16-number codes (`ae_`)
 
 and, for contrast, a model that draws one image per condition (S copies of
 one real example of the class). Prints mean ± std over the splits of the
 class-averaged floor and of the one-image score, and their ratio.
 
-  python -m benchmarks.fd_floor [--splits=20]
+  python -m benchmarks.fd_floor [--splits=20] [--per_class=40]
 """
 
 from absl import app
@@ -23,6 +23,9 @@ from experiments import cache, judges, metrics, per_condition, sources
 from experiments.frechet import frechet_distance
 
 SPLITS = flags.DEFINE_integer('splits', 20, 'random half-splits per class')
+PER_CLASS = flags.DEFINE_integer(
+    'per_class', 0, 'real examples of each class used (a fixed subsample; a '
+    'validation split has fewer than the test set); 0: all')
 
 
 def scores(feats: np.ndarray, labels: np.ndarray, num_classes: int,
@@ -39,6 +42,13 @@ def scores(feats: np.ndarray, labels: np.ndarray, num_classes: int,
   return float(np.mean(floor)), float(np.mean(single))
 
 
+def principal_components(feats: np.ndarray, dims: int) -> np.ndarray:
+  """[N, F] -> [N, dims]: centred, onto the leading principal directions."""
+  centred = feats - feats.mean(0)
+  _, _, vt = np.linalg.svd(centred, full_matrices=False)
+  return centred @ vt[:dims].T
+
+
 def main(argv):
   del argv
   config = synthetic.get_config()
@@ -49,11 +59,14 @@ def main(argv):
       config.eval.classifier_steps, config.eval.autoencoder_steps)
   pairs = paired.test.pairs()
   rows = metrics.unique_rows(pairs, 'y')
+  if PER_CLASS.value:
+    rows = np.concatenate([rows[pairs.label_y[rows] == label][:PER_CLASS.value]
+                           for label in range(paired.num_classes)])
   images, labels = pairs.y[rows], pairs.label_y[rows]
   classifier = run_judges.readings['y'][''](images)
   readings = {
       'classifier-256': classifier,
-      'classifier-pca16': per_condition.principal_projection(classifier)(classifier),
+      'classifier-pca16': principal_components(classifier, 16),
       'ae-16': run_judges.readings['y']['ae_'](images),
   }
   print(f'{len(images)} real test y, {np.bincount(labels).min()}-'

@@ -74,16 +74,6 @@ def test_a_wrong_class_scores_worse_than_the_right_one():
   assert fd_wrong > 5 * fd_right
 
 
-def test_projection_is_a_rotation_at_full_width():
-  # 16 features projected onto 16 components: FD does not change.
-  from experiments.frechet import frechet_distance  # pylint: disable=import-outside-toplevel
-  rng = np.random.default_rng(3)
-  a, b = rng.normal(size=(60, 16)), rng.normal(size=(50, 16)) + 0.5
-  project = per_condition.principal_projection(a)
-  assert frechet_distance(project(a), project(b)) == pytest.approx(
-      frechet_distance(a, b), rel=1e-8)
-
-
 def test_condition_rows_have_distinct_given_examples_per_class():
   labels = np.repeat(np.arange(3), 20)
   given = np.arange(60) % 7  # many pairs share a given example
