@@ -129,6 +129,8 @@ def default_config() -> ml_collections.ConfigDict:
   # to the joint posterior the decoders were trained on (the poster's step 2
   # fits q(z|x) to x alone). docs/method_choices.md measures it.
   config.loss.marginal_tie = 0.0
+  # JMVAE-KL's alpha, the weight of its unimodal terms (model.kind='jmvae').
+  config.loss.alpha = 1.0
 
   config.tau = ml_collections.ConfigDict()  # tau = max(minimum, initial*exp(-decay*step))
   config.tau.initial = 1.0

@@ -45,6 +45,8 @@ BASELINE_FIELDS = ('model.kind', 'model.expert_z')
 LOCAL_ENCODER_FIELD = 'model.local_encoder'
 # Recorded by the marginal step only when > 0 (workdirs of 1.0.0 resume).
 MARGINAL_TIE_FIELD = 'loss.marginal_tie'
+# JMVAE-KL's alpha, recorded only when not 1 (workdirs of 1.0.0 resume).
+ALPHA_FIELD = 'loss.alpha'
 WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
@@ -65,7 +67,8 @@ RESUMABLE_FIELDS = (
 # FIELDS): each either determines what is trained or may change between runs
 # of a workdir. Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
-                         + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD)
+                         + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD,
+                            ALPHA_FIELD)
                          + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
 
@@ -119,6 +122,8 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
     fields.update({path: get_field(config, path) for path in BASELINE_FIELDS})
   if config.model.local_encoder != 'pair':
     fields[LOCAL_ENCODER_FIELD] = config.model.local_encoder
+  if config.loss.get('alpha', 1.0) != 1.0:
+    fields[ALPHA_FIELD] = config.loss.alpha
   sweep = config.lambda_sweep
   fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
                 else {'loss.lam': config.loss.lam})
@@ -211,7 +216,7 @@ def _check_baseline(config: ml_collections.ConfigDict) -> None:
   if config.loss.local_aggregate_kl:
     _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
           f"it is a Wyner VAE term; use 0 with model.kind={kind!r}")
-  if config.loss.marginal_tie:
+  if config.loss.get('marginal_tie', 0.0):
     _fail('loss.marginal_tie', config.loss.marginal_tie,
           f"it ties the Wyner VAE's step-2 encoders; use 0 with model.kind={kind!r}")
   _check_size('model.expert_z', config.model.expert_z, 'gaussian',
@@ -279,7 +284,12 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('loss.y_weight', config.loss.y_weight, 0)
   _real_above('loss.local_aggregate_kl', config.loss.local_aggregate_kl, 0,
               inclusive=True)
-  _real_above('loss.marginal_tie', config.loss.marginal_tie, 0, inclusive=True)
+  _real_above('loss.marginal_tie', config.loss.get('marginal_tie', 0.0), 0,
+              inclusive=True)
+  _real_above('loss.alpha', config.loss.get('alpha', 1.0), 0, inclusive=True)
+  if config.loss.get('alpha', 1.0) != 1.0 and kind != 'jmvae':
+    _fail('loss.alpha', config.loss.alpha,
+          f"it weighs JMVAE-KL's unimodal terms; use 1.0 with model.kind={kind!r}")
   if config.loss.local_aggregate_kl and local_type != 'categorical':
     _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
           'it needs categorical local latents; use 0 with Gaussian ones')

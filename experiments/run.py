@@ -243,12 +243,15 @@ def train_models(config: ml_collections.ConfigDict, model: Any,
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
-                       may_train: bool = True) -> list[RunResult]:
+                       may_train: bool = True,
+                       report_test: bool = True) -> list[RunResult]:
   """Trains every model of `config` (resuming or skipping finished steps),
   evaluates each on the test pairs and writes the outputs.
 
   Args:
     may_train: False: evaluate finished checkpoints only (experiments.evaluate).
+    report_test: False: no label metric of the test pairs and no figure
+      (the candidates of a tuning read the validation pairs alone).
 
   Returns:
     One RunResult per model, in the order of `lambda_sweep.model_specs`.
@@ -325,17 +328,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
       metrics.update(wrapper_metrics)
     else:
       model_px, params_px = model, params
-    metrics.update(label_metrics(model_px, params_px, run_judges, paired,
-                                 test_pairs, train_pairs, keys.probe))
+    if report_test:
+      metrics.update(label_metrics(model_px, params_px, run_judges, paired,
+                                   test_pairs, train_pairs, keys.probe))
     if validation_pairs is not None:  # what model selection reads
       metrics.update(validation_metrics(model_px, params_px, run_judges,
                                         paired, validation_pairs, train_pairs,
                                         keys.probe))
     if writes:
       os.makedirs(out_dir, exist_ok=True)
-      figures = report.write_figures(model_px, params_px, test_pairs, paired,
-                                     keys.figures,
-                                     os.path.join(out_dir, 'figures'))
+      figures = [] if not report_test else report.write_figures(
+          model_px, params_px, test_pairs, paired, keys.figures,
+          os.path.join(out_dir, 'figures'))
       curves = train_log.write_training_curves(
           logged.get(member.name, {}),
           os.path.join(out_dir, 'figures', 'training_curves.png'))

@@ -122,6 +122,9 @@ def model_phases(config: 'ml_collections.ConfigDict',
   two_eps_sq_y = None if y_weight == 1.0 else two_eps_sq / y_weight
   if isinstance(model, (baselines.MVAE, baselines.MMVAE)):
     loss = model.loss_fn(two_eps_sq, two_eps_sq_y)
+  elif isinstance(model, baselines.JMVAE):
+    loss = model.loss_fn(config.tau.hard, two_eps_sq, two_eps_sq_y,
+                         alpha=config.loss.get('alpha', 1.0))
   else:
     loss = model.loss_fn(config.tau.hard, two_eps_sq, two_eps_sq_y)
   return (Phase('joint', 'joint', ('encoders', 'decoders', 'priors',

@@ -1,0 +1,70 @@
+"""Two image pairs built from the embedded MNIST subset, as a user would
+bring them to configs/paired.py (an .npz of x_train, y_train, x_test,
+y_test, label_train, label_test; pixels in [0, 1]): the pairs the paired
+defaults are checked on besides the ones they were chosen on.
+
+  mirror   y: another digit of x's class, mirrored left-right and inverted
+           (1 - pixel)
+  jitter   y: another digit of x's class, shifted by up to 4 pixels each way,
+           with uniform noise of 0.3 added, clipped to [0, 1]
+
+  python -m benchmarks.own_pairs --out=/tmp/pairs
+
+writes /tmp/pairs/mirror.npz and /tmp/pairs/jitter.npz (a function of
+--seed alone).
+"""
+
+import os
+
+from absl import app
+from absl import flags
+import numpy as np
+
+from experiments.sources import images as image_sets
+
+OUT = flags.DEFINE_string('out', '/tmp/pairs', 'directory of the .npz files')
+SEED = flags.DEFINE_integer('seed', 0, 'draws the partners, shifts and noise')
+
+
+def partners(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+  """For each example, another example of its class (a permutation within
+  each class, shifted by one so that no example is its own partner)."""
+  out = np.empty(len(labels), np.int64)
+  for label in np.unique(labels):
+    index = rng.permutation(np.flatnonzero(labels == label))
+    out[index] = np.roll(index, 1)
+  return out
+
+
+def mirror(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+  del rng
+  return 1.0 - images[:, :, ::-1]
+
+
+def jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+  out = np.empty_like(images)
+  for i, image in enumerate(images):
+    dy, dx = rng.integers(-4, 5, size=2)
+    out[i] = np.roll(image, (dy, dx), axis=(0, 1))
+  return np.clip(out + rng.uniform(0, 0.3, out.shape), 0, 1).astype(np.float32)
+
+
+def main(argv):
+  del argv
+  os.makedirs(OUT.value, exist_ok=True)
+  splits = dict(zip(('train', 'test'), image_sets.embedded_mnist(100)))
+  for name, view in (('mirror', mirror), ('jitter', jitter)):
+    rng = np.random.default_rng(SEED.value)
+    arrays = {}
+    for split, images in splits.items():
+      x = images.images.astype(np.float32) / 255.0
+      y = view(x[partners(images.labels, rng)], rng)
+      arrays |= {f'x_{split}': x, f'y_{split}': y.astype(np.float32),
+                 f'label_{split}': images.labels.astype(np.int64)}
+    path = os.path.join(OUT.value, f'{name}.npz')
+    np.savez_compressed(path, **arrays)
+    print('wrote', path, {k: v.shape for k, v in arrays.items()})
+
+
+if __name__ == '__main__':
+  app.run(main)
