@@ -49,8 +49,9 @@ def test_the_table_has_every_kind_and_leaves_what_a_model_lacks_absent(compared)
   assert len(rows) == 2 + len(KINDS)
   cvae_row = [r for r in rows if r.startswith('| cvae |')][0]
   # joint coherence, FD joint y, the three style-transfer columns, probe,
-  # rate; and both AE FDs (the tiny config trains no feature autoencoder)
-  assert cvae_row.count('n/a') == 9, cvae_row
+  # rate; and both AE FDs and AE per-condition FDs (the tiny config trains
+  # no feature autoencoder)
+  assert cvae_row.count('n/a') == 11, cvae_row
   assert (workdir / 'comparison.png').read_bytes()[:4] == b'\x89PNG'
 
 
