@@ -8,22 +8,27 @@ VAE's two steps together), seeds 0, 1, 2:
 
 Variants:
   mnist_poly  the same on the offline two-shape pair (configs/mnist_poly.py).
+  paired      the same on your own pairs with configs/paired.py's defaults
+              (--config.data.path=FILE.npz).
   tiny        the tiny model inside a tiny wrapper, two seeds (tests).
 """
 
 import ml_collections
 
 from configs import mnist_poly
+from configs import paired
 from configs import synthetic
 from wyner_jax.phases import KINDS
 
-VARIANTS = ('mnist_poly', 'tiny')
+VARIANTS = ('mnist_poly', 'paired', 'tiny')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   synthetic.check_variant('configs/compare.py', arg, VARIANTS)
   if arg == 'mnist_poly':
     config = mnist_poly.get_config()
+  elif arg == 'paired':
+    config = paired.get_config()
   elif arg == 'tiny':
     config = synthetic.get_config('tiny')
     synthetic.wrap_tiny(config)

@@ -5,16 +5,22 @@ it must hold):
   python -m experiments.main --config=configs/paired.py --config.data.path=FILE.npz --workdir=/tmp/paired
 
 MLPs on the flattened values of each side (no wrapper: the sides need not be
-images; linear outputs where a side's values leave [0, 1]), the default's
-latents, lambda and learned priors, 2 eps^2 = 1e-2 per unit of squared
-error. Choose loss.two_eps_sq (and loss.y_weight) for the scale of your
-data, and model.u, model.v for the size of each side's own variation: on the
-arrays of tests/test_paired.py (a class of 5 shared by both sides, a style
-of 4 per side, widths 12 and 20) the tiny variant with |U| = |V| = (1,4)
-and 600 steps per phase put the class in Z (latent probe 0.99) and not in V
-(y from a random z and the encoder's v: 0.19, chance 0.2).
+images; linear outputs where a side's values leave [0, 1]) and, since 1.1,
+what an equal-budget tuning found on a pair of our own
+(docs/method_choices.md, "Defaults for a new pair"): Gaussian latents,
+z of 16 dimensions and u = v of 2 (the authors' z, locals of little
+capacity so that the shared class cannot hide in them), 2 eps^2 = 0.1,
+lambda 0.5, learned priors, and step 2 tied to the joint posterior
+(loss.marginal_tie = 1). With the 1.0 defaults (categorical latents,
+2 eps^2 = 1e-2) U and V collapsed to one code on real image pairs.
+Choose loss.two_eps_sq (and loss.y_weight) for the scale of your data:
+docs/data.md gives the recipe.
 
-Variants: tiny (few steps, small networks: tests and smoke runs).
+Variants: tiny (few steps, small networks, the categorical latents of the
+1.0 defaults: tests and smoke runs; on the arrays of tests/test_paired.py,
+a class of 5 shared by both sides and a style of 4 per side, |U| = |V| =
+(1,4) and 600 steps per phase put the class in Z (latent probe 0.99) and
+not in V (y from a random z and the encoder's v: 0.19, chance 0.2)).
 """
 
 import ml_collections
@@ -30,10 +36,17 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config = synthetic.default_config()
   config.data = data_config('paired')
   config.model.wrapper = 'none'
-  config.loss.two_eps_sq = 1e-2
   config.eval.autoencoder_steps = 0  # the ae_ reading needs images
   if arg == 'tiny':
+    config.loss.two_eps_sq = 1e-2
     synthetic.make_tiny(config)
     config.model.prior = 'learned'
     config.data = data_config('paired')
+    return config
+  config.model.latent_type = 'gaussian'
+  config.model.z = (16,)
+  config.model.u = config.model.v = (2,)
+  config.loss.two_eps_sq = 0.1
+  config.loss.lam = 0.5
+  config.loss.marginal_tie = 1.0
   return config

@@ -216,9 +216,6 @@ def _check_baseline(config: ml_collections.ConfigDict) -> None:
   if config.loss.local_aggregate_kl:
     _fail('loss.local_aggregate_kl', config.loss.local_aggregate_kl,
           f"it is a Wyner VAE term; use 0 with model.kind={kind!r}")
-  if config.loss.get('marginal_tie', 0.0):
-    _fail('loss.marginal_tie', config.loss.marginal_tie,
-          f"it ties the Wyner VAE's step-2 encoders; use 0 with model.kind={kind!r}")
   _check_size('model.expert_z', config.model.expert_z, 'gaussian',
               allow_empty=False)
 

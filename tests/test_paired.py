@@ -151,3 +151,20 @@ def test_the_launcher_prints_the_bad_key_in_one_line(tmp_path):
   assert lines == [f'error: {path}: y_train has 3 pairs, x_train 2000; every '
                    'key of a split needs one entry per pair'], result.stderr[-2000:]
   assert not os.listdir(tmp_path / 'run')
+
+
+def test_the_defaults_keep_u_and_v_alive_and_the_class_in_z(tmp_path):
+  # configs/paired.py's defaults themselves (not :tiny), shortened: on a
+  # pair with a known shared class and a style per side, no latent
+  # collapses (1.0's defaults gave U and V one code each on real pairs).
+  config = paired_config.get_config()
+  config.data.path = write_npz(tmp_path / 'pairs.npz')
+  config.joint.num_steps, config.marginal.num_steps = 400, 200
+  config.checkpoint_every, config.log_every_secs = 400, 1e9
+  config.eval.classifier_steps = 300
+  metrics = run.train_and_evaluate(config, str(tmp_path / 'run'))[0].metrics
+  assert metrics['eval/rate_u'] > 0.5 and metrics['eval/rate_v'] > 0.5, metrics
+  assert metrics['eval/rate_z'] >= np.log(CLASSES), metrics
+  assert metrics['eval/accuracy_y_given_x'] > 0.9, metrics
+  assert metrics['eval/accuracy_x_given_y'] > 0.9, metrics
+  assert metrics['eval/accuracy_z_random_v_encoded'] < 0.3, metrics  # V: chance
