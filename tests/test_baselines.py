@@ -12,7 +12,7 @@ import pytest
 from conftest import MNIST, add1_pairs, as_tables, tiny
 from experiments.sources import images as image_sets
 from wyner_jax import Categorical, Gaussian, WynerError, phases, sharding
-from wyner_jax import stack, train
+from wyner_jax import baselines, stack, train
 from wyner_jax.baselines import (cvae_loss, jmvae_loss, mmvae_loss, mvae_loss,
                                  product_of_experts, vcca_private_loss)
 from wyner_jax.baselines import mmvae as mmvae_lib
@@ -229,3 +229,19 @@ def test_each_baseline_learns_in_its_one_phase(kind, batch):
     losses.append(float(metrics['loss'][0]))
   assert np.all(np.isfinite(losses))
   assert np.mean(losses[-10:]) < 0.6 * losses[0], losses[::10]
+
+
+@pytest.mark.parametrize('make, name', [
+    (lambda: baselines.MVAE(z=(-3,)), 'Gaussian'),
+    (lambda: baselines.JMVAE(z=(1, 1)), 'Categorical'),
+    (lambda: baselines.MMVAE(z=(20,), x_dim=0), 'x_dim'),
+    (lambda: baselines.VCCAPrivate(z=(1, 10), u=(1, 10), v=(1, 10), depth=-1),
+     'depth'),
+    (lambda: baselines.CVAE(z=(1, 10), latent_type='gausian'), 'latent_type'),
+    (lambda: baselines.JMVAE(z=(1, 10), prior='learnt'), 'prior'),
+], ids=['mvae z', 'jmvae K=1', 'mmvae x_dim', 'vcca depth', 'cvae latent_type',
+        'jmvae prior'])
+def test_baselines_check_their_fields_when_made(make, name):
+  # As WynerVAE does (issue 33): a bad field is refused at once, naming it.
+  with pytest.raises(WynerError, match=name):
+    make()

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 from wyner_jax import contracts
 from wyner_jax import latents
 from wyner_jax import networks
-from wyner_jax.model import DTYPES, SIDES
+from wyner_jax.model import DTYPES, PRIORS, SIDES
 
 Params = dict[str, Any]
 
@@ -53,7 +53,22 @@ class BaselineNetworks:
   dtype: str = 'float32'
 
   def __post_init__(self):
+    # As `WynerVAE` checks its fields: a bad one is refused when the model
+    # is made, not at its first use (or never).
     contracts.check_choice('dtype', self.dtype, DTYPES)
+    for name in ('hidden', 'x_dim', 'y_dim'):
+      contracts.check_count(name, getattr(self, name))
+    contracts.check_count('depth', self.depth, minimum=0)
+    contracts.check_non_negative_number('logit_bound', self.logit_bound)
+    for name, allowed in (('latent_type', latents.LATENT_TYPES),
+                          ('local_type', ('', *latents.LATENT_TYPES)),
+                          ('prior', PRIORS)):
+      if hasattr(self, name):
+        contracts.check_choice(name, getattr(self, name), allowed)
+    # The families refuse sizes they cannot be.
+    for name in ('latent_z', 'latent_u', 'latent_v'):
+      if hasattr(type(self), name):
+        getattr(self, name)
 
   def dim(self, side: str) -> int:
     return self.x_dim if side == 'x' else self.y_dim
