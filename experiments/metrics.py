@@ -66,6 +66,11 @@ the real test examples of a side). Lower is closer to real data.
   fd_y_given_x, fd_x_given_y    one sample per condition (z and the local latent sampled)
   fd_joint_x, fd_joint_y        joint samples from the priors
   fd_real, fd_real_x            real y (x) examples against other real ones
+  fd_per_condition_y_given_x    S samples per condition against the real
+  (and _x_given_y)              examples of its target class, averaged over
+                                10 conditions per class; floors
+                                fd_per_condition_floor_y, _x
+                                (`experiments.per_condition`)
 
 A second reading, in an autoencoder's features (`experiments.feature_autoencoder`:
 its 16-number codes, which keep style that the classifier's features drop):
