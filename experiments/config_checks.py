@@ -12,7 +12,7 @@ from experiments import sources
 from wyner_jax import latents
 from wyner_jax import phases
 from wyner_jax.errors import WynerError
-from wyner_jax.model import DTYPES, LOCAL_ENCODERS, PRIORS
+from wyner_jax.model import CONDITIONAL_Z, DTYPES, LOCAL_ENCODERS, PRIORS
 
 
 class ConfigError(WynerError, ValueError):
@@ -52,6 +52,8 @@ MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
     'joint.num_steps', 'marginal.num_steps', 'checkpoint_every',
     'log_every_secs', 'eval.classifier_steps', 'eval.classifier_dir',
+    # how the Wyner VAE samples conditionally: not what it trains
+    'model.conditional_z',
     'eval.autoencoder_steps',
     'lambda_sweep.sweep_devices',
     # recorded by the Wyner steps when model.wrapper is set (training_fields)
@@ -265,6 +267,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _fail('model.local_encoder', config.model.local_encoder,
           f"it chooses the Wyner VAE's joint encoders; use 'pair' with "
           f'model.kind={kind!r}')
+  if config.model.get('conditional_z', 'sample') not in CONDITIONAL_Z:
+    _fail('model.conditional_z', config.model.conditional_z,
+          f'allowed: {", ".join(CONDITIONAL_Z)}')
   if config.model.wrapper not in WRAPPERS:
     _fail('model.wrapper', config.model.wrapper, f'allowed: {", ".join(WRAPPERS)}')
   _int_at_least('model.code_size', config.model.code_size, 1)

@@ -47,6 +47,10 @@ SIDES = ('x', 'y')
 # 'z_side', the authors' later code's q(u|z,x), q(v|z,y) (u conditioned on
 # the common latent's sample and its own side only).
 LOCAL_ENCODERS = ('pair', 'z_side')
+# How conditional generation takes z from q(z|condition): a sample, or its
+# mode (the mean of a Gaussian), so that only the other side's local
+# latent varies, as the authors' later code samples.
+CONDITIONAL_Z = ('sample', 'mode')
 DTYPES = ('float32', 'bfloat16')
 
 
@@ -98,6 +102,9 @@ class WynerVAE:
     local_encoder: 'pair' (the poster's q(u|x,y), q(v|x,y): 'joint' params
       'u', 'v') or 'z_side' (q(u|z,x), q(v|z,y), fed the sample of z:
       'joint' params 'u_x', 'v_y'); step 2 is the same for both.
+    conditional_z: how `conditional` takes z from q(z|condition), 'sample'
+      (the poster's z ~ q(z|x)) or 'mode' (its mode or mean: only the local
+      latent varies; the `z_mode` argument asks for it per call too).
   """
   # The sampling surface every model of a run shares
   # (`wyner_jax.baselines.base`): all of it.
@@ -117,9 +124,11 @@ class WynerVAE:
   prior: str = 'uniform'
   dtype: str = 'float32'
   local_encoder: str = 'pair'
+  conditional_z: str = 'sample'
 
   def __post_init__(self):
     contracts.check_choice('local_encoder', self.local_encoder, LOCAL_ENCODERS)
+    contracts.check_choice('conditional_z', self.conditional_z, CONDITIONAL_Z)
     contracts.check_choice('prior', self.prior, PRIORS)
     contracts.check_choice('dtype', self.dtype, DTYPES)
     contracts.check_choice('latent_type', self.latent_type, latents.LATENT_TYPES)
@@ -288,6 +297,8 @@ class WynerVAE:
     from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
     contracts.check_choice('given', given, SIDES)
     generate = sampling.y_given_x if given == 'x' else sampling.x_given_y
+    if self.conditional_z == 'mode':
+      z_mode = True
     return generate(self, params, rng, condition, num_samples, z_mode=z_mode)
 
   def joint(self, params: Params, rng: jax.Array, num: int

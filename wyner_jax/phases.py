@@ -90,7 +90,8 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
     return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
                     latent_type=m.latent_type, local_type=m.local_type,
                     prior=m.prior,
-                    local_encoder=m.get('local_encoder', 'pair'), **networks)
+                    local_encoder=m.get('local_encoder', 'pair'),
+                    conditional_z=m.get('conditional_z', 'sample'), **networks)
   if kind not in baselines.BASELINES:
     raise ArgumentError(f'model.kind={kind!r} is not allowed; allowed: '
                         f'{", ".join(KINDS)}')
