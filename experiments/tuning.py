@@ -81,14 +81,21 @@ def check(config: ml_collections.ConfigDict) -> None:
 
 def settings(kind: str, number: int, draw_seed: int) -> list[dict]:
   """`number` settings {config path: value} of `kind`: the first {} (the
-  config as it is), the others one option per dimension of its space."""
+  config as it is), the others one option per dimension of its space,
+  distinct (a repeat would spend the budget on a setting already tried;
+  fewer only when the space has fewer)."""
   space = search_spaces.SPACES[kind]
   rng = np.random.default_rng([draw_seed, phases.KINDS.index(kind)])
-  out = [{}]
-  for _ in range(number - 1):
+  size = int(np.prod([len(options) for _, options in space]))
+  out, seen = [{}], set()
+  while len(out) < min(number, size + 1):
+    choice = tuple(int(rng.integers(len(options))) for _, options in space)
+    if choice in seen:
+      continue
+    seen.add(choice)
     setting = {}
-    for _, options in space:
-      setting |= options[rng.integers(len(options))]
+    for (_, options), index in zip(space, choice):
+      setting |= options[index]
     out.append(setting)
   return out
 

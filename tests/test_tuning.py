@@ -24,6 +24,7 @@ def test_every_kind_has_a_space_and_gets_n_candidates_from_it():
       for option in options:
         for path, value in option.items():
           allowed.setdefault(path, []).append(value)
+    assert len({json.dumps(s, sort_keys=True) for s in drawn}) == 8  # distinct
     for setting in drawn[1:]:
       assert set(setting) == set(allowed)
       assert all(value in allowed[path] for path, value in setting.items())
