@@ -128,8 +128,9 @@ def test_config_file_is_found_with_equals_or_a_space():
 @pytest.mark.parametrize('flags,message', [
     (('--config.model.zz=1',),
      "error: --config.model.zz=1: 'model.zz' is not a config field; fields of "
-     'model: code_size, depth, dtype, expert_z, hidden, kind, latent_type, '
-     'local_encoder, local_type, logit_bound, prior, u, v, wrapper, z'),
+     'model: code_size, conditional_z, depth, dtype, expert_z, hidden, kind, '
+     'latent_type, local_encoder, local_type, logit_bound, prior, u, v, '
+     'wrapper, z'),
     (('--config.learning_rate=abc',),
      "error: flag --config.learning_rate=abc: could not convert string to float"),
 ], ids=['unknown field', 'bad value'])
