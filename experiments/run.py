@@ -250,8 +250,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   Args:
     may_train: False: evaluate finished checkpoints only (experiments.evaluate).
-    report_test: False: no label metric of the test pairs and no figure
-      (the candidates of a tuning read the validation pairs alone).
+    report_test: False: no metric of the test pairs (label metrics,
+      held-out objectives, the wrapper's reconstructions) and no figure:
+      the candidates of a tuning read the validation pairs alone.
 
   Returns:
     One RunResult per model, in the order of `lambda_sweep.model_specs`.
@@ -308,7 +309,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   validation_pairs = (None if paired.validation is None
                       else paired.validation.pairs())
   # The autoencoders of the run, measured once for every model.
-  wrapper_metrics = ({} if wrapper is None else
+  wrapper_metrics = ({} if wrapper is None or not report_test else
                      _wrapper_metrics(wrapper, run_judges, test_pairs,
                                       test_codes))
   sweep = lambda_sweep.is_sweep(config)
@@ -320,7 +321,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                      for phase, values in member.state['train_metrics'].items()}
     keys = RunKeys.from_seed(member.seed)
     metrics = _evaluate_model(config, model, params, member.lam, keys,
-                              train_metrics, test_codes)
+                              train_metrics, test_codes if report_test else None)
     # Labels, samples and figures are read on the data (pixels).
     if wrapper is not None:
       model_px, params_px = autoencoder.on_pixels(
@@ -407,15 +408,18 @@ def _wrapper_metrics(wrapper: Wrapper, run_judges: judges.Judges,
 def _evaluate_model(config, model, params, lam, keys, train_metrics,
                     test_pairs) -> dict[str, float]:
   """Train and held-out objectives of one trained model, on what it models
-  (the data, or the wrapper's codes), phase by phase."""
+  (the data, or the wrapper's codes), phase by phase; `test_pairs` None:
+  the train objectives alone (a tuning's candidate reads no test pair)."""
   metrics = {}
   for phase in phases.model_phases(config, model):
+    metrics.update({f'{phase.name}/train/{k}': v
+                    for k, v in train_metrics[phase.name].items()})
+    if test_pairs is None:
+      continue
     tau = float(latents.temperature(phase.num_steps(config), config.tau.initial,
                                     config.tau.minimum, config.tau.decay))
     held_out = heldout.evaluate_loss(
         phase.loss, phase.initial(params), phase.frozen(params), test_pairs,
         keys.eval, tau, lam if phase.name == 'joint' else 0.0)
-    metrics.update({f'{phase.name}/train/{k}': v
-                    for k, v in train_metrics[phase.name].items()})
     metrics.update({f'{phase.name}/eval/{k}': v for k, v in held_out.items()})
   return metrics
