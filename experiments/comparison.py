@@ -69,12 +69,19 @@ def kind_config(config: ml_collections.ConfigDict, kind: str
   return out
 
 
-def check(config: ml_collections.ConfigDict) -> None:
-  kinds, compared_seeds = tuple(config.compare.kinds), config.compare.seeds
+def check_kinds(field: str, kinds) -> None:
+  """Refuses `kinds` (the value of config field `field`) unless they are
+  distinct model kinds, at least one."""
+  kinds = tuple(kinds)
   if not kinds or any(k not in phases.KINDS for k in kinds) or len(
       set(kinds)) < len(kinds):
-    raise ConfigError(f'compare.kinds={kinds!r} is not allowed; give distinct '
+    raise ConfigError(f'{field}={kinds!r} is not allowed; give distinct '
                       f'model kinds of {", ".join(phases.KINDS)}')
+
+
+def check(config: ml_collections.ConfigDict) -> None:
+  compared_seeds = config.compare.seeds
+  check_kinds('compare.kinds', config.compare.kinds)
   if not compared_seeds:
     raise ConfigError('compare.seeds must name at least one seed, e.g. (0, 1, 2)')
   if lambda_sweep.is_sweep(config):

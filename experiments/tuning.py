@@ -58,11 +58,7 @@ ACCURACY_TOLERANCE = 0.03
 
 def check(config: ml_collections.ConfigDict) -> None:
   tune = config.tune
-  kinds = tuple(tune.kinds)
-  if not kinds or any(k not in phases.KINDS for k in kinds) or len(
-      set(kinds)) < len(kinds):
-    raise ConfigError(f'tune.kinds={kinds!r} is not allowed; give distinct '
-                      f'model kinds of {", ".join(phases.KINDS)}')
+  comparison.check_kinds('tune.kinds', tune.kinds)
   if not (isinstance(tune.candidates, int) and tune.candidates >= 1):
     raise ConfigError(f'tune.candidates={tune.candidates!r} is not allowed; '
                       'use an int >= 1')

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from wyner_jax import baselines
+from wyner_jax import contracts
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.errors import ArgumentError
@@ -178,6 +179,7 @@ def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
       0 is the poster's step 2. Its values enter the metrics as `tie/x`,
       `tie/y`.
   """
+  contracts.check_non_negative_number('tie', tie)
   def loss_fn(params, frozen, x, y, rng, tau, lam):
     del lam  # step 2 has no lambda term
     out = model.marginal_forward(params['marginal'], frozen['decoders'], x, y,
