@@ -134,6 +134,11 @@ def default_config() -> ml_collections.ConfigDict:
   # to the joint posterior the decoders were trained on (the poster's step 2
   # fits q(z|x) to x alone). docs/method_choices.md measures it.
   config.loss.marginal_tie = 0.0
+  # Departs from the paper when > 0: step 1 adds c * (L1 with z ~ q~(z|x) +
+  # L1 with z ~ q~(z|y)), unimodal encoders decoding both sides (cross
+  # reconstruction), so that Z keeps only what either side can give
+  # (wyner_jax.phases.joint_loss_fn; docs/method_choices.md measures it).
+  config.loss.cross_weight = 0.0
   # JMVAE-KL's alpha, the weight of its unimodal terms (model.kind='jmvae').
   config.loss.alpha = 1.0
 

@@ -45,6 +45,8 @@ BASELINE_FIELDS = ('model.kind', 'model.expert_z')
 LOCAL_ENCODER_FIELD = 'model.local_encoder'
 # Recorded by the marginal step only when > 0 (workdirs of 1.0.0 resume).
 MARGINAL_TIE_FIELD = 'loss.marginal_tie'
+# Recorded by both Wyner steps only when > 0 (workdirs of 1.0.0 resume).
+CROSS_FIELD = 'loss.cross_weight'
 # JMVAE-KL's alpha, recorded only when not 1 (workdirs of 1.0.0 resume).
 ALPHA_FIELD = 'loss.alpha'
 WRAPPERS = ('none', 'conv')
@@ -70,7 +72,7 @@ RESUMABLE_FIELDS = (
 # of a workdir. Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
                          + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD,
-                            ALPHA_FIELD)
+                            CROSS_FIELD, ALPHA_FIELD)
                          + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
 
@@ -126,6 +128,8 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
     fields[LOCAL_ENCODER_FIELD] = config.model.local_encoder
   if config.loss.get('alpha', 1.0) != 1.0:
     fields[ALPHA_FIELD] = config.loss.alpha
+  if config.loss.get('cross_weight', 0.0):
+    fields[CROSS_FIELD] = config.loss.cross_weight
   sweep = config.lambda_sweep
   fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
                 else {'loss.lam': config.loss.lam})
@@ -289,6 +293,11 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('loss.marginal_tie', config.loss.get('marginal_tie', 0.0), 0,
               inclusive=True)
   _real_above('loss.alpha', config.loss.get('alpha', 1.0), 0, inclusive=True)
+  _real_above('loss.cross_weight', config.loss.get('cross_weight', 0.0), 0,
+              inclusive=True)
+  if config.loss.get('cross_weight', 0.0) and kind != phases.WYNER:
+    _fail('loss.cross_weight', config.loss.cross_weight,
+          f"it weighs the Wyner VAE's cross path; use 0.0 with model.kind={kind!r}")
   if config.loss.get('alpha', 1.0) != 1.0 and kind != 'jmvae':
     _fail('loss.alpha', config.loss.alpha,
           f"it weighs JMVAE-KL's unimodal terms; use 1.0 with model.kind={kind!r}")

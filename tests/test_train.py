@@ -12,6 +12,7 @@ from conftest import add1_pairs, as_tables, mnist_model, wyner_phases
 from configs import gaussian, synthetic
 from experiments.sources import images as image_sets
 from wyner_jax import checkpoints, latents, phases, sharding, stack, train
+from wyner_jax.errors import ArgumentError
 
 
 @pytest.fixture(scope='module')
@@ -284,3 +285,64 @@ def test_z_side_local_encoders_see_their_side_and_the_sample_of_z(pairs):
   _, losses = run_steps(make_step(phase.loss, config, mesh), state, None,
                         batch, 80)
   assert np.mean(losses[-10:]) < 0.5 * losses[0], losses[::8]
+
+
+def _gaussian_kl(params):
+  """Batch-mean KL(N(mean, exp(log_var)) || N(0, I)) of [B, D, 2], NumPy."""
+  mean, log_var = np.asarray(params[..., 0], np.float64), np.asarray(
+      params[..., 1], np.float64)
+  return np.mean(np.sum(0.5 * (mean**2 + np.exp(log_var) - 1 - log_var), -1))
+
+
+def test_cross_path_adds_the_two_subset_bounds_written_out_in_numpy(pairs):
+  config = tiny_config()
+  config.model.update(latent_type='gaussian', z=(3,), u=(2,), v=(2,))
+  plain = mnist_model(config)
+  config.loss.cross_weight = 0.3
+  model = mnist_model(config)
+  assert model.cross and not plain.cross
+  params = model.init(jax.random.key(0))
+  # Its own encoders of z from one side; every other network starts as
+  # without the cross path (runs without it are unchanged).
+  assert sorted(params['joint']) == ['u', 'v', 'z', 'z_x', 'z_y']
+  without = plain.init(jax.random.key(0))
+  shared = {**params, 'joint': {name: params['joint'][name]
+                                for name in without['joint']}}
+  assert jax.tree.all(jax.tree.map(np.array_equal, shared, without))
+  joint = {'joint': params['joint'], 'decoders': params['decoders']}
+  x, y, lam, c = pairs.x[:16], pairs.y[:16], 0.5, 0.3
+  two_eps_sq = config.loss.two_eps_sq
+  # The phase passes the config's weight on.
+  phase = wyner_phases(config, model)['joint']
+  args = (joint, None, x, y, jax.random.key(1), 0.7, lam)
+  loss, metrics = phases.joint_loss_fn(model, False, two_eps_sq,
+                                       cross_weight=c)(*args)
+  out = model.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
+  x64, y64 = np.asarray(x, np.float64), np.asarray(y, np.float64)
+
+  def bound(logits_z, x_rec, y_rec):
+    rec = (np.mean(np.sum((x64 - np.asarray(x_rec)) ** 2, -1))
+           + np.mean(np.sum((y64 - np.asarray(y_rec)) ** 2, -1)))
+    return ((1 + lam) * _gaussian_kl(logits_z) + _gaussian_kl(out.logits_u)
+            + _gaussian_kl(out.logits_v) + rec / two_eps_sq)
+
+  cross = out.cross
+  expected = (bound(out.logits_z, out.x_rec, out.y_rec)
+              + c * (bound(cross.logits_z_x, cross.x_rec_from_x,
+                           cross.y_rec_from_x)
+                     + bound(cross.logits_z_y, cross.x_rec_from_y,
+                             cross.y_rec_from_y)))
+  np.testing.assert_allclose(loss, expected, rtol=1e-5)
+  np.testing.assert_allclose(phase.loss(*args)[0], loss, rtol=1e-6)
+  np.testing.assert_allclose(metrics['cross/rec/y_from_x'], np.mean(np.sum(
+      (y64 - np.asarray(cross.y_rec_from_x)) ** 2, -1)), rtol=1e-5)
+  np.testing.assert_allclose(metrics['cross/kl/z_x'],
+                             _gaussian_kl(cross.logits_z_x), rtol=1e-5)
+  # q~(z|x) sees x alone: another y leaves its parameters.
+  assert np.array_equal(cross.logits_z_x, model.joint_forward(
+      joint, x, y[::-1], jax.random.key(1), 0.7, False).cross.logits_z_x)
+  # The weight and the model agree, or neither trains.
+  with pytest.raises(ArgumentError, match='cross_weight=0.0 needs a model'):
+    phases.joint_loss_fn(model, False, two_eps_sq)
+  with pytest.raises(ArgumentError, match='cross_weight=0.3 needs a model'):
+    phases.joint_loss_fn(plain, False, two_eps_sq, cross_weight=c)

@@ -12,7 +12,8 @@ training steps can own disjoint parts of it:
      'marginal': {'z_x', 'u_x', 'z_y', 'v_y'}}
 
 (with local_encoder='z_side', 'joint' holds {'z', 'u_x', 'v_y'}: an
-encoder's name says the one side it sees, `autoencoder.pixel_params`)
+encoder's name says the one side it sees, `autoencoder.pixel_params`;
+with cross=True it also holds step 1's unimodal encoders {'z_x', 'z_y'})
 
 and, with learned priors (`prior='learned'`), a fourth that step 1 trains
 and step 2 keeps frozen: {'priors': {'z', 'u', 'v'}}, each prior's
@@ -54,6 +55,17 @@ CONDITIONAL_Z = ('sample', 'mode')
 DTYPES = ('float32', 'bfloat16')
 
 
+class CrossOutputs(NamedTuple):
+  """Step 1's cross path (cross=True): z drawn from one side's encoder
+  q~(z|x) or q~(z|y), decoded with the joint path's samples of u and v."""
+  logits_z_x: jax.Array  # of q~(z|x)
+  logits_z_y: jax.Array  # of q~(z|y)
+  x_rec_from_x: jax.Array  # x(u, z~x)
+  y_rec_from_x: jax.Array  # y(v, z~x): y from x's z
+  x_rec_from_y: jax.Array  # x(u, z~y): x from y's z
+  y_rec_from_y: jax.Array  # y(v, z~y)
+
+
 class JointOutputs(NamedTuple):
   """Step-1 forward pass on a batch of pairs (latent parameters: logits
   [B, N, K] for categorical latents, [B, D, 2] for Gaussian ones)."""
@@ -62,6 +74,7 @@ class JointOutputs(NamedTuple):
   logits_v: jax.Array  # of q(v|x,y)
   x_rec: jax.Array  # [B, Dx] x(u, z)
   y_rec: jax.Array  # [B, Dy] y(v, z)
+  cross: CrossOutputs | None = None  # with cross=True
 
 
 class MarginalOutputs(NamedTuple):
@@ -105,6 +118,11 @@ class WynerVAE:
     conditional_z: how `conditional` takes z from q(z|condition), 'sample'
       (the poster's z ~ q(z|x)) or 'mode' (its mode or mean: only the local
       latent varies; the `z_mode` argument asks for it per call too).
+    cross: step 1 also trains unimodal encoders q~(z|x), q~(z|y) ('joint'
+      params 'z_x', 'z_y') whose samples of z decode both sides with the
+      joint path's u and v (`joint_forward`'s `cross`): the subset bounds
+      of `wyner_jax.phases.joint_loss_fn`, beyond the paper. z must then
+      be what either side alone can give: the shared part.
   """
   # The sampling surface every model of a run shares
   # (`wyner_jax.baselines.base`): all of it.
@@ -125,6 +143,7 @@ class WynerVAE:
   dtype: str = 'float32'
   local_encoder: str = 'pair'
   conditional_z: str = 'sample'
+  cross: bool = False
 
   def __post_init__(self):
     contracts.check_choice('local_encoder', self.local_encoder, LOCAL_ENCODERS)
@@ -189,6 +208,10 @@ class WynerVAE:
       joint = {'z': init_encoder(next(keys), z, one_x, one_y),
                'u_x': init_encoder(next(keys), u, one_x, sample(z)),
                'v_y': init_encoder(next(keys), v, one_y, sample(z))}
+    if self.cross:  # keys of their own: the other networks start as without
+      key_x, key_y = jax.random.split(jax.random.fold_in(rng, 1))
+      joint |= {'z_x': init_encoder(key_x, z, one_x),
+                'z_y': init_encoder(key_y, z, one_y)}
     return priors | {
         'joint': joint,
         'decoders': {
@@ -265,9 +288,27 @@ class WynerVAE:
     u_sample = u.relaxed_sample(key_u, logits_u, tau, hard)
     v_sample = v.relaxed_sample(key_v, logits_v, tau, hard)
     dec = params['decoders']
+    cross = None
+    if self.cross:
+      cross = self._cross_forward(params, x, y, jax.random.fold_in(rng, 1),
+                                  tau, hard, u_sample, v_sample)
     return JointOutputs(logits_z, logits_u, logits_v,
                         self.decode(dec['x'], u_sample, z_sample, 'x'),
-                        self.decode(dec['y'], v_sample, z_sample, 'y'))
+                        self.decode(dec['y'], v_sample, z_sample, 'y'), cross)
+
+  def _cross_forward(self, params, x, y, rng, tau, hard, u_sample, v_sample
+                     ) -> CrossOutputs:
+    enc, dec, z = params['joint'], params['decoders'], self.latent_z
+    logits_z_x = self.encode(enc['z_x'], z, x)
+    logits_z_y = self.encode(enc['z_y'], z, y)
+    key_x, key_y = jax.random.split(rng)
+    z_x = z.relaxed_sample(key_x, logits_z_x, tau, hard)
+    z_y = z.relaxed_sample(key_y, logits_z_y, tau, hard)
+    return CrossOutputs(logits_z_x, logits_z_y,
+                        self.decode(dec['x'], u_sample, z_x, 'x'),
+                        self.decode(dec['y'], v_sample, z_x, 'y'),
+                        self.decode(dec['x'], u_sample, z_y, 'x'),
+                        self.decode(dec['y'], v_sample, z_y, 'y'))
 
   def marginal_forward(self, marginal: Params, decoders: Params, x: jax.Array,
                        y: jax.Array, rng: jax.Array, tau: jax.Array,

@@ -14,6 +14,7 @@ One loop runs any phase (`wyner_jax.train.train_phases`); nothing else
 builds one. The Wyner VAE's phases (`wyner_phases`):
 
   joint     trains 'joint', 'decoders' (and learned 'priors'): L1 on pairs
+            (+ the cross path's bounds with loss.cross_weight > 0)
   marginal  trains 'marginal', holds 'joint', 'decoders', 'priors': L2x + L2y
             (+ the tie to q(z|x,y) with loss.marginal_tie > 0)
 
@@ -92,7 +93,8 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
                     latent_type=m.latent_type, local_type=m.local_type,
                     prior=m.prior,
                     local_encoder=m.get('local_encoder', 'pair'),
-                    conditional_z=m.get('conditional_z', 'sample'), **networks)
+                    conditional_z=m.get('conditional_z', 'sample'),
+                    cross=config.loss.get('cross_weight', 0.0) > 0, **networks)
   if kind not in baselines.BASELINES:
     raise ArgumentError(f'model.kind={kind!r} is not allowed; allowed: '
                         f'{", ".join(KINDS)}')
@@ -136,7 +138,8 @@ def model_phases(config: 'ml_collections.ConfigDict',
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
                   local_aggregate_kl: float = 0.0,
-                  two_eps_sq_y: float | None = None) -> LossFn:
+                  two_eps_sq_y: float | None = None,
+                  cross_weight: float = 0.0) -> LossFn:
   """Step-1 loss of params {'joint', 'decoders'} (and 'priors' when the
   model learns them); `frozen` is unused.
 
@@ -147,16 +150,49 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
       categorical latents only); 0 is the paper's objective. Its values
       enter the metrics as `agg_kl/u`, `agg_kl/v`.
     two_eps_sq_y: Y's 2 eps^2; None: `two_eps_sq`.
+    cross_weight: weight c >= 0 of the cross path (a model built with
+      cross=True, and only then, needs c > 0): c * (L1 with z ~ q~(z|x) +
+      L1 with z ~ q~(z|y)), each `losses.joint_loss` with the unimodal
+      encoder in place of q(z|x,y) and the same samples of u and v: the
+      bounds of the subsets {x} and {y} beside the pair's, as MoPoE-VAE
+      sums them (Sutter et al. 2021), each an upper bound on
+      -log p(x, y) + lam I(X,Y;Z). Decoding y from x's z (and x from
+      y's) leaves Z only what either side can give: the cross
+      reconstruction of the shared/private models (../shared/docs/method.md
+      section 9). Its terms enter the metrics as `cross/kl/z_x`,
+      `cross/kl/z_y`, `cross/rec/y_from_x`, `cross/rec/x_from_y`.
   """
-  def loss_fn(params, frozen, x, y, rng, tau, lam):
-    del frozen
-    out = model.joint_forward(params, x, y, rng, tau, hard)
+  contracts.check_non_negative_number('cross_weight', cross_weight)
+  if (cross_weight > 0) != model.cross:
+    raise ArgumentError(
+        f'cross_weight={cross_weight} needs a model with cross='
+        f'{cross_weight > 0} (its unimodal encoders of step 1); got '
+        f'cross={model.cross}')
+
+  def bound(params, logits_z, x_rec, y_rec, out, x, y, lam):
     priors = model.priors(params)
-    loss, metrics = losses.joint_loss(
-        out.logits_z, out.logits_u, out.logits_v, x, out.x_rec, y, out.y_rec,
+    return losses.joint_loss(
+        logits_z, out.logits_u, out.logits_v, x, x_rec, y, y_rec,
         lam, two_eps_sq, z=model.latent_z, u=model.latent_u,
         v=model.latent_v, prior_z=priors['z'], prior_u=priors['u'],
         prior_v=priors['v'], two_eps_sq_y=two_eps_sq_y)
+
+  def loss_fn(params, frozen, x, y, rng, tau, lam):
+    del frozen
+    out = model.joint_forward(params, x, y, rng, tau, hard)
+    loss, metrics = bound(params, out.logits_z, out.x_rec, out.y_rec, out, x,
+                          y, lam)
+    if cross_weight:
+      c = out.cross
+      loss_x, from_x = bound(params, c.logits_z_x, c.x_rec_from_x,
+                             c.y_rec_from_x, out, x, y, lam)
+      loss_y, from_y = bound(params, c.logits_z_y, c.x_rec_from_y,
+                             c.y_rec_from_y, out, x, y, lam)
+      loss = loss + cross_weight * (loss_x + loss_y)
+      metrics = {**metrics, 'loss': loss, 'cross/kl/z_x': from_x['kl/z'],
+                 'cross/kl/z_y': from_y['kl/z'],
+                 'cross/rec/y_from_x': from_x['rec/y'],
+                 'cross/rec/x_from_y': from_y['rec/x']}
     if local_aggregate_kl:
       agg_u = latents.aggregate_kl_to_uniform(out.logits_u)
       agg_v = latents.aggregate_kl_to_uniform(out.logits_v)
@@ -209,7 +245,8 @@ def wyner_phases(config: 'ml_collections.ConfigDict',
   return (
       Phase('joint', 'joint', ('joint', 'decoders', 'priors'), (),
             joint_loss_fn(model, hard, two_eps_sq,
-                          config.loss.local_aggregate_kl, two_eps_sq_y)),
+                          config.loss.local_aggregate_kl, two_eps_sq_y,
+                          config.loss.get('cross_weight', 0.0))),
       Phase('marginal', 'marginal', ('marginal',),
             ('joint', 'decoders', 'priors'),
             marginal_loss_fn(model, hard, two_eps_sq, two_eps_sq_y,
