@@ -9,7 +9,7 @@ import pytest
 
 from configs import paired as paired_config
 from conftest import launch
-from experiments import data, run
+from experiments import data, run, sources
 from wyner_jax import checkpoints
 
 CLASSES = 5  # of the common factor c
@@ -123,6 +123,25 @@ BAD = {
                           r'label_test has shape \(500,\) and dtype float64'),
     'one split labelled': ({'label_test': None}, r'label_train without '
                            r'label_test'),
+    'misspelt key': ({'label_trian': np.zeros(2000, np.int64)},
+                     r'unknown key label_trian; the file holds x_train'),
+    'one class': ({'label_train': np.zeros(2000, np.int64),
+                   'label_test': np.zeros(500, np.int64)},
+                  r'label_train holds one class \(0\); labels need at least 2'),
+    'a label of a million': ({'label_test': np.full(500, 10**6)},
+                             r'labels run to 1000000 but label_train has no '
+                             r'pair of class 5, 6, 7, 8, 9, \.\.\. \(999996 of '
+                             r'1000001 missing\)'),
+    'one number per pair': ({'x_train': np.zeros(2000, np.float32),
+                             'x_test': np.zeros(500, np.float32)},
+                            r'x_train has shape \(2000,\); a side needs '
+                            r'\[pairs, \.\.\.\] .* reshape to \[2000, 1\]'),
+    'a side of width 0': ({'y_train': np.zeros((2000, 0), np.float32),
+                           'y_test': np.zeros((500, 0), np.float32)},
+                          r'y_train has shape \(2000, 0\); a side needs'),
+    'beyond float32': ({'x_test': np.full((500, 12), 1e39)},
+                       r'x_test holds values up to 1e\+39, beyond float32'),
+    'an .npy named .npz': ({}, r"holds one array, not an .npz file"),
 }
 
 
@@ -133,6 +152,10 @@ def test_a_bad_file_is_refused_in_one_line_before_anything_is_written(
   if case == 'object array':  # np.savez would pickle it: as a user's file does
     path = tmp_path / 'bad.npz'
     write_npz(path, **changes)
+  elif case == 'an .npy named .npz':
+    path = tmp_path / 'bad.npz'
+    with open(path, 'wb') as f:
+      np.save(f, np.zeros((2000, 12), np.float32))
   else:
     path = write_npz(tmp_path / 'bad.npz', **changes)
   workdir = tmp_path / 'run'
@@ -140,6 +163,18 @@ def test_a_bad_file_is_refused_in_one_line_before_anything_is_written(
     run.train_and_evaluate(config_for(str(path)), str(workdir))
   assert '\n' not in str(raised.value)
   assert not os.listdir(workdir)
+
+
+def test_8_bit_sides_are_scaled_to_0_1_as_the_embedded_images_are(tmp_path):
+  rng = np.random.default_rng(1)
+  images = {k: rng.integers(0, 256, (n, 4, 4), dtype=np.uint8)
+            for k, n in (('x_train', 2000), ('x_test', 500))}
+  path = write_npz(tmp_path / 'bytes.npz', **images)
+  config = config_for(path)
+  pairs = sources.load(config.data)
+  np.testing.assert_array_equal(pairs.train.pairs().x, images['x_train'].reshape(
+      2000, 16).astype(np.float32) / 255)
+  assert pairs.x.bounded and pairs.test.pairs().x.max() <= 1.0
 
 
 def test_the_launcher_prints_the_bad_key_in_one_line(tmp_path):
