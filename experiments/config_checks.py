@@ -43,6 +43,10 @@ AUTOENCODER_FIELDS = (
 # 'pair', so that workdirs of 0.9.0 (which had neither) resume unchanged.
 BASELINE_FIELDS = ('model.kind', 'model.expert_z')
 LOCAL_ENCODER_FIELD = 'model.local_encoder'
+# Training fields of earlier versions, no longer compared on resuming:
+# 1.0.0 recorded the .npz path of configs/paired.py (the checksum names
+# the data now).
+RETIRED_FIELDS = ('data.path',)
 # Recorded by the marginal step only when > 0 (workdirs of 1.0.0 resume).
 MARGINAL_TIE_FIELD = 'loss.marginal_tie'
 # Recorded by both Wyner steps only when > 0 (workdirs of 1.0.0 resume).

@@ -118,7 +118,7 @@ def training_records(config: ml_collections.ConfigDict,
   # under the same data.path must not resume checkpoints of the old one.
   return {name: checkpoints.TrainingRecord(
       config_checks.training_fields(config, phase.section), whole, sides,
-      paired.digest())
+      paired.digest(), config_checks.RETIRED_FIELDS)
           for name, phase in run_phases(config, paired).items()}
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from configs import paired as paired_config
 from conftest import launch
-from experiments import data, run, sources
+from experiments import config_checks, data, evaluate, run, sources
 from wyner_jax import checkpoints
 
 CLASSES = 5  # of the common factor c
@@ -97,6 +97,18 @@ def test_without_labels_a_run_reports_losses_rates_and_samples(tmp_path):
           'marginal/eval/loss'} <= set(metrics)
   assert not any('accuracy' in key for key in metrics)
   assert (tmp_path / 'run' / 'figures' / 'joint_samples.png').exists()
+  # The file moved: the checksum names the data, so the workdir's
+  # checkpoints pass the resume check at the new path and evaluate alike.
+  moved = str(tmp_path / 'moved.npz')
+  os.rename(path, moved)
+  (again,) = evaluate.evaluate_workdir(str(tmp_path / 'run'), moved)
+  assert again.metrics == result.metrics
+  # A 1.0.0 record, which held the path, resumes too.
+  assert 'data.path' in config_checks.RETIRED_FIELDS
+  assert checkpoints.record_mismatch(
+      {'data.path': path, 'seed': 0}, {'seed': 0},
+      config_checks.RETIRED_FIELDS) is None
+  os.rename(moved, path)
   # Other arrays under the same path: the checkpoints are refused, not resumed.
   write_npz(tmp_path / 'unlabelled.npz', labelled=False,
             x_test=np.zeros((500, 12), np.float32))

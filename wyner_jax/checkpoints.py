@@ -52,11 +52,15 @@ class TrainingRecord(NamedTuple):
     digest: a checksum of the data trained on (''  : none); compared after
       the fields, so that data changed under the same settings (a file
       rewritten at the same path) are refused too.
+    retired: fields that records of earlier versions hold and this one no
+      longer compares (e.g. a file's path, once the digest names the
+      data): present in a saved record only, they are not a difference.
   """
   fields: dict[str, Any]
   config: dict[str, Any]
   sides: dict[str, Any]
   digest: str = ''
+  retired: tuple[str, ...] = ()
 
   def to_json(self) -> dict[str, Any]:
     # Through JSON once, so that tuples compare equal to the saved lists.
@@ -75,8 +79,11 @@ def _afresh(directory: str) -> str:
   return f'use a new --workdir, or delete {checkpoints_dir} to train afresh'
 
 
-def record_mismatch(saved: dict[str, Any], expected: dict[str, Any]) -> str | None:
-  """'FIELD is NEW in this config but SAVED in the checkpoints', or None when equal."""
+def record_mismatch(saved: dict[str, Any], expected: dict[str, Any],
+                    retired: tuple[str, ...] = ()) -> str | None:
+  """'FIELD is NEW in this config but SAVED in the checkpoints', or None
+  when equal (`retired` fields, saved only, are not compared)."""
+  saved = {k: v for k, v in saved.items() if k in expected or k not in retired}
   for name in sorted(set(saved) | set(expected)):
     if name not in saved:
       return f'{name} is {expected[name]!r} in this config but not set in the checkpoints'
@@ -243,7 +250,8 @@ def read_record(directory: str, step: int) -> dict[str, Any]:
 def check_record(directory: str, step: int, saved: dict[str, Any],
                  record: TrainingRecord) -> None:
   """Raises CheckpointError unless step `step` was trained as `record` says."""
-  mismatch = record_mismatch(saved['fields'], record.to_json()['fields'])
+  mismatch = record_mismatch(saved['fields'], record.to_json()['fields'],
+                             record.retired)
   if mismatch:
     raise CheckpointError(
         f'{mismatch} (step {step} of {directory}); {_afresh(directory)}')

@@ -32,7 +32,9 @@ FIELDS = {
     'path': '',  # the .npz file
     'seed': 0,  # the judges' training seed (the pairs are the file's)
 }
-TRAINING_FIELDS = ('path',)
+# None: the data's checksum in every checkpoint names the pairs, so a file
+# moved or renamed keeps its workdir (give the new data.path).
+TRAINING_FIELDS = ()
 REQUIRED = ('x_train', 'y_train', 'x_test', 'y_test')
 LABELS = ('label_train', 'label_test')
 
