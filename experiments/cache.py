@@ -19,12 +19,19 @@ not match (damaged) is rebuilt and replaced, never used. JAX reads a damaged
 compiled program as a miss and compiles again (with a warning), but leaves the
 file; `enable_compilation_cache` removes such files, so the program is cached
 afresh.
+
+Entries are written under a temporary name unique to the writer and renamed
+when complete, so processes building one entry at once do not collide (the
+last rename wins; each wrote the same entry). A cache directory that cannot
+be written (read-only, or a path that is a file) is refused in one line
+before any work (`check_writable`, CacheError), not after training.
 """
 
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -37,6 +44,7 @@ import optax
 from flax import serialization
 
 import wyner_jax
+from wyner_jax.errors import WynerError
 
 ROOT_VARIABLE = 'WYNER_JAX_CACHE_DIR'
 # The text of JAX's warning for a compiled program it could not read back.
@@ -52,6 +60,24 @@ def root() -> str:
   return os.path.join(base, 'wyner_jax')
 
 
+class CacheError(WynerError, OSError):
+  """A cache directory cannot be used (read-only, or not a directory)."""
+
+
+def check_writable(directory: str, what: str) -> None:
+  """Creates `directory` if absent and writes and removes a probe file in it;
+  CacheError in one line, naming the directory and what to do, otherwise."""
+  try:
+    os.makedirs(directory, exist_ok=True)
+    with tempfile.TemporaryFile(dir=directory):
+      pass
+  except OSError as e:
+    raise CacheError(
+        f'the {what} {directory} cannot be used ({e.strerror or e}); set '
+        f'${ROOT_VARIABLE} to a writable directory (or remove what is in '
+        'the way)') from None
+
+
 def judge_directory(classifier_dir: str) -> str:
   """Where the judges are cached: `eval.classifier_dir`, or root()/judges."""
   return classifier_dir or os.path.join(root(), 'judges')
@@ -63,6 +89,7 @@ def enable_compilation_cache() -> str:
   evaluation compiles hundreds of small ones)."""
   directory = os.environ.get('JAX_COMPILATION_CACHE_DIR') or os.path.join(
       root(), 'xla')
+  check_writable(directory, 'compilation cache')
   jax.config.update('jax_compilation_cache_dir', directory)
   if 'JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS' not in os.environ:
     jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
@@ -144,8 +171,10 @@ def load_or_build(path: str, key: dict[str, Any], target: Any,
         'key': json.dumps(key, sort_keys=True),
         'sha256': hashlib.sha256(payload).hexdigest(), 'payload': payload})
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = path + '.partial'
-    with open(partial, 'wb') as f:
+    handle, partial = tempfile.mkstemp(
+        dir=os.path.dirname(path), prefix=os.path.basename(path) + '.',
+        suffix='.partial')
+    with os.fdopen(handle, 'wb') as f:
       f.write(entry)
     os.replace(partial, path)
   return tree
@@ -182,10 +211,15 @@ def checkpoint_key(record: dict[str, Any], num_steps: int) -> dict[str, Any]:
        'num_steps': num_steps, **code_versions()}, sort_keys=True))
 
 
+def autoencoder_directory() -> str:
+  """Where the wrapper's finished autoencoder checkpoints are kept."""
+  return os.path.join(root(), 'autoencoders')
+
+
 def checkpoint_entry(key: dict[str, Any]) -> str:
   """The cache directory of the checkpoints of `key`."""
   name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
-  return os.path.join(root(), 'autoencoders', name[:32])
+  return os.path.join(autoencoder_directory(), name[:32])
 
 
 def _file_digests(directory: str) -> dict[str, str]:
@@ -205,13 +239,19 @@ def keep_checkpoints(directory: str, key: dict[str, Any]) -> None:
   entry = checkpoint_entry(key)
   if os.path.exists(entry) or jax.process_index() != 0:
     return
-  partial = entry + '.partial'
-  shutil.rmtree(partial, ignore_errors=True)
+  os.makedirs(os.path.dirname(entry), exist_ok=True)
+  partial = tempfile.mkdtemp(dir=os.path.dirname(entry),
+                             prefix=os.path.basename(entry) + '.',
+                             suffix='.partial')
   shutil.copytree(directory, os.path.join(partial, 'checkpoints'))
   with open(os.path.join(partial, 'manifest.json'), 'w') as f:
     json.dump({'key': key, 'files': _file_digests(
         os.path.join(partial, 'checkpoints'))}, f, sort_keys=True)
-  os.replace(partial, entry)
+  try:
+    os.replace(partial, entry)
+  except OSError:  # another process kept the same checkpoints first
+    shutil.rmtree(partial, ignore_errors=True)
+    return
   logging.info('checkpoint cache: kept %s as %s', directory, entry)
 
 

@@ -274,6 +274,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   # The records checksum the data once, for every phase and the judges.
   records = training_records(config, paired)
   check_checkpoints(config, paired, workdir, records)
+  # The caches the run will write, before it trains anything.
+  cache.check_writable(cache.judge_directory(config.eval.classifier_dir),
+                       'judge cache')
+  if config.model.wrapper != 'none':
+    cache.check_writable(cache.autoencoder_directory(), 'autoencoder cache')
   writes = jax.process_index() == 0
   if writes and may_train:
     with open(os.path.join(workdir, 'config.json'), 'w') as f:

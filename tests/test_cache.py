@@ -2,12 +2,14 @@
 and damaged entries rebuilt, never used; damaged compiled programs removed
 and compiled afresh."""
 
+import concurrent.futures
 import json
 import os
 import pathlib
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -51,6 +53,52 @@ def test_an_entry_is_built_once_and_read_back_bitwise(tmp_path):
   np.testing.assert_array_equal(again['w'], first['w'])
   assert again['accuracy'] == first['accuracy']
   assert os.listdir(tmp_path / 'j') == ['entry.msgpack']  # no partial file
+
+
+def test_writers_of_one_entry_at_once_do_not_collide(tmp_path):
+  # Each writer's temporary file has its own name (1.0.0 shared one: the
+  # second rename found it gone, FileNotFoundError).
+  path, key = str(tmp_path / 'entry.msgpack'), {'data': 'd1'}
+
+  def slow_build():
+    time.sleep(0.2)  # all of them build before any writes
+    return tree(1)
+
+  with concurrent.futures.ThreadPoolExecutor(6) as pool:
+    built = list(pool.map(lambda _: cache.load_or_build(
+        path, key, tree(0), slow_build), range(6)))
+  assert len(built) == 6 and os.listdir(tmp_path) == ['entry.msgpack']
+  kept = Builder(2)
+  assert cache.load_or_build(path, key, tree(0), kept)['accuracy'] == np.float32(0.1)
+  assert kept.calls == 0
+  # Kept checkpoints too: the first rename wins, the others leave nothing.
+  os.environ['WYNER_JAX_CACHE_DIR'] = str(tmp_path / 'cache')
+  try:
+    fake_checkpoints(tmp_path / 'run1')
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+      list(pool.map(lambda _: cache.keep_checkpoints(str(tmp_path / 'run1'),
+                                                     KEY), range(4)))
+    assert os.listdir(tmp_path / 'cache' / 'autoencoders') == [
+        os.path.basename(cache.checkpoint_entry(KEY))]
+    assert cache.restore_checkpoints(str(tmp_path / 'run2'), KEY)
+  finally:
+    del os.environ['WYNER_JAX_CACHE_DIR']
+
+
+@pytest.mark.parametrize('blocked', ['a file', 'under a file'])
+def test_a_cache_that_cannot_be_written_is_refused_before_any_work(
+    tmp_path, monkeypatch, blocked):
+  (tmp_path / 'file').write_text('')
+  root = tmp_path / 'file' if blocked == 'a file' else tmp_path / 'file' / 'c'
+  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(root))
+  monkeypatch.delenv('JAX_COMPILATION_CACHE_DIR', raising=False)
+  with pytest.raises(cache.CacheError,
+                     match=rf'^the judge cache {root}/judges cannot be used '
+                     r'\(.*\); set \$WYNER_JAX_CACHE_DIR to a writable'):
+    cache.check_writable(cache.judge_directory(''), 'judge cache')
+  with pytest.raises(cache.CacheError, match='compilation cache'):
+    cache.enable_compilation_cache()
+  cache.check_writable(str(tmp_path / 'fine' / 'judges'), 'judge cache')
 
 
 def test_a_foreign_entry_is_rebuilt_and_replaced(tmp_path, caplog):
