@@ -19,6 +19,10 @@ own arrays: the same label). Without labels only the rates are measured.
   style_transfer_accuracy        x(u0, z), u0 ~ q(u|x0) of another pair, z ~ q(z|y)
                                                                      vs label(x)
   joint_coherence                (x, y) ~ p: the judges' labels follow the rule
+  joint_label_entropy            entropy (nats) of the judged labels of those x:
+                                 log K when every class is drawn equally, 0 when
+                                 one is; coherence rewards collapse (samples all
+                                 of one class cohere), so read the two together
   latent_probe_accuracy          logistic regression from z ~ q(z|x) (one-hot) to
                                  label(x), fitted on train pairs, scored on test pairs
   rate_z, rate_u, rate_v         E[KL(q(.|x,y) || p)] in nats on test pairs (rate_z
@@ -235,9 +239,12 @@ def label_metrics(model, params: Params, judges: Judges,
   if 'joint' in model.CAN:
     joint_x, joint_y = (np.asarray(a) for a in model.joint(
         params, named_key(rng, 'joint'), JOINT_SAMPLES))
+    judged_x = judges.predict('x', joint_x)
     out['eval/joint_coherence'] = joint_coherence(
-        judges.predict('x', joint_x), judges.predict('y', joint_y),
-        paired.label_rule, paired.num_classes)
+        judged_x, judges.predict('y', joint_y), paired.label_rule,
+        paired.num_classes)
+    out['eval/joint_label_entropy'] = label_entropy(judged_x,
+                                                    paired.num_classes)
   for reading in judges.readings['x'].keys() & judges.readings['y'].keys():
     joint = None if joint_x is None else {
         'x': judges.readings['x'][reading](joint_x),
@@ -268,6 +275,13 @@ def joint_coherence(predicted_x: np.ndarray, predicted_y: np.ndarray,
   """Fraction of pairs whose predicted labels [B] follow the data's rule."""
   return float(np.mean(data.apply_rule(rule, predicted_x, num_classes)
                        == predicted_y))
+
+
+def label_entropy(predicted: np.ndarray, num_classes: int) -> float:
+  """Entropy in nats of the distribution of labels [B] in 0 .. K-1."""
+  frequency = np.bincount(predicted, minlength=num_classes) / len(predicted)
+  frequency = frequency[frequency > 0]
+  return float(-np.sum(frequency * np.log(frequency)))
 
 
 def rates(model, params: Params, pairs: data.PairSet) -> dict[str, float]:

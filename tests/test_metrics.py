@@ -70,6 +70,16 @@ def test_perfectly_coherent_pairs_have_coherence_one(judged):
   assert coherence(test.images, y) == 1.0
   shuffled = test.images[np.random.default_rng(0).permutation(len(test.images))]
   assert coherence(test.images, shuffled) < 0.2
+  # Coherence rewards collapse: pairs all of one class cohere perfectly.
+  # The entropy of the judged labels beside it says so: log 10 for the test
+  # set's ten equal classes, 0 for one class.
+  ones = np.flatnonzero(predicted == 1)
+  twos = np.full_like(ones, partner[1])
+  assert coherence(test.images[ones], test.images[twos]) == 1.0
+  assert metrics.label_entropy(predicted[ones], 10) == 0.0
+  np.testing.assert_allclose(metrics.label_entropy(np.repeat(np.arange(10), 7),
+                                                   10), np.log(10))
+  assert abs(metrics.label_entropy(predicted, 10) - np.log(10)) < 0.02
 
 
 def test_tiny_sweep_writes_mean_and_std_over_seeds_per_setting(tiny_run, tmp_path):
@@ -83,6 +93,7 @@ def test_tiny_sweep_writes_mean_and_std_over_seeds_per_setting(tiny_run, tmp_pat
     assert [row['seed'] for row in entry['seeds']] == [0, 1]
     for key in ('eval/accuracy_y_given_x', 'eval/variability_y_given_x',
                 'eval/style_variability_y_given_x', 'eval/joint_coherence',
+                'eval/joint_label_entropy',
                 'eval/style_transfer_accuracy', 'eval/rate_z', 'eval/rate_z_max',
                 'eval/style_transfer_slant_corr', 'eval/fd_y_given_x',
                 'eval/fd_real', 'eval/latent_probe_accuracy',

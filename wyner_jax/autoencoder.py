@@ -245,7 +245,8 @@ class OnPixels:
     return dict(self.autoencoders)[side].decode(params['autoencoders'][side],
                                                rows)
 
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples'))
+  @functools.partial(jax.jit,
+                     static_argnames=('self', 'given', 'num_samples', 'z_mode'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:

@@ -16,7 +16,9 @@ use; `CAN` says which it has (a model without joint generation has no
   rates(params, x, y) -> {latent: batch-mean KL to its prior}
 
 `z_mode` holds the common latent at its mode so that only the private
-(style) latent varies; models with private latents only (`'style'` in CAN).
+(style) latent varies; models with private latents only (`'style'` in CAN):
+the others refuse z_mode=True (static, so it must be a Python bool there)
+rather than ignore it.
 
 The baselines' networks are the Wyner VAE's (`wyner_jax.networks`): MLPs of
 `hidden` units and `depth` hidden layers, encoder outputs bounded by
@@ -33,9 +35,20 @@ import jax.numpy as jnp
 from wyner_jax import contracts
 from wyner_jax import latents
 from wyner_jax import networks
+from wyner_jax.errors import ArgumentError
 from wyner_jax.model import DTYPES, PRIORS, SIDES
 
 Params = dict[str, Any]
+
+
+def refuse_z_mode(model: Any, z_mode: bool) -> None:
+  """ArgumentError for z_mode=True on a model without private latents: no
+  latent would vary, and ignoring it would answer another question."""
+  if z_mode:
+    raise ArgumentError(
+        f'z_mode=True holds the common latent so that only private latents '
+        f'vary; {type(model).__name__} has none (z_mode is for models with '
+        "'style' in CAN: the Wyner VAE, VCCA-private)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,12 +177,13 @@ class SharedLatent(BaselineNetworks):
             'decoders': {side: self.init_decoder(key, side, zeros_sample(z))
                          for side, key in (('x', keys[2]), ('y', keys[3]))}}
 
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples'))
+  @functools.partial(jax.jit,
+                     static_argnames=('self', 'given', 'num_samples', 'z_mode'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
     """z ~ q(z|given) (`posterior`), the other side decoded from it."""
-    del z_mode  # no private latent: the mode would repeat one output
+    refuse_z_mode(self, z_mode)
     contracts.check_count('num_samples', num_samples)
     target = other(given)
     posterior = self.posterior(params, given, condition)

@@ -113,12 +113,13 @@ class CVAE(base.BaselineNetworks):
       return total, {'loss': total, **metrics}
     return loss_fn
 
-  @functools.partial(jax.jit, static_argnames=('self', 'given', 'num_samples'))
+  @functools.partial(jax.jit,
+                     static_argnames=('self', 'given', 'num_samples', 'z_mode'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
     """z ~ p(z|c), t = t(z, c)."""
-    del z_mode  # no common latent to hold
+    base.refuse_z_mode(self, z_mode)
     contracts.check_count('num_samples', num_samples)
     target, z = base.other(given), self.latent_z
     net = params[f'{target}_given_{given}']
