@@ -358,3 +358,61 @@ def _joint_args():
   rng = np.random.default_rng(0)
   shapes = [(4, 1, 3), (4, 1, 3), (4, 1, 3), (4, 5), (4, 5), (4, 5), (4, 5)]
   return [jnp.asarray(rng.normal(size=s), jnp.float32) for s in shapes]
+
+
+def _shape_models():
+  """A Wyner VAE and every baseline, sides of widths 6 (x) and 5 (y)."""
+  from wyner_jax import baselines  # pylint: disable=import-outside-toplevel
+  sizes = dict(x_dim=6, y_dim=5, hidden=8)
+  made = {'wyner': wyner_jax.WynerVAE(z=(3,), u=(2,), v=(2,),
+                                      latent_type='gaussian', **sizes)}
+  for kind, cls in baselines.BASELINES.items():
+    if kind in ('mvae', 'mmvae'):
+      made[kind] = cls(z=(3,), **sizes)
+    elif kind in ('cvae', 'jmvae'):
+      made[kind] = cls(z=(3,), latent_type='gaussian', **sizes)
+    else:
+      made[kind] = cls(z=(3,), u=(2,), v=(2,), latent_type='gaussian', **sizes)
+  return made
+
+
+SHAPE_MODELS = _shape_models()
+
+
+@pytest.mark.parametrize('kind', sorted(SHAPE_MODELS))
+def test_a_batch_of_the_wrong_side_or_of_none_is_a_shape_error(kind):
+  model = SHAPE_MODELS[kind]
+  params, key = model.init(jax.random.key(0)), jax.random.key(1)
+  x, y = jnp.full((3, 6), 0.5), jnp.full((3, 5), 0.5)
+  assert model.conditional(params, key, x, 'x', 2).shape == (3, 2, 5)
+  assert set(model.rates(params, x, y)) <= {'z', 'u', 'v'}
+  swapped = r'has shape \(3, 5\) \(5 values per example\) but side x of this '
+  with pytest.raises(ShapeError, match='condition ' + swapped):
+    model.conditional(params, key, y, 'x', 2)  # flax's ScopeParamShapeError in 1.0.0
+  with pytest.raises(ShapeError, match='x ' + swapped + r'.*are x and y swapped'):
+    model.rates(params, y, x)  # plausible numbers in 1.0.0
+  if 'probe' in model.CAN:
+    with pytest.raises(ShapeError, match='x ' + swapped):
+      model.common_code(params, key, y)
+  if 'transfer' in model.CAN:
+    with pytest.raises(ShapeError, match='x_style ' + swapped if kind == 'wyner'
+                       else 'x ' + swapped):
+      model.transfer(params, key, y, x)
+  with pytest.raises(ShapeError, match=r'a batch of 0 examples'):
+    model.conditional(params, key, x[:0], 'x', 2)  # ZeroDivisionError in 1.0.0
+
+
+def test_a_batch_of_0_is_refused_by_the_objectives():
+  x, x_rec = _data(0)
+  logits = jnp.zeros((0, 1, 3))
+  with pytest.raises(ShapeError, match=r'logits_z has shape \(0, 1, 3\): a '
+                     r'batch of 0 examples; give at least one'):
+    wyner_jax.joint_loss(logits, logits, logits, x, x_rec, x, x_rec, 0.0, 1.0)
+
+
+def test_experts_in_a_list_are_a_shape_error():
+  from wyner_jax.baselines.mvae import product_of_experts  # pylint: disable=import-outside-toplevel
+  expert = jnp.zeros((2, 3, 2))
+  assert product_of_experts(expert, expert).shape == (2, 3, 2)
+  with pytest.raises(ShapeError, match=r'takes the experts as arguments'):
+    product_of_experts([expert, expert])  # AttributeError in 1.0.0

@@ -22,6 +22,7 @@ by 4 (28 x 28 x 1 MNIST, 32 x 32 x 3 SVHN).
 
 import dataclasses
 import functools
+import math
 from typing import Any, NamedTuple
 
 import flax.linen as nn
@@ -176,6 +177,10 @@ class PixelWynerVAE(WynerVAE):
 
   def _autoencoder(self, side: str) -> ConvAutoencoder:
     return dict(self.autoencoders)[side]
+
+  def dim(self, side: str) -> int:
+    """The pixels per image of side 'x' or 'y' (its encoders take images)."""
+    return math.prod(self._autoencoder(side).shape)
 
   def encode(self, params: Params, latent, *inputs: jax.Array) -> jax.Array:
     # The sides an encoder sees are the keys of its autoencoders' params,

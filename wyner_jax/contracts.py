@@ -8,6 +8,7 @@ of a silently wrong number.
 """
 
 from collections.abc import Callable
+import math
 import numbers
 
 import jax
@@ -53,12 +54,28 @@ def batch_size(**arrays: jax.Array) -> int:
   for name, array in arrays.items():
     if array.ndim == 0:
       raise ShapeError(f'{name} is a scalar; expected a batch [B, ...]')
+    if array.shape[0] == 0:
+      raise ShapeError(f'{name} has shape {tuple(array.shape)}: a batch of 0 '
+                       'examples; give at least one (B >= 1)')
     sizes[name] = array.shape[0]
   if len(set(sizes.values())) > 1:
     listed = ', '.join(f'{name} {size}' for name, size in sizes.items())
     raise ShapeError(f'batch sizes differ: {listed}; every argument must have '
                      'the same B')
   return next(iter(sizes.values()))
+
+
+def check_side(name: str, array: jax.Array, side: str, width: int) -> None:
+  """Refuses a batch [B, ...] of side `side` unless each example holds the
+  `width` values the model's networks of that side take (flattened)."""
+  values = math.prod(array.shape[1:]) if array.ndim >= 1 else 0
+  if array.ndim >= 1:
+    batch_size(**{name: array})  # B >= 1
+  if array.ndim < 2 or values != width:
+    raise ShapeError(
+        f'{name} has shape {tuple(array.shape)} ({values} values per '
+        f'example) but side {side} of this model takes {width}; pass a batch '
+        f'[B, ...] of side {side} (are x and y swapped?)')
 
 
 def check_same_shape(target_name: str, target: jax.Array, name: str,

@@ -328,6 +328,15 @@ class WynerVAE:
                            self.decode(decoders['x'], u_x, z_x, 'x'),
                            self.decode(decoders['y'], v_y, z_y, 'y'))
 
+  def dim(self, side: str) -> int:
+    """The values per example of side 'x' or 'y' its encoders take."""
+    return self.x_dim if side == 'x' else self.y_dim
+
+  def check_data(self, **batches: jax.Array) -> None:
+    """ShapeError unless each batch ('x=', 'y=') has its side's width."""
+    for side, batch in batches.items():
+      contracts.check_side(side, batch, side, self.dim(side))
+
   # The sampling surface of `wyner_jax.baselines.base`, through
   # `wyner_jax.sampling` (imported in each method: it imports this module).
 
@@ -337,6 +346,7 @@ class WynerVAE:
     """`sampling.y_given_x` (given 'x') or `sampling.x_given_y` ('y')."""
     from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
     contracts.check_choice('given', given, SIDES)
+    contracts.check_side('condition', condition, given, self.dim(given))
     generate = sampling.y_given_x if given == 'x' else sampling.x_given_y
     if self.conditional_z == 'mode':
       z_mode = True
@@ -353,18 +363,22 @@ class WynerVAE:
                ) -> jax.Array:
     """`sampling.style_transfer`."""
     from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
+    contracts.check_side('x_style', x_style, 'x', self.dim('x'))
+    contracts.check_side('y_concept', y_concept, 'y', self.dim('y'))
     return sampling.style_transfer(self, params, rng, x_style, y_concept,
                                    grid=grid, z_mode=z_mode)
 
   def common_code(self, params: Params, rng: jax.Array, x: jax.Array
                   ) -> jax.Array:
     """z ~ q(z|x), exact, flattened: [B, F]."""
+    self.check_data(x=x)
     return _common_code(self, params, rng, x)
 
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
     """Batch-mean KL of the joint posteriors (`joint_posteriors`) to their
     priors."""
+    self.check_data(x=x, y=y)
     return _rates(self, params, x, y)
 
 

@@ -86,6 +86,11 @@ class BaselineNetworks:
   def dim(self, side: str) -> int:
     return self.x_dim if side == 'x' else self.y_dim
 
+  def check_data(self, **batches: jax.Array) -> None:
+    """ShapeError unless each batch ('x=', 'y=') has its side's width."""
+    for side, batch in batches.items():
+      contracts.check_side(side, batch, side, self.dim(side))
+
   def init_encoder(self, rng: jax.Array, latent: latents.LatentFamily,
                    *inputs: jax.Array) -> Params:
     """Parameters of an encoder of `latent` from inputs like `inputs`."""
@@ -184,6 +189,7 @@ class SharedLatent(BaselineNetworks):
                   ) -> jax.Array:
     """z ~ q(z|given) (`posterior`), the other side decoded from it."""
     refuse_z_mode(self, z_mode)
+    contracts.check_side('condition', condition, given, self.dim(given))
     contracts.check_count('num_samples', num_samples)
     target = other(given)
     posterior = self.posterior(params, given, condition)
@@ -202,5 +208,6 @@ class SharedLatent(BaselineNetworks):
   @functools.partial(jax.jit, static_argnames='self')
   def common_code(self, params: Params, rng: jax.Array, x: jax.Array
                   ) -> jax.Array:
+    self.check_data(x=x)
     sample = self.latent_z.sample(rng, self.posterior(params, 'x', x))
     return sample.reshape(x.shape[0], -1)

@@ -120,6 +120,7 @@ class CVAE(base.BaselineNetworks):
                   ) -> jax.Array:
     """z ~ p(z|c), t = t(z, c)."""
     base.refuse_z_mode(self, z_mode)
+    contracts.check_side('condition', condition, given, self.dim(given))
     contracts.check_count('num_samples', num_samples)
     target, z = base.other(given), self.latent_z
     net = params[f'{target}_given_{given}']
@@ -131,5 +132,6 @@ class CVAE(base.BaselineNetworks):
 
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
-    del params, x, y  # no latent with a fixed prior
+    self.check_data(x=x, y=y)
+    del params  # no latent with a fixed prior
     return {}

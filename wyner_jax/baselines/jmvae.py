@@ -123,6 +123,7 @@ class JMVAE(base.SharedLatent):
   @functools.partial(jax.jit, static_argnames='self')
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
+    self.check_data(x=x, y=y)
     z = self.latent_z
     params_z = self.encode(params['encoders']['z'], z, x, y)
     return {'z': jnp.mean(z.kl(params_z, self.prior_z(params)))}

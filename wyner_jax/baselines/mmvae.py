@@ -132,5 +132,6 @@ class MMVAE(base.SharedLatent):
 
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
-    del params, x, y  # the mixture's KL has no closed form
+    self.check_data(x=x, y=y)
+    del params  # the mixture's KL has no closed form
     return {}

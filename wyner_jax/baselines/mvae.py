@@ -39,6 +39,10 @@ def product_of_experts(*experts: jax.Array) -> jax.Array:
   """
   if not experts:
     raise contracts.ShapeError('product_of_experts needs at least one expert')
+  if any(isinstance(e, (list, tuple)) for e in experts):
+    raise contracts.ShapeError(
+        'product_of_experts takes the experts as arguments, each [B, D, 2]: '
+        'product_of_experts(a, b) (or *experts), not a list of them')
   for i, expert in enumerate(experts):
     contracts.check_rank(f'experts[{i}]', expert, 3, '[B, D, 2]')
     contracts.check_trailing(f'experts[{i}]', expert, expert.shape[1:2] + (2,),
@@ -147,6 +151,7 @@ class MVAE(base.SharedLatent):
   @functools.partial(jax.jit, static_argnames='self')
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
+    self.check_data(x=x, y=y)
     posterior = product_of_experts(self.expert(params, 'x', x),
                                    self.expert(params, 'y', y))
     return {'z': jnp.mean(self.latent_z.kl(posterior))}

@@ -192,6 +192,7 @@ class VCCAPrivate(base.BaselineNetworks):
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
     """z ~ q(z|given), the other side's private latent from its prior."""
+    contracts.check_side('condition', condition, given, self.dim(given))
     target = base.other(given)
     local = self.latent_v if target == 'y' else self.latent_u
     return sampling.generate_conditional(
@@ -214,6 +215,7 @@ class VCCAPrivate(base.BaselineNetworks):
   def transfer(self, params: Params, rng: jax.Array, x_style: jax.Array,
                y_concept: jax.Array, grid: bool = True, z_mode: bool = False
                ) -> jax.Array:
+    self.check_data(x=x_style, y=y_concept)
     return sampling.transfer_style(
         rng, x_style, y_concept, lambda x: self._encode(params, 'u_x', x),
         lambda y: self._encode(params, 'z_y', y), self._decode_fn(params, 'x'),
@@ -222,6 +224,7 @@ class VCCAPrivate(base.BaselineNetworks):
   @functools.partial(jax.jit, static_argnames='self')
   def common_code(self, params: Params, rng: jax.Array, x: jax.Array
                   ) -> jax.Array:
+    self.check_data(x=x)
     sample = self.latent_z.sample(rng, self._encode(params, 'z_x', x))
     return sample.reshape(x.shape[0], -1)
 
@@ -229,6 +232,7 @@ class VCCAPrivate(base.BaselineNetworks):
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
     """Z's rate from x (the shared latent of VCCA-private), U's, V's."""
+    self.check_data(x=x, y=y)
     priors, families = self.priors(params), self._families()
     return {name[0]: jnp.mean(families[name[0]].kl(
         self._encode(params, name, data), priors[name[0]]))
