@@ -12,7 +12,7 @@ runs offline:
 Variants (`--config=configs/synthetic.py:VARIANT`):
   pixels  the default of 0.3.0-0.6.0: MLPs on pixels, |U| = |V| = (2,10)
         (the poster's setting), 2 eps^2 = 1e-4, lambda 3e4, uniform priors.
-        lambda_sweep.py, gaussian.py and the `:pixels` variants of
+        gaussian.py and the `:pixels` variants of lambda_sweep.py,
         sweep_z.py and sweep_uv.py build on it, as their documented
         results did.
   tiny  few steps and a small network on pixels: both steps and all outputs

@@ -42,7 +42,8 @@ def setting_label(fields, value) -> str:
 
 def setting_dirname(fields, value) -> str:
   names = ''.join(f.split('.')[-1] for f in fields)
-  return f'{names}_{value[0]}x{value[1]}'
+  # (N, K) categoricals 'uv_2x10'; Gaussian (D,) 'uv_8'
+  return f'{names}_{"x".join(str(v) for v in value)}'
 
 
 def setting_config(config: ml_collections.ConfigDict, value

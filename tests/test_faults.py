@@ -337,3 +337,11 @@ def test_sweep_seeds_come_from_sweep_seeds_only(tmp_path):
                      match=r'takes its seeds from sweep.seeds'):
     size_sweep.run_sweep(config, str(tmp_path))
   assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_a_setting_of_gaussian_sizes_names_its_directory():
+  # 1.0.0 indexed value[1]: an IndexError for a Gaussian size (D,).
+  fields = ('model.u', 'model.v')
+  assert size_sweep.setting_dirname(fields, (2, 10)) == 'uv_2x10'
+  assert size_sweep.setting_dirname(fields, (8,)) == 'uv_8'
+  assert size_sweep.setting_label(fields, (8,)) == '|U|=|V|=(8,)'
