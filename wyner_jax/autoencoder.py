@@ -149,7 +149,8 @@ def wrapper_phases(x: Side, y: Side, code_size: int) -> dict[str, Wrapped]:
       raise WynerError(
           f"model.wrapper='conv' needs images (H, W, C) with H and W "
           f'divisible by 4; side {name} has examples of shape {side.shape}: '
-          "use --config.model.wrapper=none")
+          "model the sides without the wrapper (the launchers' "
+          "model.wrapper='none')")
   groups = domains(x, y)
   out = {}
   for sides in groups.values():

@@ -49,8 +49,9 @@ def check_divisible(num_models: int, batch_size: int, mesh: Mesh) -> None:
   sweep, data = mesh.shape['sweep'], mesh.shape['data']
   if num_models % sweep:
     raise MeshError(f'{num_models} models cannot be split over {sweep} sweep '
-                    f'devices; use a number of models divisible by {sweep} or '
-                    'set lambda_sweep.sweep_devices to a divisor of it')
+                    f'devices; use a number of models divisible by {sweep}, or a mesh '
+                    'whose sweep_devices divides it (make_mesh; the '
+                    "launchers' lambda_sweep.sweep_devices)")
   if batch_size <= 0 or batch_size % data:
     raise MeshError(f'batch_size={batch_size} must be a positive multiple of '
                     f'the number of data-parallel devices ({data})')
