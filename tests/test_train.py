@@ -130,6 +130,10 @@ def test_gaussian_latents_train_both_steps(pairs):
   assert encoded.shape == (2, 4, 2)  # mean and log-variance per dimension
   marginal_losses = _marginal_training(trained, 100)
   assert np.mean(marginal_losses[-10:]) < 0.7 * marginal_losses[0], marginal_losses[::10]
+  # No categorical latent: the temperature is unused, so neither phase logs it.
+  assert not any(p.relaxed for p in wyner_phases(config, trained[2]).values())
+  assert all(p.relaxed for p in wyner_phases(tiny_config(), mnist_model(
+      tiny_config())).values())
 
 
 def _train_joint(config, workdir, pairs, mesh):

@@ -158,7 +158,7 @@ def wrapper_phases(x: Side, y: Side, code_size: int) -> dict[str, Wrapped]:
     net = ConvAutoencoder(code_size, (x if sides[0] == 'x' else y).shape)
     out[name] = Wrapped(net, sides, phases.Phase(
         name, 'autoencoder', (name,), (),
-        autoencoder_loss_fn(net, sides, name)))
+        autoencoder_loss_fn(net, sides, name), relaxed=False))
   return out
 
 

@@ -9,6 +9,8 @@ A `Phase` says what one training step trains and what it holds fixed:
   holds    the groups it holds constant, trained by an earlier phase: they
            enter its loss as `frozen` and cannot change
   loss     loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
+  relaxed  its loss draws Gumbel-softmax samples at the temperature tau
+           (logged as train/tau); False: tau is unused and not logged
 
 One loop runs any phase (`wyner_jax.train.train_phases`); nothing else
 builds one. The Wyner VAE's phases (`wyner_phases`):
@@ -51,6 +53,7 @@ class Phase:
   loss: LossFn
   # Sections whose num_steps add up to this phase's ((): `section`'s alone).
   steps_of: tuple[str, ...] = ()
+  relaxed: bool = True
 
   def num_steps(self, config: Any) -> int:
     """Its steps under `config` (a ConfigDict, or a record's dict of one)."""
@@ -114,6 +117,15 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
 KINDS = (WYNER, *baselines.BASELINES)
 
 
+def draws_relaxed_samples(model: Any) -> bool:
+  """Whether any non-empty latent of `model` is categorical (relaxed by
+  Gumbel-softmax at the temperature tau in training)."""
+  families = (getattr(model, name, None)
+              for name in ('latent_z', 'latent_u', 'latent_v'))
+  return any(isinstance(f, latents.Categorical) and not f.is_empty
+             for f in families)
+
+
 def model_phases(config: 'ml_collections.ConfigDict',
                  model: Any) -> tuple[Phase, ...]:
   """The training phases of any model `model_from_config` builds: the Wyner
@@ -133,7 +145,8 @@ def model_phases(config: 'ml_collections.ConfigDict',
     loss = model.loss_fn(config.tau.hard, two_eps_sq, two_eps_sq_y)
   return (Phase('joint', 'joint', ('encoders', 'decoders', 'priors',
                                    'y_given_x', 'x_given_y'), (), loss,
-                steps_of=('joint', 'marginal')),)
+                steps_of=('joint', 'marginal'),
+                relaxed=draws_relaxed_samples(model)),)
 
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
@@ -246,8 +259,10 @@ def wyner_phases(config: 'ml_collections.ConfigDict',
       Phase('joint', 'joint', ('joint', 'decoders', 'priors'), (),
             joint_loss_fn(model, hard, two_eps_sq,
                           config.loss.local_aggregate_kl, two_eps_sq_y,
-                          config.loss.get('cross_weight', 0.0))),
+                          config.loss.get('cross_weight', 0.0)),
+            relaxed=draws_relaxed_samples(model)),
       Phase('marginal', 'marginal', ('marginal',),
             ('joint', 'decoders', 'priors'),
             marginal_loss_fn(model, hard, two_eps_sq, two_eps_sq_y,
-                             config.loss.get('marginal_tie', 0.0))))
+                             config.loss.get('marginal_tie', 0.0)),
+            relaxed=draws_relaxed_samples(model)))

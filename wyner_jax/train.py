@@ -101,8 +101,9 @@ def batch_indices(data_key: jax.Array, step: jax.Array, num_examples: int,
 def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
                     mesh: jax.sharding.Mesh, batch_size: int,
                     tau_config: 'ml_collections.ConfigDict',
-                    learning_rate: float) -> Callable:
-  """Compiles one update of a stack of S models.
+                    learning_rate: float, log_tau: bool = True) -> Callable:
+  """Compiles one update of a stack of S models (`log_tau`: report the
+  temperature among the metrics, for losses that use it).
 
   Returns:
     step(state, frozen, tables) -> (state, metrics): state and frozen have a
@@ -131,8 +132,10 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
     rng = jax.random.fold_in(noise_key, state.step)
     (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(
         state.params, frozen, x, y, rng, tau, state.lam)
-    metrics = {**metrics, 'tau': tau, 'lr': jnp.float32(learning_rate),
+    metrics = {**metrics, 'lr': jnp.float32(learning_rate),
                'grad_norm': optax.tree.norm(grads)}
+    if log_tau:
+      metrics['tau'] = tau
     return grads, metrics
 
   def apply_gradients(state, grads):
@@ -367,7 +370,8 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
             f'{checkpoints.directory}; run experiments.main with this workdir '
             'to finish training first')
       step_fn = make_train_step(phase.loss, optimizer, mesh, config.batch_size,
-                                config.tau, config.learning_rate)
+                                config.tau, config.learning_rate,
+                                phase.relaxed)
       state, metrics = run_phase(
           phase.name, step_fn, state, frozen, tables, num_steps, checkpoints,
           config.checkpoint_every, config.log_every_secs, log)
