@@ -41,6 +41,7 @@ SPACES = {
         ('latents', PRIVATE_LATENTS),
         ('lam', tuple({'loss.lam': v} for v in (0.0, 0.5, 1.0))),
         ('marginal_tie', tuple({'loss.marginal_tie': v} for v in (0.0, 1.0))),
+        ('cross_weight', tuple({'loss.cross_weight': v} for v in (0.0, 1.0, 3.0))),
     ),
     'vcca_private': SHARED + (('latents', PRIVATE_LATENTS),),
     'jmvae': SHARED + (
