@@ -362,7 +362,44 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
             for r in results]
     paths = lambda_sweep.write_results(workdir, rows)
     logging.info('wrote %s', ', '.join(paths))
+  if writes:
+    logging.info('%s', headline_table(results, workdir))
   return results
+
+
+# The columns of the table a run ends with: (heading, metric), shown where
+# the run has the metric.
+HEADLINES = (
+    ('Y|x acc', 'eval/accuracy_y_given_x'),
+    ('X|y acc', 'eval/accuracy_x_given_y'),
+    ('FD/cond Y|x', 'eval/fd_per_condition_y_given_x'),
+    ('floor', 'eval/fd_per_condition_floor_y'),
+    ('FD/cond X|y', 'eval/fd_per_condition_x_given_y'),
+    ('floor', 'eval/fd_per_condition_floor_x'),
+    ('coherence', 'eval/joint_coherence'),
+    ('label H', 'eval/joint_label_entropy'),
+    ('rate Z', 'eval/rate_z'),
+    ('rate U', 'eval/rate_u'),
+    ('rate V', 'eval/rate_v'),
+)
+
+
+def headline_table(results: list[RunResult], workdir: str) -> str:
+  """A few lines for the end of a run: each model's headline metrics
+  (`HEADLINES`, those it has) and where its files are."""
+  columns = [(h, k) for h, k in HEADLINES
+             if any(k in r.metrics for r in results)]
+  width = max([len(r.name) for r in results] + [5])
+  lines = ['results (test pairs; every metric in metrics.json):',
+           '  ' + 'model'.ljust(width) + ''.join(f'  {h:>11}' for h, _ in columns)]
+  for r in results:
+    values = ''.join(f'  {r.metrics[k]:>11.3f}' if k in r.metrics
+                     else f'  {"-":>11}' for _, k in columns)
+    lines.append('  ' + r.name.ljust(width) + values)
+  lines.append(f'files: {workdir} (metrics.json, figures/, checkpoints/'
+               + ('; models/<model>/ per model' if len(results) > 1 else '')
+               + ')')
+  return '\n'.join(lines)
 
 
 def validation_metrics(model, params, run_judges: judges.Judges,

@@ -28,7 +28,7 @@ REQUIRED_METRICS = [f'{phase}/{key}' for phase in ('joint', 'marginal') for key 
 
 
 def test_tiny_run_writes_every_output(tiny_run):
-  workdir, _ = tiny_run
+  workdir, stderr = tiny_run
   for name in OUTPUTS:
     assert (workdir / name).stat().st_size > 0, name
   for name in OUTPUTS[3:]:
@@ -40,6 +40,11 @@ def test_tiny_run_writes_every_output(tiny_run):
   assert json.loads((workdir / 'config.json').read_text())['model']['z'] == [1, 10]
   for phase in ('joint', 'marginal'):
     assert (workdir / 'checkpoints' / phase / '40').is_dir()
+  # The run ends with its headline metrics and where the files are.
+  table = stderr[stderr.index('results (test pairs'):].splitlines()
+  assert table[1].split()[:3] == ['model', 'Y|x', 'acc']
+  assert table[2].split()[1] == f"{metrics['eval/accuracy_y_given_x']:.3f}"
+  assert 'files: ' in table[3] and 'metrics.json' in table[3]
 
 
 def test_rerun_resumes_instead_of_retraining(tiny_run, tmp_path):
