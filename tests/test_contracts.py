@@ -329,6 +329,19 @@ def test_nan_logits_give_nan_samples_not_confident_ones():
     np.testing.assert_array_equal(one_hot[0, 1], [0.0, 1.0, 0.0])
 
 
+def test_a_logit_of_plus_infinity_gives_the_limit_not_nan():
+  # 1.0.0: NaN (inf - inf inside the softmax). The limit puts the row's
+  # mass on its +inf classes: KL to uniform log K for one, log K/2 for two.
+  logits = jnp.array([[[jnp.inf, 0.0, 1.0]], [[jnp.inf, jnp.inf, -3.0]]])
+  expected = [np.log(3), np.log(3 / 2)]
+  np.testing.assert_allclose(latents.kl_to_uniform(logits), expected, rtol=1e-6)
+  np.testing.assert_allclose(latents.kl_categorical(logits, jnp.zeros((1, 3))),
+                             expected, rtol=1e-6)
+  q = np.exp([1.0, 0.0, -2.0]) / np.sum(np.exp([1.0, 0.0, -2.0]))
+  np.testing.assert_allclose(latents.kl_to_uniform(jnp.array([[[1.0, 0.0, -2.0]]])),
+                             [np.sum(q * np.log(3 * q))], rtol=1e-6)
+
+
 @pytest.mark.parametrize('name, call', [
     ('lam', lambda v: losses.joint_loss(*_joint_args(), lam=v, two_eps_sq=1.0)),
     ('two_eps_sq', lambda v: losses.joint_loss(*_joint_args(), lam=0.0,

@@ -81,7 +81,9 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
 
   Args:
     logits: [B, N, K] (refused with another number of axes: [B, K] would
-      sum over the batch); a logit of -inf masks its class (it adds 0).
+      sum over the batch); a logit of -inf masks its class (it adds 0); a
+      logit of +inf takes the row's mass (the limit; its KL is log K for
+      one such class).
 
   Returns:
     [B] KL in nats (zero for an empty latent), in float32 (float64 for
@@ -92,13 +94,23 @@ def kl_to_uniform(logits: jax.Array) -> jax.Array:
   dtype = compute_dtype(logits)
   if logits.size == 0:
     return jnp.zeros(logits.shape[:1], dtype)
-  log_q = jax.nn.log_softmax(logits.astype(dtype), axis=-1)
+  log_q = _log_softmax(logits.astype(dtype))
   # log K in the compute dtype through the same jnp.log that log_softmax
   # uses, so the KL at uniform logits is exactly zero, not a rounding residue.
   log_k = jnp.log(jnp.asarray(num_classes, dtype))
   kl = jnp.sum(jnp.exp(log_q) * (_where_q_positive(log_q, log_q) + log_k),
                axis=-1)
   return jnp.sum(kl, axis=-1)
+
+
+def _log_softmax(logits: jax.Array) -> jax.Array:
+  """log softmax over the last axis, at its limit where a logit is +inf:
+  the row's mass split equally among its +inf classes, 0 elsewhere
+  (jax.nn.log_softmax gives NaN there: inf - inf). Finite rows unchanged."""
+  top = jnp.isposinf(logits)
+  limit = jnp.any(top, axis=-1, keepdims=True)
+  logits = jnp.where(limit, jnp.where(top, 0.0, -jnp.inf), logits)
+  return jax.nn.log_softmax(logits, axis=-1)
 
 
 def _where_q_positive(log_q: jax.Array, log: jax.Array) -> jax.Array:
@@ -134,8 +146,8 @@ def kl_categorical(logits: jax.Array, prior_logits: jax.Array) -> jax.Array:
   dtype = compute_dtype(logits)
   if logits.size == 0:
     return jnp.zeros(logits.shape[:1], dtype)
-  log_q = jax.nn.log_softmax(logits.astype(dtype), axis=-1)
-  log_p = jax.nn.log_softmax(prior_logits.astype(dtype), axis=-1)
+  log_q = _log_softmax(logits.astype(dtype))
+  log_p = _log_softmax(prior_logits.astype(dtype))
   return jnp.sum(jnp.exp(log_q) * (_where_q_positive(log_q, log_q)
                                    - _where_q_positive(log_q, log_p)),
                  axis=(-2, -1))
