@@ -125,3 +125,17 @@ def test_only_baselines_and_z_side_record_the_new_fields():
   fields = config_checks.training_fields(
       tiny(**{'model.local_encoder': 'z_side'}), 'marginal')
   assert fields['model.local_encoder'] == 'z_side'
+
+
+def test_the_paired_comparison_takes_every_kind_and_the_cross_path_is_the_wyner_vaes():
+  # configs/paired.py turns the cross path on; the other kinds of a
+  # comparison on it ignore the weight (as they ignore lambda) and do not
+  # record it, so their workdirs resume whatever it is.
+  config = compare_config.get_config('paired')
+  config.data.path = '/nowhere.npz'  # checked when the data are read
+  assert config.loss.cross_weight > 0
+  for kind in config.compare.kinds:
+    config.model.kind = kind
+    config_checks.validate(config)
+    fields = config_checks.training_fields(config, 'joint')
+    assert (config_checks.CROSS_FIELD in fields) == (kind == 'wyner'), kind
