@@ -16,6 +16,7 @@ import numpy as np
 import optax
 
 from experiments import cache
+from experiments import train_log
 from experiments.data import in_chunks
 
 FEATURES = 256
@@ -88,8 +89,10 @@ def train_classifier(train_images: np.ndarray, train_labels: np.ndarray,
     return optax.apply_updates(params, updates), opt_state
 
   opt_state = optimizer.init(params)
+  progress = train_log.Progress('judge: the classifier', num_steps)
   for i in range(num_steps):
     params, opt_state = step(params, opt_state, i)
+    progress(i + 1)
   trained = TrainedClassifier(params, 0.0, num_classes)
   accuracy = float(np.mean(predict(trained, test_images) == test_labels))
   return trained._replace(test_accuracy=accuracy)

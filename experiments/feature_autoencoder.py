@@ -15,6 +15,7 @@ import numpy as np
 import optax
 
 from experiments import cache
+from experiments import train_log
 from experiments.data import in_chunks
 from wyner_jax import autoencoder
 from wyner_jax import losses
@@ -45,8 +46,10 @@ def train(images: np.ndarray, shape: tuple[int, int, int], seed: int,
     return optax.apply_updates(params, updates), opt_state
 
   opt_state = optimizer.init(params)
+  progress = train_log.Progress('judge: the feature autoencoder', num_steps)
   for i in range(num_steps):
     params, opt_state = step(params, opt_state, i)
+    progress(i + 1)
   return params
 
 

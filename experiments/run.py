@@ -319,7 +319,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                                       test_codes))
   sweep = lambda_sweep.is_sweep(config)
   results = []
-  for member in trained:
+  for number, member in enumerate(trained, 1):
+    logging.info('evaluating %s (%d of %d): objectives, label metrics, '
+                 'figures', member.name, number, len(trained))
     params = jax.device_put(member.state['params'])
     out_dir = os.path.join(workdir, 'models', member.name) if sweep else workdir
     train_metrics = {phase: {k: float(v) for k, v in values.items()}

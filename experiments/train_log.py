@@ -127,3 +127,23 @@ def write_training_curves(rows: dict[str, list[dict[str, float]]],
     return None
   plots.training_curves(path, rows, TERMS)
   return path
+
+
+class Progress:
+  """Says how far a loop outside the training phases has come (a judge's
+  training): 'WHAT: step i/N, ETA ...' at most once every `every` seconds,
+  so that no part of a run is minutes of silence."""
+
+  def __init__(self, what: str, total: int, every: float = 10.0):
+    self.what, self.total, self.every = what, total, every
+    self.start = self.last = time.monotonic()
+    logging.info('%s: %d steps', what, total)
+
+  def __call__(self, done: int) -> None:
+    now = time.monotonic()
+    if now - self.last < self.every or done >= self.total:
+      return
+    self.last = now
+    rate = done / max(now - self.start, 1e-9)
+    logging.info('%s: step %d/%d, %.1f steps/s, ETA %ds', self.what, done,
+                 self.total, rate, round((self.total - done) / max(rate, 1e-9)))
