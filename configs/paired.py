@@ -11,9 +11,11 @@ what an equal-budget tuning found on a pair of our own
 z of 16 dimensions and u = v of 2 (the authors' z, locals of little
 capacity so that the shared class cannot hide in them), 2 eps^2 = 0.1,
 lambda 0.5, learned priors, step 2 tied to the joint posterior
-(loss.marginal_tie = 1) and the cross path in step 1 (loss.cross_weight = 3:
+(loss.marginal_tie = 1), the cross path in step 1 (loss.cross_weight = 3:
 y decoded from x's z and x from y's, docs/method_choices.md "The cross
-path"). With the 1.0 defaults (categorical latents,
+path") and conditional samples with z at the mean of q(z|x), only the
+other side's local latent drawn (model.conditional_z = 'mode', as the
+authors' later code samples). With the 1.0 defaults (categorical latents,
 2 eps^2 = 1e-2) U and V collapsed to one code on real image pairs.
 Choose loss.two_eps_sq (and loss.y_weight) for the scale of your data:
 docs/data.md gives the recipe.
@@ -52,4 +54,5 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.loss.lam = 0.5
   config.loss.marginal_tie = 1.0
   config.loss.cross_weight = 3.0
+  config.model.conditional_z = 'mode'
   return config
