@@ -12,16 +12,21 @@ from experiments import config_checks
 from tests import test_train
 from tests.test_train import (init_state, make_step, run_steps, tiny_config,
                               tiny_variant)
-from conftest import wyner_phases
+from conftest import mnist_model, wyner_phases
 from wyner_jax import contracts, latents, phases, sampling
 
 
+def _tiny_phases():
+  config = tiny_config()
+  return wyner_phases(config, mnist_model(config))
+
+
 def joint_step_params(params):
-  return wyner_phases(tiny_config(), None)['joint'].initial(params)
+  return _tiny_phases()['joint'].initial(params)
 
 
 def marginal_step_constants(params):
-  return wyner_phases(tiny_config(), None)['marginal'].frozen(params)
+  return _tiny_phases()['marginal'].frozen(params)
 
 
 def test_zero_prior_logits_are_the_uniform_prior():

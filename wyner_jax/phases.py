@@ -171,8 +171,8 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
       sums them (Sutter et al. 2021), each an upper bound on
       -log p(x, y) + lam I(X,Y;Z). Decoding y from x's z (and x from
       y's) leaves Z only what either side can give: the cross
-      reconstruction of the shared/private models (../shared/docs/method.md
-      section 9). Its terms enter the metrics as `cross/kl/z_x`,
+      reconstruction of the shared/private models (DMVAE, Lee and Pavlovic
+      2021). Its terms enter the metrics as `cross/kl/z_x`,
       `cross/kl/z_y`, `cross/rec/y_from_x`, `cross/rec/x_from_y`.
   """
   contracts.check_non_negative_number('cross_weight', cross_weight)
