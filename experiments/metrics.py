@@ -124,6 +124,21 @@ MORPHOMETRY_CELLS = 1000
 FD_PER_CLASS = 50  # examples per label in every Fréchet-distance set (fewer if the test set has fewer)
 
 
+def evaluation_bytes(paired: data.PairedData) -> int:
+  """About the most memory the evaluation of one model holds at once, in
+  bytes: the larger of its sample sets, as float32 (conditional samples of
+  every test pair, the per-condition sets, the joint samples), with the
+  data's own float32 rows beside them."""
+  dims = {'x': int(np.prod(paired.x.shape)), 'y': int(np.prod(paired.y.shape))}
+  pairs = paired.test.num_pairs
+  conditions = per_condition.REFERENCES_PER_CLASS * max(paired.num_classes, 1)
+  sets = [pairs * SAMPLES_PER_CONDITION * max(dims.values()),
+          conditions * per_condition.PER_CONDITION_SAMPLES * max(dims.values()),
+          JOINT_SAMPLES * (dims['x'] + dims['y'])]
+  data_rows = (paired.train.num_pairs + pairs) * (dims['x'] + dims['y'])
+  return 4 * (max(sets) + data_rows)
+
+
 def named_key(rng: jax.Array, name: str) -> jax.Array:
   """The key of one measurement, a function of `rng` and its name alone."""
   return jax.random.fold_in(rng, zlib.crc32(name.encode()))

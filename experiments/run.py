@@ -38,6 +38,7 @@ from experiments import lambda_sweep
 from experiments import report
 from experiments import sources
 from experiments import train_log
+from experiments import metrics
 from experiments.metrics import label_metrics
 from wyner_jax import autoencoder
 from wyner_jax import checkpoints
@@ -105,6 +106,24 @@ def run_phases(config: ml_collections.ConfigDict, paired: data.PairedData
   model = phases.model_from_config(config, paired.x, paired.y)
   return wrapped | {phase.name: phase
                     for phase in phases.model_phases(config, model)}
+
+
+def check_memory(paired: data.PairedData,
+                 available: int | None = None) -> None:
+  """DataError before any training when evaluating the data would need more
+  memory than the machine has (`metrics.evaluation_bytes`; `available`:
+  bytes, default the machine's physical memory)."""
+  if available is None:
+    available = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+  needed = metrics.evaluation_bytes(paired)
+  if needed > available:
+    size = lambda n: f'{n / 2**30:.1f} GiB' if n >= 2**30 else f'{n / 2**20:.1f} MiB'
+    raise data.DataError(
+        f'sides of {int(np.prod(paired.x.shape))} and '
+        f'{int(np.prod(paired.y.shape))} values per example: evaluating '
+        f'them would hold about {size(needed)} (samples and the data as '
+        f"float32), more than this machine's {size(available)}; downsample "
+        'the sides or use fewer pairs')
 
 
 def training_records(config: ml_collections.ConfigDict,
@@ -269,6 +288,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         f'{paired.train.num_pairs} train pairs; use a smaller batch or more '
         'pairs')
   wrapper_phases(config, paired)  # refuses a wrapper of non-images up front
+  check_memory(paired)
   # Before anything is written: a config that did not train these
   # checkpoints must not report their results.
   # The records checksum the data once, for every phase and the judges.

@@ -9,7 +9,7 @@ import pytest
 
 from configs import paired as paired_config
 from conftest import launch
-from experiments import config_checks, data, evaluate, run, sources
+from experiments import config_checks, data, evaluate, metrics, run, sources
 from wyner_jax import checkpoints
 
 CLASSES = 5  # of the common factor c
@@ -187,6 +187,18 @@ def test_8_bit_sides_are_scaled_to_0_1_as_the_embedded_images_are(tmp_path):
   np.testing.assert_array_equal(pairs.train.pairs().x, images['x_train'].reshape(
       2000, 16).astype(np.float32) / 255)
   assert pairs.x.bounded and pairs.test.pairs().x.max() <= 1.0
+
+
+def test_sides_too_wide_to_evaluate_are_refused_before_training(tmp_path):
+  paired = sources.load(config_for(write_npz(tmp_path / 'pairs.npz')).data)
+  needed = metrics.evaluation_bytes(paired)
+  # 2,000 + 500 pairs of 12 + 20 values, 2,000 joint samples of both sides.
+  assert needed == 4 * (2000 * 32 + 2500 * 32)
+  run.check_memory(paired)  # this machine holds them
+  with pytest.raises(data.DataError, match=r'^sides of 12 and 20 values per '
+                     r'example: evaluating them would hold about 0.5 MiB .* more '
+                     r"than this machine's 0.1 MiB; downsample"):
+    run.check_memory(paired, available=needed // 4)
 
 
 def test_the_launcher_prints_the_bad_key_in_one_line(tmp_path):
