@@ -223,7 +223,7 @@ def label_metrics(model, params: Params, judges: Judges,
   if 'probe' in model.CAN:
     _import_in_background('sklearn.linear_model')
   out.update(judges.test_accuracy)
-  if isinstance(model, WynerVAE):
+  if 'carriers' in model.CAN:
     out.update(latent_carriers(model, params, judges, pairs, rng))
   # Real test examples' features, each example once, per side and reading:
   # the variability references and the FD's real sets.
@@ -305,7 +305,7 @@ def rates(model, params: Params, pairs: data.PairSet) -> dict[str, float]:
   x, y = jnp.asarray(pairs.x), jnp.asarray(pairs.y)
   out = {f'eval/rate_{name}': float(rate)
          for name, rate in model.rates(params, x, y).items()}
-  if not isinstance(model, WynerVAE):
+  if 'carriers' not in model.CAN:  # no joint posteriors of u and v
     return out
   posteriors = None
   for name, latent in (('z', model.latent_z), ('u', model.latent_u),

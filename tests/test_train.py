@@ -351,3 +351,31 @@ def test_cross_path_adds_the_two_subset_bounds_written_out_in_numpy(pairs):
     phases.joint_loss_fn(model, False, two_eps_sq)
   with pytest.raises(ArgumentError, match='cross_weight=0.3 needs a model'):
     phases.joint_loss_fn(plain, False, two_eps_sq, cross_weight=c)
+
+
+def test_a_kind_defined_outside_the_library_trains_from_one_registry_line(
+    pairs, monkeypatch):
+  import toy_kind  # pylint: disable=import-outside-toplevel
+  monkeypatch.setitem(phases.REGISTRY, 'toy', toy_kind.KIND)  # the one line
+  config = tiny_config()
+  config.model.kind = 'toy'
+  model = mnist_model(config)
+  assert isinstance(model, toy_kind.JointAutoencoder)
+  (phase,) = phases.model_phases(config, model)
+  # One phase over its groups, for both steps' optimizer steps; no
+  # categorical latent, so no temperature.
+  assert (phase.name, phase.trains, phase.relaxed) == (
+      'joint', ('encoder', 'decoders'), False)
+  assert phase.num_steps(config) == (config.joint.num_steps
+                                     + config.marginal.num_steps)
+  mesh = sharding.make_mesh()
+  params = model.init(jax.random.key(0))
+  state = init_state([phase.initial(params)], config, mesh)
+  _, losses = run_steps(make_step(phase.loss, config, mesh), state, None,
+                        fixed_batch(pairs, config.batch_size, mesh), 60)
+  assert np.mean(losses[-5:]) < 0.5 * losses[0], losses[::6]
+  # An unregistered kind is refused, naming the registered ones.
+  config.model.kind = 'nonesuch'
+  with pytest.raises(ArgumentError, match=r"model.kind='nonesuch' is not "
+                     r'allowed; allowed: wyner, jmvae, .*, toy'):
+    mnist_model(config)

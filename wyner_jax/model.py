@@ -125,8 +125,11 @@ class WynerVAE:
       be what either side alone can give: the shared part.
   """
   # The sampling surface every model of a run shares
-  # (`wyner_jax.baselines.base`): all of it.
-  CAN: ClassVar[tuple[str, ...]] = ('joint', 'transfer', 'probe', 'style')
+  # (`wyner_jax.baselines.base`): all of it; and 'carriers': joint
+  # posteriors of z, u and v (`joint_posteriors`) and decoders of (local,
+  # z), what the latent-carrier metrics and code entropies read.
+  CAN: ClassVar[tuple[str, ...]] = ('joint', 'transfer', 'probe', 'style',
+                                    'carriers')
   z: Size
   u: Size
   v: Size

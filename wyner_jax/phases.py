@@ -1,19 +1,11 @@
-"""Training phases as data: a model is its networks plus its phases.
+"""The registry of model kinds, and the Wyner VAE's phases.
 
-A `Phase` says what one training step trains and what it holds fixed:
-
-  name     its checkpoint directory WORKDIR/checkpoints/<name>/ and log prefix
-  section  the config section of its training fields (`num_steps`: that
-           section's, or the sum over `steps_of`)
-  trains   the parameter groups it trains (its train state's params)
-  holds    the groups it holds constant, trained by an earlier phase: they
-           enter its loss as `frozen` and cannot change
-  loss     loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
-  relaxed  its loss draws Gumbel-softmax samples at the temperature tau
-           (logged as train/tau); False: tau is unused and not logged
-
-One loop runs any phase (`wyner_jax.train.train_phases`); nothing else
-builds one. The Wyner VAE's phases (`wyner_phases`):
+`REGISTRY` maps `config.model.kind` to its `wyner_jax.kinds.Kind` (how the
+model is built from the config, its training phases): the Wyner VAE's here,
+each baseline's in its module (`wyner_jax.baselines.KINDS`). A `Phase`
+(`wyner_jax.kinds`, re-exported here) says what one training step trains and
+holds fixed; one loop runs any phase (`wyner_jax.train.train_phases`). The
+Wyner VAE's phases (`wyner_phases`):
 
   joint     trains 'joint', 'decoders' (and learned 'priors'): L1 on pairs
             (+ the cross path's bounds with loss.cross_weight > 0)
@@ -24,63 +16,34 @@ and the paper's wrapper adds one phase per domain before them
 (`wyner_jax.autoencoder.autoencoder_phases`).
 """
 
-import dataclasses
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from wyner_jax import baselines
 from wyner_jax import contracts
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.errors import ArgumentError
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.kinds import LossFn, Phase, draws_relaxed_samples
+from wyner_jax.model import WynerVAE
 from wyner_jax.sides import Side
 
 if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
   import ml_collections
 
-# loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
-LossFn = Callable[..., tuple[Any, dict[str, Any]]]
+__all__ = ['KINDS', 'LossFn', 'Phase', 'REGISTRY', 'WYNER',
+           'draws_relaxed_samples', 'joint_loss_fn', 'marginal_loss_fn',
+           'model_from_config', 'model_phases', 'wyner_phases']
 
-
-@dataclasses.dataclass(frozen=True)
-class Phase:
-  """One training step (module docstring)."""
-  name: str
-  section: str
-  trains: tuple[str, ...]
-  holds: tuple[str, ...]
-  loss: LossFn
-  # Sections whose num_steps add up to this phase's ((): `section`'s alone).
-  steps_of: tuple[str, ...] = ()
-  relaxed: bool = True
-
-  def num_steps(self, config: Any) -> int:
-    """Its steps under `config` (a ConfigDict, or a record's dict of one)."""
-    return sum(config[section]['num_steps']
-               for section in self.steps_of or (self.section,))
-
-  def initial(self, params: Params) -> Params:
-    """The groups this phase trains, from initial params of every group
-    (a group the model lacks, e.g. 'priors' when fixed, is left out)."""
-    return {group: params[group] for group in self.trains if group in params}
-
-  def frozen(self, trained: Params) -> Params | None:
-    """The groups this phase holds fixed, from those trained so far; None
-    when it holds none."""
-    held = {group: trained[group] for group in self.holds if group in trained}
-    return held or None
-
-
-# config.model.kind of the Wyner VAE; the others: wyner_jax.baselines.BASELINES.
+# config.model.kind of the Wyner VAE; the others: wyner_jax.baselines.KINDS.
 WYNER = 'wyner'
 
 
 def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
                       y: Side) -> Any:
-  """The model of `config.model.kind` for data with sides x and y: on their
-  values, or on the wrapper's codes (model.wrapper). A WynerVAE, or a model
-  of `wyner_jax.baselines`."""
+  """The model of `config.model.kind` (`REGISTRY`) for data with sides x
+  and y: on their values, or on the wrapper's codes (model.wrapper). A
+  WynerVAE, or a model of `wyner_jax.baselines`."""
   m = config.model
   wrapped = m.wrapper != 'none'
   networks = dict(hidden=m.hidden, depth=m.depth,
@@ -89,64 +52,36 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
                   x_bounded=wrapped or x.bounded,
                   y_bounded=wrapped or y.bounded,
                   logit_bound=m.logit_bound, dtype=m.dtype)
-  # .get: the configs recorded by 0.9.0's checkpoints have neither field.
-  kind = m.get('kind', WYNER)
-  if kind == WYNER:
-    return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
-                    latent_type=m.latent_type, local_type=m.local_type,
-                    prior=m.prior,
-                    local_encoder=m.get('local_encoder', 'pair'),
-                    conditional_z=m.get('conditional_z', 'sample'),
-                    cross=config.loss.get('cross_weight', 0.0) > 0, **networks)
-  if kind not in baselines.BASELINES:
-    raise ArgumentError(f'model.kind={kind!r} is not allowed; allowed: '
-                        f'{", ".join(KINDS)}')
-  cls = baselines.BASELINES[kind]
-  if kind in ('mvae', 'mmvae'):  # Gaussian experts
-    return cls(z=tuple(m.expert_z), **networks)
-  if kind == 'cvae':
-    return cls(z=tuple(m.z), latent_type=m.latent_type, **networks)
-  if kind == 'jmvae':
-    return cls(z=tuple(m.z), latent_type=m.latent_type, prior=m.prior,
-               **networks)
-  return cls(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
-             latent_type=m.latent_type, local_type=m.local_type,
-             prior=m.prior, **networks)
-
-
-KINDS = (WYNER, *baselines.BASELINES)
-
-
-def draws_relaxed_samples(model: Any) -> bool:
-  """Whether any non-empty latent of `model` is categorical (relaxed by
-  Gumbel-softmax at the temperature tau in training)."""
-  families = (getattr(model, name, None)
-              for name in ('latent_z', 'latent_u', 'latent_v'))
-  return any(isinstance(f, latents.Categorical) and not f.is_empty
-             for f in families)
+  return _kind(config).build(config, networks)
 
 
 def model_phases(config: 'ml_collections.ConfigDict',
                  model: Any) -> tuple[Phase, ...]:
-  """The training phases of any model `model_from_config` builds: the Wyner
-  VAE's two (`wyner_phases`), a baseline's one, 'joint', over all of its
-  networks, for joint.num_steps + marginal.num_steps steps: the Wyner VAE's
-  two steps together, so every kind takes as many optimizer steps."""
-  if isinstance(model, WynerVAE):
-    return wyner_phases(config, model)
-  two_eps_sq, y_weight = config.loss.two_eps_sq, config.loss.y_weight
-  two_eps_sq_y = None if y_weight == 1.0 else two_eps_sq / y_weight
-  if isinstance(model, (baselines.MVAE, baselines.MMVAE)):
-    loss = model.loss_fn(two_eps_sq, two_eps_sq_y)
-  elif isinstance(model, baselines.JMVAE):
-    loss = model.loss_fn(config.tau.hard, two_eps_sq, two_eps_sq_y,
-                         alpha=config.loss.get('alpha', 1.0))
-  else:
-    loss = model.loss_fn(config.tau.hard, two_eps_sq, two_eps_sq_y)
-  return (Phase('joint', 'joint', ('encoders', 'decoders', 'priors',
-                                   'y_given_x', 'x_given_y'), (), loss,
-                steps_of=('joint', 'marginal'),
-                relaxed=draws_relaxed_samples(model)),)
+  """The training phases of the model `model_from_config` builds from
+  `config`: its kind's (`REGISTRY`): the Wyner VAE's two (`wyner_phases`),
+  a baseline's one, 'joint', over all of its networks, for joint.num_steps +
+  marginal.num_steps steps, so every kind takes as many optimizer steps."""
+  return _kind(config).phases(config, model)
+
+
+def _kind(config: 'ml_collections.ConfigDict') -> kinds.Kind:
+  # .get: the configs recorded by 0.9.0's checkpoints have no model.kind.
+  kind = config.model.get('kind', WYNER)
+  if kind not in REGISTRY:
+    raise ArgumentError(f'model.kind={kind!r} is not allowed; allowed: '
+                        f'{", ".join(REGISTRY)}')
+  return REGISTRY[kind]
+
+
+def _build_wyner(config: 'ml_collections.ConfigDict',
+                 networks: dict[str, Any]) -> WynerVAE:
+  m = config.model
+  # .get: fields that configs recorded by earlier versions lack.
+  return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
+                  latent_type=m.latent_type, local_type=m.local_type,
+                  prior=m.prior, local_encoder=m.get('local_encoder', 'pair'),
+                  conditional_z=m.get('conditional_z', 'sample'),
+                  cross=config.loss.get('cross_weight', 0.0) > 0, **networks)
 
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
@@ -251,10 +186,8 @@ def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
 def wyner_phases(config: 'ml_collections.ConfigDict',
                  model: WynerVAE) -> tuple[Phase, Phase]:
   """The Wyner VAE's two phases under `config` (module docstring)."""
-  hard, two_eps_sq = config.tau.hard, config.loss.two_eps_sq
-  # Y's likelihood weight w: Y's 2 eps^2 is X's / w (1: the paper's one eps).
-  y_weight = config.loss.y_weight
-  two_eps_sq_y = None if y_weight == 1.0 else two_eps_sq / y_weight
+  hard = config.tau.hard
+  two_eps_sq, two_eps_sq_y = kinds.likelihood_scales(config)
   return (
       Phase('joint', 'joint', ('joint', 'decoders', 'priors'), (),
             joint_loss_fn(model, hard, two_eps_sq,
@@ -266,3 +199,10 @@ def wyner_phases(config: 'ml_collections.ConfigDict',
             marginal_loss_fn(model, hard, two_eps_sq, two_eps_sq_y,
                              config.loss.get('marginal_tie', 0.0)),
             relaxed=draws_relaxed_samples(model)))
+
+
+# config.model.kind -> how the model is built and trained: the Wyner VAE's
+# and each baseline's (one module and one line here per kind).
+REGISTRY: dict[str, kinds.Kind] = {
+    WYNER: kinds.Kind(_build_wyner, wyner_phases), **baselines.KINDS}
+KINDS = tuple(REGISTRY)

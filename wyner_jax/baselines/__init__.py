@@ -11,7 +11,10 @@ surface of `wyner_jax.baselines.base`).
   mvae          MVAE             `mvae_loss`, `product_of_experts`
   mmvae         MMVAE            `mmvae_loss`
 
-`wyner_jax.phases.model_from_config` builds one from `config.model.kind`.
+Each module also declares its kind (`KIND`: how it is built from a config,
+its phase), which `KINDS` collects for the registry of
+`wyner_jax.phases`; `wyner_jax.phases.model_from_config` builds one from
+`config.model.kind`.
 """
 
 from wyner_jax.baselines.cvae import CVAE
@@ -26,10 +29,15 @@ from wyner_jax.baselines.mvae import product_of_experts
 from wyner_jax.baselines.vcca import VCCAPrivate
 from wyner_jax.baselines.vcca import vcca_private_loss
 
+from wyner_jax.baselines import cvae, jmvae, mmvae, mvae, vcca
+
 # config.model.kind -> the model class ('wyner': wyner_jax.WynerVAE).
 BASELINES = {'jmvae': JMVAE, 'cvae': CVAE, 'vcca_private': VCCAPrivate,
              'mvae': MVAE, 'mmvae': MMVAE}
+# config.model.kind -> its registry entry (`wyner_jax.kinds.Kind`).
+KINDS = {'jmvae': jmvae.KIND, 'cvae': cvae.KIND, 'vcca_private': vcca.KIND,
+         'mvae': mvae.KIND, 'mmvae': mmvae.KIND}
 
-__all__ = ['BASELINES', 'CVAE', 'JMVAE', 'MMVAE', 'MVAE', 'VCCAPrivate',
+__all__ = ['BASELINES', 'KINDS', 'CVAE', 'JMVAE', 'MMVAE', 'MVAE', 'VCCAPrivate',
            'cvae_loss', 'jmvae_loss', 'mmvae_loss', 'mvae_loss',
            'product_of_experts', 'vcca_private_loss']

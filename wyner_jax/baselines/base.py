@@ -39,6 +39,9 @@ from wyner_jax.errors import ArgumentError
 from wyner_jax.model import DTYPES, PRIORS, SIDES
 
 Params = dict[str, Any]
+# The parameter groups a baseline may have; its one training phase trains
+# those it has (`wyner_jax.kinds.one_phase`).
+GROUPS = ('encoders', 'decoders', 'priors', 'y_given_x', 'x_given_y')
 
 
 def refuse_z_mode(model: Any, z_mode: bool) -> None:

@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.baselines import base
@@ -135,3 +136,17 @@ class CVAE(base.BaselineNetworks):
     self.check_data(x=x, y=y)
     del params  # no latent with a fixed prior
     return {}
+
+
+def _build(config, networks) -> CVAE:
+  return CVAE(z=tuple(config.model.z), latent_type=config.model.latent_type,
+              **networks)
+
+
+def _phases(config, model: CVAE) -> tuple[kinds.Phase, ...]:
+  loss = model.loss_fn(config.tau.hard, *kinds.likelihood_scales(config))
+  return kinds.one_phase(model, loss, base.GROUPS)
+
+
+# Its entry in the registry of model kinds (`model.z` of `model.latent_type`).
+KIND = kinds.Kind(_build, _phases)

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.baselines import base
@@ -127,3 +128,19 @@ class JMVAE(base.SharedLatent):
     z = self.latent_z
     params_z = self.encode(params['encoders']['z'], z, x, y)
     return {'z': jnp.mean(z.kl(params_z, self.prior_z(params)))}
+
+
+def _build(config, networks) -> JMVAE:
+  return JMVAE(z=tuple(config.model.z), latent_type=config.model.latent_type,
+               prior=config.model.prior, **networks)
+
+
+def _phases(config, model: JMVAE) -> tuple[kinds.Phase, ...]:
+  loss = model.loss_fn(config.tau.hard, *kinds.likelihood_scales(config),
+                       alpha=config.loss.get('alpha', 1.0))
+  return kinds.one_phase(model, loss, base.GROUPS)
+
+
+# Its entry in the registry of model kinds (`model.z`, `model.latent_type`,
+# `model.prior`; `loss.alpha`).
+KIND = kinds.Kind(_build, _phases)

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.baselines import base
@@ -135,3 +136,16 @@ class MMVAE(base.SharedLatent):
     self.check_data(x=x, y=y)
     del params  # the mixture's KL has no closed form
     return {}
+
+
+def _build(config, networks) -> MMVAE:
+  return MMVAE(z=tuple(config.model.expert_z), **networks)
+
+
+def _phases(config, model: MMVAE) -> tuple[kinds.Phase, ...]:
+  loss = model.loss_fn(*kinds.likelihood_scales(config))
+  return kinds.one_phase(model, loss, base.GROUPS)
+
+
+# Its entry in the registry of model kinds (Gaussian experts of `model.expert_z`).
+KIND = kinds.Kind(_build, _phases)

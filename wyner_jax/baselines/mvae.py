@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.baselines import base
@@ -155,3 +156,16 @@ class MVAE(base.SharedLatent):
     posterior = product_of_experts(self.expert(params, 'x', x),
                                    self.expert(params, 'y', y))
     return {'z': jnp.mean(self.latent_z.kl(posterior))}
+
+
+def _build(config, networks) -> MVAE:
+  return MVAE(z=tuple(config.model.expert_z), **networks)
+
+
+def _phases(config, model: MVAE) -> tuple[kinds.Phase, ...]:
+  loss = model.loss_fn(*kinds.likelihood_scales(config))
+  return kinds.one_phase(model, loss, base.GROUPS)
+
+
+# Its entry in the registry of model kinds (Gaussian experts of `model.expert_z`).
+KIND = kinds.Kind(_build, _phases)

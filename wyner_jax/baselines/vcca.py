@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax import sampling
@@ -238,3 +239,21 @@ class VCCAPrivate(base.BaselineNetworks):
         self._encode(params, name, data), priors[name[0]]))
             for name, data in (('z_x', x), ('u_x', x), ('v_y', y))
             if not families[name[0]].is_empty}
+
+
+def _build(config, networks) -> VCCAPrivate:
+  return VCCAPrivate(z=tuple(config.model.z), u=tuple(config.model.u),
+                     v=tuple(config.model.v),
+                     latent_type=config.model.latent_type,
+                     local_type=config.model.local_type,
+                     prior=config.model.prior, **networks)
+
+
+def _phases(config, model: VCCAPrivate) -> tuple[kinds.Phase, ...]:
+  loss = model.loss_fn(config.tau.hard, *kinds.likelihood_scales(config))
+  return kinds.one_phase(model, loss, base.GROUPS)
+
+
+# Its entry in the registry of model kinds (`model.z`, `.u`, `.v`,
+# `.latent_type`, `.local_type`, `.prior`).
+KIND = kinds.Kind(_build, _phases)

@@ -1,0 +1,102 @@
+"""What a model kind is to the harness: how it is built from a config, and
+its training phases.
+
+A `Phase` says what one training step trains and what it holds fixed:
+
+  name     its checkpoint directory WORKDIR/checkpoints/<name>/ and log prefix
+  section  the config section of its training fields (`num_steps`: that
+           section's, or the sum over `steps_of`)
+  trains   the parameter groups it trains (its train state's params)
+  holds    the groups it holds constant, trained by an earlier phase: they
+           enter its loss as `frozen` and cannot change
+  loss     loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
+  relaxed  its loss draws Gumbel-softmax samples at the temperature tau
+           (logged as train/tau); False: tau is unused and not logged
+
+A `Kind` is one entry of the registry of model kinds
+(`wyner_jax.phases.REGISTRY`, keyed by `config.model.kind`): `build(config,
+networks)` makes the model from the config's `model` section and the
+networks' sizes every kind shares, `phases(config, model)` its phases. Each
+kind declares its own in its module (`wyner_jax.phases` the Wyner VAE's,
+each module of `wyner_jax.baselines` its `KIND`); adding a kind is one
+module and one registry line. Nothing here imports a model, so every
+model's module can declare its kind.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from wyner_jax import latents
+
+if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
+  import ml_collections
+
+Params = dict[str, Any]
+# loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
+LossFn = Callable[..., tuple[Any, dict[str, Any]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+  """One training step (module docstring)."""
+  name: str
+  section: str
+  trains: tuple[str, ...]
+  holds: tuple[str, ...]
+  loss: LossFn
+  # Sections whose num_steps add up to this phase's ((): `section`'s alone).
+  steps_of: tuple[str, ...] = ()
+  relaxed: bool = True
+
+  def num_steps(self, config: Any) -> int:
+    """Its steps under `config` (a ConfigDict, or a record's dict of one)."""
+    return sum(config[section]['num_steps']
+               for section in self.steps_of or (self.section,))
+
+  def initial(self, params: Params) -> Params:
+    """The groups this phase trains, from initial params of every group
+    (a group the model lacks, e.g. 'priors' when fixed, is left out)."""
+    return {group: params[group] for group in self.trains if group in params}
+
+  def frozen(self, trained: Params) -> Params | None:
+    """The groups this phase holds fixed, from those trained so far; None
+    when it holds none."""
+    held = {group: trained[group] for group in self.holds if group in trained}
+    return held or None
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+  """One model kind of the registry (module docstring)."""
+  # (config, networks: the sizes every kind shares) -> the model
+  build: Callable[['ml_collections.ConfigDict', dict[str, Any]], Any]
+  # (config, model) -> its phases, in training order
+  phases: Callable[['ml_collections.ConfigDict', Any], tuple[Phase, ...]]
+
+
+def likelihood_scales(config: 'ml_collections.ConfigDict'
+                      ) -> tuple[float, float | None]:
+  """(X's 2 eps^2, Y's or None for the same): Y's is X's / loss.y_weight
+  (1: the paper's one eps)."""
+  two_eps_sq, y_weight = config.loss.two_eps_sq, config.loss.y_weight
+  return two_eps_sq, None if y_weight == 1.0 else two_eps_sq / y_weight
+
+
+def draws_relaxed_samples(model: Any) -> bool:
+  """Whether any non-empty latent of `model` is categorical (relaxed by
+  Gumbel-softmax at the temperature tau in training)."""
+  families = (getattr(model, name, None)
+              for name in ('latent_z', 'latent_u', 'latent_v'))
+  return any(isinstance(f, latents.Categorical) and not f.is_empty
+             for f in families)
+
+
+def one_phase(model: Any, loss: LossFn,
+              groups: tuple[str, ...]) -> tuple[Phase]:
+  """The single phase of a model trained in one step: 'joint', over all of
+  its `groups`, for joint.num_steps + marginal.num_steps steps (the Wyner
+  VAE's two steps together, so every kind takes as many optimizer steps)."""
+  return (Phase('joint', 'joint', groups, (), loss,
+                steps_of=('joint', 'marginal'),
+                relaxed=draws_relaxed_samples(model)),)
