@@ -203,11 +203,14 @@ def _read(path: str, key: dict[str, Any], target: Any
     return None, 'damaged (its contents do not fit the judge)'
 
 
-def checkpoint_key(record: dict[str, Any], num_steps: int) -> dict[str, Any]:
-  """The key of a phase's finished checkpoints: what its record says it
-  trained on and with (fields, data checksum), its steps, the code versions."""
+def checkpoint_key(record: dict[str, Any], num_steps: int,
+                   phase: str) -> dict[str, Any]:
+  """The key of a phase's finished checkpoints: the phase (two domains'
+  autoencoders share every field and the data, not their networks), what
+  its record says it trained on and with (fields, data checksum), its
+  steps, the code versions."""
   return json.loads(json.dumps(
-      {'fields': record['fields'], 'digest': record['digest'],
+      {'phase': phase, 'fields': record['fields'], 'digest': record['digest'],
        'num_steps': num_steps, **code_versions()}, sort_keys=True))
 
 

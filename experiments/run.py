@@ -202,7 +202,7 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
   # user cache (experiments/cache.py) instead; a run of several processes
   # trains its own (the copy would need a barrier between them).
   cache_keys = {name: cache.checkpoint_key(records[name].to_json(),
-                                           part.phase.num_steps(config))
+                                           part.phase.num_steps(config), name)
                 for name, part in wrapped.items()}
   for name in wrapped:
     directory = checkpoints.phase_directory(workdir, name)

@@ -188,6 +188,23 @@ def fake_checkpoints(directory):
 KEY = {'fields': {'seed': 0}, 'digest': 'abc', 'num_steps': 5}
 
 
+def test_two_phases_of_one_record_keep_their_own_checkpoints(tmp_path,
+                                                             monkeypatch):
+  # Two domains' autoencoders share every field and the data: 1.0.0's key
+  # had no phase, so the second restored the first's (another network).
+  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache'))
+  record = {'fields': {'seed': 0}, 'digest': 'abc'}
+  keys = {name: cache.checkpoint_key(record, 5, name)
+          for name in ('autoencoder_x', 'autoencoder_y')}
+  for name, key in keys.items():
+    fake_checkpoints(tmp_path / name)
+    (tmp_path / name / '5' / 'state').write_bytes(name.encode())
+    cache.keep_checkpoints(str(tmp_path / name), key)
+  for name, key in keys.items():
+    assert cache.restore_checkpoints(str(tmp_path / 'again' / name), key)
+    assert (tmp_path / 'again' / name / '5' / 'state').read_bytes() == name.encode()
+
+
 def test_checkpoints_are_kept_and_restored_whole(tmp_path, monkeypatch):
   monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache'))
   fake_checkpoints(tmp_path / 'run1')
