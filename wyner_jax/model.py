@@ -151,6 +151,7 @@ class WynerVAE:
   def __post_init__(self):
     contracts.check_choice('local_encoder', self.local_encoder, LOCAL_ENCODERS)
     contracts.check_choice('conditional_z', self.conditional_z, CONDITIONAL_Z)
+    contracts.check_choice('cross', self.cross, (False, True))
     contracts.check_choice('prior', self.prior, PRIORS)
     contracts.check_choice('dtype', self.dtype, DTYPES)
     contracts.check_choice('latent_type', self.latent_type, latents.LATENT_TYPES)

@@ -67,7 +67,7 @@ def _array(archive, key: str, path: str) -> np.ndarray:
   if array.dtype.kind == 'f' and not np.all(np.isfinite(array)):
     raise data.DataError(f'{path}: {key} holds NaN or infinite values')
   largest = float(np.max(np.abs(array)))
-  if largest > np.finfo(np.float32).max:
+  if largest > float(np.finfo(np.float32).max):
     raise data.DataError(f'{path}: {key} holds values up to {largest:.3g}, '
                          'beyond float32 (3.4e38), which the model computes '
                          'in; rescale the side')
