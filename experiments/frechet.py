@@ -34,5 +34,19 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
   if feats_a.shape[1] != feats_b.shape[1]:
     raise ValueError(f'feature sizes differ: {feats_a.shape[1]} and {feats_b.shape[1]}')
   a, b = np.asarray(feats_a, np.float64), np.asarray(feats_b, np.float64)
-  return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False),
-                                   b.mean(0), np.cov(b, rowvar=False))
+  if len(b) < len(a):  # FD is symmetric: let `a` be the smaller set
+    a, b = b, a
+  if len(a) > a.shape[1]:
+    return gaussian_frechet_distance(a.mean(0), np.cov(a, rowvar=False),
+                                     b.mean(0), np.cov(b, rowvar=False))
+  # Fewer examples than features (the per-condition FD: 50 samples of 256
+  # features): C_a = A^T A with A the centred rows / sqrt(Na - 1), and the
+  # non-zero eigenvalues of C_a C_b are those of A C_b A^T, [Na, Na]: one
+  # small eigh in place of two [F, F] ones, the same value (to round-off).
+  centred = (a - a.mean(0)) / np.sqrt(len(a) - 1)
+  cov_b = np.cov(b, rowvar=False)
+  middle = np.linalg.eigvalsh(centred @ cov_b @ centred.T)
+  trace_root = np.sqrt(np.clip(middle, 0.0, None)).sum()
+  diff = a.mean(0) - b.mean(0)
+  return float(diff @ diff + np.sum(centred ** 2) + np.trace(cov_b)
+               - 2.0 * trace_root)

@@ -130,6 +130,21 @@ if TINY_RUN_ENV not in os.environ:  # the controller (or a serial run)
   _start_tiny_run()
 
 
+# pytest-xdist (--dist loadscope) hands whole modules to the workers in
+# collection order: the longest first (measured with --durations) keep both
+# workers busy to the end, where one would otherwise finish a long module
+# alone. The modules not named keep their order after them.
+LONGEST_MODULES = ('test_paired.py', 'test_compare.py', 'test_wrapper.py',
+                   'test_tuning.py', 'test_two_shapes.py', 'test_metrics.py',
+                   'test_main.py', 'test_lambda_sweep.py', 'test_train.py',
+                   'test_faults.py')
+
+
+def pytest_collection_modifyitems(items):
+  rank = {name: i for i, name in enumerate(LONGEST_MODULES)}
+  items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope='session')
 def tiny_run():
   """One launcher run of configs/synthetic.py:tiny, shared by every test that

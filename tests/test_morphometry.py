@@ -85,6 +85,19 @@ def test_frechet_distance_of_a_shifted_set_is_the_squared_shift():
       shift @ shift, rel=1e-6)
 
 
+@pytest.mark.parametrize('sizes', [(50, 80), (80, 50), (5, 5), (300, 200)])
+def test_frechet_distance_of_few_examples_equals_the_covariance_formula(sizes):
+  # Fewer examples than features take the [Na, Na] route: the same value
+  # as the FID formula on the full [F, F] covariances.
+  rng = np.random.default_rng(1)
+  a = rng.normal(size=(sizes[0], 64)) @ rng.normal(size=(64, 64))
+  b = rng.normal(size=(sizes[1], 64)) + 0.3
+  expected = frechet.gaussian_frechet_distance(
+      a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+  assert frechet.frechet_distance(a, b) == pytest.approx(expected, rel=1e-8)
+  assert frechet.frechet_distance(b, a) == pytest.approx(expected, rel=1e-8)
+
+
 def test_frechet_distance_refuses_mismatched_features():
   with pytest.raises(ValueError, match='feature sizes differ: 4 and 5'):
     frechet.frechet_distance(np.zeros((3, 4)), np.zeros((3, 5)))

@@ -218,8 +218,10 @@ def test_the_defaults_keep_u_and_v_alive_and_the_class_in_z(tmp_path):
   # collapses (1.0's defaults gave U and V one code each on real pairs).
   config = paired_config.get_config()
   config.data.path = write_npz(tmp_path / 'pairs.npz')
-  config.joint.num_steps, config.marginal.num_steps = 400, 200
-  config.checkpoint_every, config.log_every_secs = 400, 1e9
+  # 80 + 40 steps (measured: rates of U, V 4.7, 4.4 nats, of Z 10.4;
+  # accuracies 1.0; V alone 0.19); compiling its programs takes most of it.
+  config.joint.num_steps, config.marginal.num_steps = 80, 40
+  config.checkpoint_every, config.log_every_secs = 80, 1e9
   config.eval.classifier_steps = 300
   metrics = run.train_and_evaluate(config, str(tmp_path / 'run'))[0].metrics
   assert metrics['eval/rate_u'] > 0.5 and metrics['eval/rate_v'] > 0.5, metrics
