@@ -96,8 +96,9 @@ def breakdown(config, model, train_pairs, phase, batch, steps, repeats):
   x, y = (jnp.asarray(a[:batch]) for a in (train_pairs.x, train_pairs.y))
   rng, tau, lam = jax.random.key(1), jnp.float32(0.7), jnp.float32(0.0)
 
-  forward = jax.jit(lambda p: loss_fn(p, frozen, x, y, rng, tau, lam)[0])
-  grad = jax.jit(jax.grad(lambda p: loss_fn(p, frozen, x, y, rng, tau, lam)[0]))
+  batch = phases.Batch(x, y, rng, tau, lam, frozen)
+  forward = jax.jit(lambda p: loss_fn(p, batch)[0])
+  grad = jax.jit(jax.grad(lambda p: loss_fn(p, batch)[0]))
   optimizer = optax.adam(config.learning_rate)
   opt_state = optimizer.init(params)
   grads = grad(params)

@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 
 from experiments.data import PairSet
+from wyner_jax.kinds import Batch
 
 EVAL_CHUNK = 1000  # pairs per jitted call; bounds memory on big test sets
 
@@ -13,15 +14,16 @@ def evaluate_loss(loss_fn, params, frozen, pairs: PairSet, rng: jax.Array,
   """Example-weighted mean of `loss_fn`'s metrics over all pairs.
 
   Args:
-    loss_fn: (params, frozen, x, y, rng, tau, lam) -> (loss, metrics), as
-      a phase's `loss` (`wyner_jax.phases`).
+    loss_fn: (params, batch: `wyner_jax.kinds.Batch`) -> (loss, metrics),
+      as a phase's `loss` (`wyner_jax.phases`).
     rng: noise key; chunk i uses fold_in(rng, i), so the result is fixed.
     tau: temperature of the relaxed samples.
 
   Returns:
     {metric name: value}.
   """
-  metrics_fn = jax.jit(lambda p, f, x, y, r: loss_fn(p, f, x, y, r, tau, lam)[1])
+  metrics_fn = jax.jit(
+      lambda p, f, x, y, r: loss_fn(p, Batch(x, y, r, tau, lam, f))[1])
   totals: dict[str, float] = {}
   num = len(pairs.x)
   for i, start in enumerate(range(0, num, EVAL_CHUNK)):

@@ -148,8 +148,8 @@ def test_sweep_config_end_to_end(tiny_sweep):
   assert alone.model == model and alone.config.lambda_sweep.lams == [0.0, 1e6]
   rng, x = jax.random.key(5), test_pairs.x[:6]
   np.testing.assert_array_equal(
-      sampling.y_given_x(alone.model, alone.params, rng, x, 3),
-      sampling.y_given_x(model, stacked[1].state['params'], rng, x, 3))
+      alone.model.conditional(alone.params, rng, x, 'x', 3),
+      model.conditional(stacked[1].state['params'], rng, x, 'x', 3))
   with pytest.raises(errors.WynerError, match=r"no model 'lam5_seed0' in .*; it "
                      r'holds lam0_seed0, lam1e\+06_seed0'):
     loading.load_model(str(tmp_path), 'lam5_seed0')

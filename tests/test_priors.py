@@ -99,12 +99,12 @@ def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pai
                                                               prior='learned')
   assert set(params['priors']) == {'z', 'u', 'v'}
   x, y = jnp.asarray(batch.images_x), jnp.asarray(batch.images_y)
-  args = (x, y, jax.random.key(2), 0.7, 1.0)
+  inputs = phases.Batch(x, y, jax.random.key(2), 0.7, 1.0)
   step_one = joint_step_params(params)
   # At zeros the learned model's loss is the uniform model's, bitwise.
-  learned_loss = phases.joint_loss_fn(model, False, 0.1)(step_one, None, *args)[0]
+  learned_loss = phases.joint_loss_fn(model, False, 0.1)(step_one, inputs)[0]
   uniform_loss = phases.joint_loss_fn(uniform, False, 0.1)(
-      {k: v for k, v in step_one.items() if k != 'priors'}, None, *args)[0]
+      {k: v for k, v in step_one.items() if k != 'priors'}, inputs)[0]
   assert float(learned_loss) == float(uniform_loss)
 
   state = init_state([step_one], config, mesh)
@@ -127,7 +127,7 @@ def test_learned_priors_start_uniform_learn_in_step_one_and_stay_in_step_two(pai
   first = lambda tree: jax.tree.map(lambda a: np.asarray(a)[0], tree)
   one = {**first(state.params), 'marginal': first(marginal.params)}
   peaked = dict(one, priors={**one['priors'], 'z': _peaked(10, 3)})
-  x_prior, _ = sampling.joint_samples(model, peaked, jax.random.key(4), 64)
+  x_prior, _ = model.joint(peaked, jax.random.key(4), 64)
   z_code = jax.nn.one_hot(jnp.full((64, 1), 3), 10)
   u_all = np.stack([model.decode(one['decoders']['x'],
                                  jax.nn.one_hot(jnp.full((64, 1), k), 10), z_code,
@@ -146,7 +146,7 @@ def test_an_empty_local_latent_has_no_learned_prior(pairs):
   assert model.priors(params)['u'] is None
   x, y = jnp.asarray(batch.images_x), jnp.asarray(batch.images_y)
   loss, metrics = phases.joint_loss_fn(model, False, 0.1)(
-      joint_step_params(params), None, x, y, jax.random.key(2), 0.7, 1.0)
+      joint_step_params(params), phases.Batch(x, y, jax.random.key(2), 0.7, 1.0))
   assert np.isfinite(float(loss)) and float(metrics['kl/u']) == 0.0
 
 

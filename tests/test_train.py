@@ -234,7 +234,7 @@ def test_local_aggregate_kl_adds_its_weighted_term_and_nothing_else(pairs):
   params = model.init(jax.random.key(0))
   joint = {'joint': params['joint'], 'decoders': params['decoders']}
   x, y = pairs.x[:16], pairs.y[:16]
-  args = (joint, None, x, y, jax.random.key(1), 0.7, 0.0)
+  args = (joint, phases.Batch(x, y, jax.random.key(1), 0.7, 0.0))
   paper_loss, paper = phases.joint_loss_fn(model, False, 1e-4)(*args)
   loss, metrics = phases.joint_loss_fn(model, False, 1e-4, 300.0)(*args)
   out = model.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
@@ -255,13 +255,14 @@ def test_bfloat16_compute_keeps_float32_state_and_a_close_loss(pairs):
   config, mesh, model, float32, params, batch = tiny_variant(
       pairs, dtype='bfloat16')
   step_one = {'joint': params['joint'], 'decoders': params['decoders']}
-  args = (*(jax.numpy.asarray(a) for a in (batch.images_x, batch.images_y)),
-          jax.random.key(2), 0.7, 0.0)
-  loss, _ = phases.joint_loss_fn(model, False, 0.1)(step_one, None, *args)
-  reference, _ = phases.joint_loss_fn(float32, False, 0.1)(step_one, None, *args)
+  inputs = phases.Batch(*(jax.numpy.asarray(a) for a in (batch.images_x,
+                                                         batch.images_y)),
+                        jax.random.key(2), 0.7, 0.0)
+  loss, _ = phases.joint_loss_fn(model, False, 0.1)(step_one, inputs)
+  reference, _ = phases.joint_loss_fn(float32, False, 0.1)(step_one, inputs)
   assert loss.dtype == np.float32
   np.testing.assert_allclose(float(loss), float(reference), rtol=2e-2)
-  out = model.joint_forward(step_one, *args[:4], False)
+  out = model.joint_forward(step_one, *inputs[:4], False)
   assert out.cross is None  # no cross path
   assert {a.dtype for a in out[:5]} == {np.dtype(np.float32)}
   state = init_state([step_one], config, mesh)
@@ -319,9 +320,9 @@ def test_cross_path_adds_the_two_subset_bounds_written_out_in_numpy(pairs):
   two_eps_sq = config.loss.two_eps_sq
   # The phase passes the config's weight on.
   phase = wyner_phases(config, model)['joint']
-  args = (joint, None, x, y, jax.random.key(1), 0.7, lam)
+  batch = phases.Batch(x, y, jax.random.key(1), 0.7, lam)
   loss, metrics = phases.joint_loss_fn(model, False, two_eps_sq,
-                                       cross_weight=c)(*args)
+                                       cross_weight=c)(joint, batch)
   out = model.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
   x64, y64 = np.asarray(x, np.float64), np.asarray(y, np.float64)
 
@@ -338,7 +339,7 @@ def test_cross_path_adds_the_two_subset_bounds_written_out_in_numpy(pairs):
                      + bound(cross.logits_z_y, cross.x_rec_from_y,
                              cross.y_rec_from_y)))
   np.testing.assert_allclose(loss, expected, rtol=1e-5)
-  np.testing.assert_allclose(phase.loss(*args)[0], loss, rtol=1e-6)
+  np.testing.assert_allclose(phase.loss(joint, batch)[0], loss, rtol=1e-6)
   np.testing.assert_allclose(metrics['cross/rec/y_from_x'], np.mean(np.sum(
       (y64 - np.asarray(cross.y_rec_from_x)) ** 2, -1)), rtol=1e-5)
   np.testing.assert_allclose(metrics['cross/kl/z_x'],

@@ -67,9 +67,9 @@ def test_mnist_svhn_on_mock_data_runs_to_every_output(tmp_path):
   assert isinstance(trained.model, autoencoder.PixelWynerVAE)
   assert [side.shape for side in trained.sides] == [(28, 28, 1), (32, 32, 3)]
   x = np.random.default_rng(0).uniform(size=(3, 784)).astype(np.float32)
-  y = sampling.y_given_x(trained.model, trained.params, jax.random.key(0), x, 2)
+  y = trained.model.conditional(trained.params, jax.random.key(0), x, 'x', 2)
   assert y.shape == (3, 2, 32 * 32 * 3)
   assert 0.0 <= float(y.min()) and float(y.max()) <= 1.0
-  x_back = sampling.x_given_y(trained.model, trained.params, jax.random.key(1),
-                              np.asarray(y[:, 0]), 2)
+  x_back = trained.model.conditional(trained.params, jax.random.key(1),
+                                     np.asarray(y[:, 0]), 'y', 2)
   assert x_back.shape == (3, 2, 784)

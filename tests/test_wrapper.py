@@ -35,8 +35,8 @@ def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
       px_model.decode(px_params['decoders']['x'], u, z, 'x'),
       net.decode(ae_params, model.decode(params['decoders']['x'], u, z, 'x')))
   # The samplers take the pixel view as they take the model: images out.
-  assert sampling.y_given_x(px_model, px_params, jax.random.key(5), images,
-                            3).shape == (5, 3, 784)
+  assert px_model.conditional(px_params, jax.random.key(5), images, 'x',
+                              3).shape == (5, 3, 784)
 
 
 def test_the_decoder_upsamples_as_nearest_neighbour_resize(tmp_path, monkeypatch):
@@ -120,14 +120,14 @@ def test_a_wrapped_run_trains_the_autoencoder_first_and_reads_on_pixels(wrapped_
   x = jnp.asarray(result.test_pairs.x[:4])
   key = jax.random.key(0)
   np.testing.assert_allclose(
-      sampling.y_given_x(trained.model, trained.params, key, x, 2),
-      sampling.y_given_x(result.model, result.params, key, x, 2), atol=1e-6)
+      trained.model.conditional(trained.params, key, x, 'x', 2),
+      result.model.conditional(result.params, key, x, 'x', 2), atol=1e-6)
   # ... and with the learned priors it was trained with.
   jax.tree.map(np.testing.assert_array_equal, trained.params['priors'],
                result.params['priors'])
   np.testing.assert_allclose(
-      sampling.joint_samples(trained.model, trained.params, key, 8)[0],
-      sampling.joint_samples(result.model, result.params, key, 8)[0], atol=1e-6)
+      trained.model.joint(trained.params, key, 8)[0],
+      result.model.joint(result.params, key, 8)[0], atol=1e-6)
 
 
 def test_a_wrapped_workdir_refuses_another_code_size_or_autoencoder(wrapped_run):

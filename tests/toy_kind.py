@@ -34,8 +34,8 @@ class JointAutoencoder:
   def _decoder(self, features):
     return networks.Decoder(self.hidden, self.depth, features)
 
-  def loss_fn(self, params, frozen, x, y, rng, tau, lam):
-    del frozen, rng, tau, lam  # deterministic, no latent weights
+  def loss_fn(self, params, batch: kinds.Batch):
+    x, y = batch.x, batch.y  # deterministic: no noise, no latent weights
     code = self._encoder().apply(params['encoder'], x, y)
     rec_x = jnp.mean(losses.squared_error(x, self._decoder(self.x_dim).apply(
         params['decoders']['x'], [code])))

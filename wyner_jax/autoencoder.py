@@ -120,13 +120,13 @@ def autoencoder_loss_fn(autoencoder: ConvAutoencoder,
   """The autoencoder's training loss, in `wyner_jax.phases`' loss_fn form,
   on params {group: ...}: the mean over `sides` ('x', 'y' or both: the
   sides of its domain) of the batch's mean squared error summed over
-  pixels; `frozen`, `rng`, `tau`, `lam` are unused."""
-  def loss_fn(params, frozen, x, y, rng, tau, lam):
-    del frozen, rng, tau, lam
+  pixels (it reads the batch's x and y alone)."""
+  def loss_fn(params, batch: phases.Batch):
     net = params[group]
     rec = {side: jnp.mean(losses.squared_error(
         images, autoencoder.decode(net, autoencoder.encode(net, images))))
-           for side, images in (('x', x), ('y', y)) if side in sides}
+           for side, images in (('x', batch.x), ('y', batch.y))
+           if side in sides}
     loss = sum(rec.values()) / len(rec)
     return loss, {'loss': loss, **{f'rec/{side}': r for side, r in rec.items()}}
   return loss_fn

@@ -9,7 +9,8 @@ A `Phase` says what one training step trains and what it holds fixed:
   trains   the parameter groups it trains (its train state's params)
   holds    the groups it holds constant, trained by an earlier phase: they
            enter its loss as `frozen` and cannot change
-  loss     loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
+  loss     loss_fn(params, batch) -> (loss, metrics): `params` the groups it
+           trains, `batch` a `Batch`
   relaxed  its loss draws Gumbel-softmax samples at the temperature tau
            (logged as train/tau); False: tau is unused and not logged
 
@@ -25,7 +26,7 @@ model's module can declare its kind.
 
 import dataclasses
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wyner_jax import latents
 
@@ -33,8 +34,30 @@ if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
   import ml_collections
 
 Params = dict[str, Any]
-# loss_fn(params, frozen, x, y, rng, tau, lam) -> (loss, metrics)
-LossFn = Callable[..., tuple[Any, dict[str, Any]]]
+
+
+class Batch(NamedTuple):
+  """What one training step's loss reads besides the parameters it trains.
+  A loss reads the fields it needs (most do not read them all).
+
+  Attributes:
+    x, y: the pairs, [B, ...] each.
+    rng: the step's noise key (latent samples).
+    tau: the Gumbel-softmax temperature of relaxed samples.
+    lam: the model's lambda (the Wyner VAE's step 1).
+    frozen: the groups trained by earlier phases, held constant (the
+      phase's `frozen`); None when it holds none.
+  """
+  x: Any
+  y: Any
+  rng: Any
+  tau: Any = 1.0
+  lam: Any = 0.0
+  frozen: Params | None = None
+
+
+# loss_fn(params, batch: Batch) -> (loss, metrics)
+LossFn = Callable[[Params, Batch], tuple[Any, dict[str, Any]]]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
     from wyner_jax.loading import load_model
     trained = load_model('/tmp/lambda_sweep', 'lam1000_seed0')
-    y = wyner_jax.sampling.y_given_x(trained.model, trained.params, rng, x, 8)
+    y = trained.model.conditional(trained.params, rng, x, 'x', 8)
 
 The checkpoints record the config that trained them and the data's sides
 (`TrainingRecord`), so the model and its phases are rebuilt from that,
@@ -38,8 +38,7 @@ from wyner_jax.sides import Side
 class TrainedModel(NamedTuple):
   """A model of a workdir, ready for sampling: every kind through its
   sampling surface (`model.conditional(params, ...)`, `model.joint`, ...,
-  `wyner_jax.baselines.base`), the Wyner VAE also through
-  `wyner_jax.sampling` (its bound samplers take `model` and `params`). With
+  `wyner_jax.baselines.base`). With
   model.wrapper set, `model` and `params` are `autoencoder.on_pixels`':
   images in, images out."""
   name: str  # 'lam1000_seed0'

@@ -38,6 +38,7 @@ import jax.numpy as jnp
 from wyner_jax import contracts
 from wyner_jax import latents
 from wyner_jax import networks
+from wyner_jax import sampling
 from wyner_jax.errors import ArgumentError
 
 Params = dict[str, Any]
@@ -341,36 +342,36 @@ class WynerVAE:
     for side, batch in batches.items():
       contracts.check_side(side, batch, side, self.dim(side))
 
-  # The sampling surface of `wyner_jax.baselines.base`, through
-  # `wyner_jax.sampling` (imported in each method: it imports this module).
+  # The sampling surface of `wyner_jax.baselines.base`: the procedures of
+  # `wyner_jax.sampling` with this model's networks ('decoders' and, for
+  # conditional generation and style transfer, 'marginal').
 
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
-    """`sampling.y_given_x` (given 'x') or `sampling.x_given_y` ('y')."""
-    from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
+    """Y ~ p(y|x) (given 'x': `sampling.generate_conditional` with q(z|x)
+    and y(v, z)) or X ~ p(x|y) (given 'y'): [B, S, D]. z is drawn from the
+    marginal encoder, or taken at its mode with z_mode=True or
+    conditional_z='mode'; the other side's local latent from its prior."""
     contracts.check_choice('given', given, SIDES)
     contracts.check_side('condition', condition, given, self.dim(given))
-    generate = sampling.y_given_x if given == 'x' else sampling.x_given_y
-    if self.conditional_z == 'mode':
-      z_mode = True
-    return generate(self, params, rng, condition, num_samples, z_mode=z_mode)
+    return _conditional(self, params, rng, condition, given, num_samples,
+                        z_mode or self.conditional_z == 'mode')
 
   def joint(self, params: Params, rng: jax.Array, num: int
             ) -> tuple[jax.Array, jax.Array]:
-    """`sampling.joint_samples`."""
-    from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
-    return sampling.joint_samples(self, params, rng, num)
+    """Pairs from the priors (`sampling.generate_joint` with the decoders
+    and the model's priors): x, y [num, D]."""
+    return _joint(self, params, rng, num)
 
   def transfer(self, params: Params, rng: jax.Array, x_style: jax.Array,
                y_concept: jax.Array, grid: bool = True, z_mode: bool = False
                ) -> jax.Array:
-    """`sampling.style_transfer`."""
-    from wyner_jax import sampling  # pylint: disable=import-outside-toplevel
+    """`sampling.transfer_style` with q(u|x), q(z|y) and x(u, z): [R, C, D]
+    (grid) or [R, D]."""
     contracts.check_side('x_style', x_style, 'x', self.dim('x'))
     contracts.check_side('y_concept', y_concept, 'y', self.dim('y'))
-    return sampling.style_transfer(self, params, rng, x_style, y_concept,
-                                   grid=grid, z_mode=z_mode)
+    return _transfer(self, params, rng, x_style, y_concept, grid, z_mode)
 
   def common_code(self, params: Params, rng: jax.Array, x: jax.Array
                   ) -> jax.Array:
@@ -402,3 +403,46 @@ def _rates(model: WynerVAE, params: Params, x: jax.Array, y: jax.Array
   return {name: jnp.mean(latent.kl(posteriors[name], priors[name]))
           for name, latent in (('z', model.latent_z), ('u', model.latent_u),
                                ('v', model.latent_v))}
+
+
+def _encoder(model: WynerVAE, params: Params, name: str,
+             latent: latents.LatentFamily) -> sampling.Encode:
+  return functools.partial(model.encode, params['marginal'][name], latent)
+
+
+def _decoder(model: WynerVAE, params: Params, side: str) -> sampling.Decode:
+  return functools.partial(model.decode, params['decoders'][side], side=side)
+
+
+@functools.partial(jax.jit, static_argnames=('model', 'given', 'num_samples'))
+def _conditional(model: WynerVAE, params: Params, rng: jax.Array,
+                 condition: jax.Array, given: str, num_samples: int,
+                 z_mode: bool) -> jax.Array:
+  target, local = ('y', 'v') if given == 'x' else ('x', 'u')
+  return sampling.generate_conditional(
+      rng, condition, num_samples,
+      _encoder(model, params, f'z_{given}', model.latent_z),
+      _decoder(model, params, target), z=model.latent_z,
+      local=getattr(model, f'latent_{local}'), z_mode=z_mode,
+      prior_local=model.priors(params)[local])
+
+
+@functools.partial(jax.jit, static_argnames=('model', 'num'))
+def _joint(model: WynerVAE, params: Params, rng: jax.Array,
+           num: int) -> tuple[jax.Array, jax.Array]:
+  priors = model.priors(params)
+  return sampling.generate_joint(
+      rng, num, _decoder(model, params, 'x'), _decoder(model, params, 'y'),
+      z=model.latent_z, u=model.latent_u, v=model.latent_v,
+      prior_z=priors['z'], prior_u=priors['u'], prior_v=priors['v'])
+
+
+@functools.partial(jax.jit, static_argnames=('model', 'grid'))
+def _transfer(model: WynerVAE, params: Params, rng: jax.Array,
+              x_style: jax.Array, y_concept: jax.Array, grid: bool,
+              z_mode: bool) -> jax.Array:
+  return sampling.transfer_style(
+      rng, x_style, y_concept, _encoder(model, params, 'u_x', model.latent_u),
+      _encoder(model, params, 'z_y', model.latent_z),
+      _decoder(model, params, 'x'), z=model.latent_z, u=model.latent_u,
+      grid=grid, z_mode=z_mode)

@@ -24,14 +24,14 @@ from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import losses
 from wyner_jax.errors import ArgumentError
-from wyner_jax.kinds import LossFn, Phase, draws_relaxed_samples
+from wyner_jax.kinds import Batch, LossFn, Phase, draws_relaxed_samples
 from wyner_jax.model import WynerVAE
 from wyner_jax.sides import Side
 
 if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
   import ml_collections
 
-__all__ = ['KINDS', 'LossFn', 'Phase', 'REGISTRY', 'WYNER',
+__all__ = ['KINDS', 'Batch', 'LossFn', 'Phase', 'REGISTRY', 'WYNER',
            'draws_relaxed_samples', 'joint_loss_fn', 'marginal_loss_fn',
            'model_from_config', 'model_phases', 'wyner_phases']
 
@@ -89,7 +89,7 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
                   two_eps_sq_y: float | None = None,
                   cross_weight: float = 0.0) -> LossFn:
   """Step-1 loss of params {'joint', 'decoders'} (and 'priors' when the
-  model learns them); `frozen` is unused.
+  model learns them); it reads the batch's x, y, rng, tau and lam.
 
   Args:
     local_aggregate_kl: weight w >= 0 of an extra term
@@ -125,9 +125,9 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
         v=model.latent_v, prior_z=priors['z'], prior_u=priors['u'],
         prior_v=priors['v'], two_eps_sq_y=two_eps_sq_y)
 
-  def loss_fn(params, frozen, x, y, rng, tau, lam):
-    del frozen
-    out = model.joint_forward(params, x, y, rng, tau, hard)
+  def loss_fn(params, batch: Batch):
+    x, y, lam = batch.x, batch.y, batch.lam
+    out = model.joint_forward(params, x, y, batch.rng, batch.tau, hard)
     loss, metrics = bound(params, out.logits_z, out.x_rec, out.y_rec, out, x,
                           y, lam)
     if cross_weight:
@@ -153,8 +153,9 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
 def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
                      two_eps_sq_y: float | None = None,
                      tie: float = 0.0) -> LossFn:
-  """Step-2 loss of {'marginal'}; `frozen` holds step 1's {'joint',
-  'decoders'} (and 'priors' when the model learns them), kept constant.
+  """Step-2 loss of {'marginal'}; the batch's `frozen` holds step 1's
+  {'joint', 'decoders'} (and 'priors' when the model learns them), kept
+  constant; its lam is unused (step 2 has no lambda term).
 
   Args:
     tie: weight t >= 0 of the tie of each marginal encoder of z to the
@@ -164,10 +165,10 @@ def marginal_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
       `tie/y`.
   """
   contracts.check_non_negative_number('tie', tie)
-  def loss_fn(params, frozen, x, y, rng, tau, lam):
-    del lam  # step 2 has no lambda term
+  def loss_fn(params, batch: Batch):
+    x, y, frozen = batch.x, batch.y, batch.frozen
     out = model.marginal_forward(params['marginal'], frozen['decoders'], x, y,
-                                 rng, tau, hard)
+                                 batch.rng, batch.tau, hard)
     priors = model.priors(frozen)
     loss, metrics = losses.marginal_loss(
         *out[:4], x, out.x_rec, y, out.y_rec, two_eps_sq, z=model.latent_z,

@@ -17,20 +17,17 @@ Generation draws exact samples (one-hots for categorical latents, from the
 encoders or the priors), never relaxed ones. These functions are pure and
 trace under `jax.jit` with the callables closed over (see docs/api.md).
 
-The functions after them bind the callables to `wyner_jax.model.WynerVAE` and
-its parameter groups ('decoders' and, for conditional generation and style
-transfer, 'marginal').
+`wyner_jax.model.WynerVAE`'s sampling methods (`conditional`, `joint`,
+`transfer`) bind them to its networks and parameter groups.
 """
 
 from collections.abc import Callable
-import functools
 
 import jax
 import jax.numpy as jnp
 
 from wyner_jax import contracts
 from wyner_jax.latents import LatentFamily, check_family, check_params
-from wyner_jax.model import Params, WynerVAE
 
 Encode = Callable[[jax.Array], jax.Array]
 Decode = Callable[[jax.Array, jax.Array], jax.Array]
@@ -175,59 +172,3 @@ def _decoded(name: str, out: jax.Array, expected: int) -> jax.Array:
         f'{name} returned shape {tuple(out.shape)}; expected [{expected}, ...]: '
         'one output per latent sample')
   return out.reshape(expected, -1)
-
-
-# Bound to WynerVAE: the encoders and decoders are its networks.
-
-
-def _encoder(model: WynerVAE, params: Params, name: str,
-             latent: LatentFamily) -> Encode:
-  return functools.partial(model.encode, params['marginal'][name], latent)
-
-
-def _decoder(model: WynerVAE, params: Params, side: str) -> Decode:
-  return functools.partial(model.decode, params['decoders'][side], side=side)
-
-
-@functools.partial(jax.jit, static_argnames=('model', 'num'))
-def joint_samples(model: WynerVAE, params: Params, rng: jax.Array,
-                  num: int) -> tuple[jax.Array, jax.Array]:
-  """`generate_joint` with the model's decoders and priors: x, y [num, D]."""
-  priors = model.priors(params)
-  return generate_joint(rng, num, _decoder(model, params, 'x'),
-                        _decoder(model, params, 'y'), z=model.latent_z,
-                        u=model.latent_u, v=model.latent_v,
-                        prior_z=priors['z'], prior_u=priors['u'],
-                        prior_v=priors['v'])
-
-
-@functools.partial(jax.jit, static_argnames=('model', 'num_samples'))
-def y_given_x(model: WynerVAE, params: Params, rng: jax.Array, x: jax.Array,
-              num_samples: int, z_mode: bool = False) -> jax.Array:
-  """Y ~ p(y|x) (`generate_conditional` with q(z|x) and y(v, z)): [B, S, D]."""
-  return generate_conditional(
-      rng, x, num_samples, _encoder(model, params, 'z_x', model.latent_z),
-      _decoder(model, params, 'y'), z=model.latent_z, local=model.latent_v,
-      z_mode=z_mode, prior_local=model.priors(params)['v'])
-
-
-@functools.partial(jax.jit, static_argnames=('model', 'num_samples'))
-def x_given_y(model: WynerVAE, params: Params, rng: jax.Array, y: jax.Array,
-              num_samples: int, z_mode: bool = False) -> jax.Array:
-  """X ~ p(x|y) (`generate_conditional` with q(z|y) and x(u, z)): [B, S, D]."""
-  return generate_conditional(
-      rng, y, num_samples, _encoder(model, params, 'z_y', model.latent_z),
-      _decoder(model, params, 'x'), z=model.latent_z, local=model.latent_u,
-      z_mode=z_mode, prior_local=model.priors(params)['u'])
-
-
-@functools.partial(jax.jit, static_argnames=('model', 'grid'))
-def style_transfer(model: WynerVAE, params: Params, rng: jax.Array,
-                   x_style: jax.Array, y_concept: jax.Array, grid: bool = True,
-                   z_mode: bool = False) -> jax.Array:
-  """`transfer_style` with q(u|x), q(z|y) and x(u, z): [R, C, D] or [R, D]."""
-  return transfer_style(
-      rng, x_style, y_concept, _encoder(model, params, 'u_x', model.latent_u),
-      _encoder(model, params, 'z_y', model.latent_z),
-      _decoder(model, params, 'x'), z=model.latent_z, u=model.latent_u,
-      grid=grid, z_mode=z_mode)

@@ -40,7 +40,7 @@ from wyner_jax.checkpoints import (CheckpointError, PhaseCheckpoints,
                                    TrainingRecord, phase_directory)
 from wyner_jax.errors import NonFiniteError
 from wyner_jax.model import Params
-from wyner_jax.phases import LossFn, Phase
+from wyner_jax.phases import Batch, LossFn, Phase
 
 if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
   import ml_collections
@@ -131,7 +131,7 @@ def make_train_step(loss_fn: LossFn, optimizer: optax.GradientTransformation,
                               tau_config.minimum, tau_config.decay)
     rng = jax.random.fold_in(noise_key, state.step)
     (_, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-        state.params, frozen, x, y, rng, tau, state.lam)
+        state.params, Batch(x, y, rng, tau, state.lam, frozen))
     metrics = {**metrics, 'lr': jnp.float32(learning_rate),
                'grad_norm': optax.tree.norm(grads)}
     if log_tau:

@@ -91,19 +91,17 @@ class CVAE(base.BaselineNetworks):
 
   def loss_fn(self, hard: bool, two_eps_sq: float,
               two_eps_sq_y: float | None = None):
-    """loss_fn(params, frozen, x, y, rng, tau, lam): the sum of both
-    directions' `cvae_loss` (`frozen` and `lam` unused)."""
+    """loss_fn(params, batch): the sum of both directions' `cvae_loss`."""
     weights = {'y': two_eps_sq if two_eps_sq_y is None else two_eps_sq_y,
                'x': two_eps_sq}
 
-    def loss_fn(params, frozen, x, y, rng, tau, lam):
-      del frozen, lam
-      z, data, total, metrics = self.latent_z, {'x': x, 'y': y}, 0.0, {}
+    def loss_fn(params, batch: kinds.Batch):
+      z, data, total, metrics = self.latent_z, {'x': batch.x, 'y': batch.y}, 0.0, {}
       for (direction, given, target), key in zip(DIRECTIONS,
-                                                 jax.random.split(rng, 2)):
+                                                 jax.random.split(batch.rng, 2)):
         net = params[direction]
         params_q = self.encode(net['recognition'], z, data[given], data[target])
-        sample = z.relaxed_sample(key, params_q, tau, hard)
+        sample = z.relaxed_sample(key, params_q, batch.tau, hard)
         loss, values = cvae_loss(
             params_q, self.encode(net['prior'], z, data[given]), data[target],
             self.decode(net['decoder'], target, sample, data[given]),

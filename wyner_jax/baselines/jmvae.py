@@ -105,13 +105,11 @@ class JMVAE(base.SharedLatent):
 
   def loss_fn(self, hard: bool, two_eps_sq: float,
               two_eps_sq_y: float | None = None, alpha: float = 1.0):
-    """loss_fn(params, frozen, x, y, rng, tau, lam) of `jmvae_loss`
-    (`frozen` and `lam` unused: one phase trains every group)."""
-    def loss_fn(params, frozen, x, y, rng, tau, lam):
-      del frozen, lam
-      enc, z = params['encoders'], self.latent_z
+    """loss_fn(params, batch) of `jmvae_loss`."""
+    def loss_fn(params, batch: kinds.Batch):
+      x, y, enc, z = batch.x, batch.y, params['encoders'], self.latent_z
       params_z = self.encode(enc['z'], z, x, y)
-      sample = z.relaxed_sample(rng, params_z, tau, hard)
+      sample = z.relaxed_sample(batch.rng, params_z, batch.tau, hard)
       return jmvae_loss(
           params_z, self.posterior(params, 'x', x),
           self.posterior(params, 'y', y),

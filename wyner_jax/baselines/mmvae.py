@@ -116,13 +116,12 @@ class MMVAE(base.SharedLatent):
     return self.init_shared(jax.random.split(rng, 4))
 
   def loss_fn(self, two_eps_sq: float, two_eps_sq_y: float | None = None):
-    """loss_fn(params, frozen, x, y, rng, tau, lam) of `mmvae_loss`
-    (`frozen`, `tau` and `lam` unused)."""
-    def loss_fn(params, frozen, x, y, rng, tau, lam):
-      del frozen, tau, lam
-      z, dec = self.latent_z, params['decoders']
+    """loss_fn(params, batch) of `mmvae_loss` (no relaxed samples: it
+    reads x, y and rng)."""
+    def loss_fn(params, batch: kinds.Batch):
+      x, y, z, dec = batch.x, batch.y, self.latent_z, params['decoders']
       e_x, e_y = self.posterior(params, 'x', x), self.posterior(params, 'y', y)
-      key_x, key_y = jax.random.split(rng)
+      key_x, key_y = jax.random.split(batch.rng)
       z_x, z_y = z.sample(key_x, e_x), z.sample(key_y, e_y)
       decoded = {name: (self.decode(dec['x'], 'x', s),
                         self.decode(dec['y'], 'y', s))

@@ -132,13 +132,12 @@ class MVAE(base.SharedLatent):
     return product_of_experts(self.expert(params, side, data))
 
   def loss_fn(self, two_eps_sq: float, two_eps_sq_y: float | None = None):
-    """loss_fn(params, frozen, x, y, rng, tau, lam) of `mvae_loss`
-    (`frozen`, `tau` and `lam` unused)."""
-    def loss_fn(params, frozen, x, y, rng, tau, lam):
-      del frozen, tau, lam
-      z, dec = self.latent_z, params['decoders']
+    """loss_fn(params, batch) of `mvae_loss` (no relaxed samples: it
+    reads x, y and rng)."""
+    def loss_fn(params, batch: kinds.Batch):
+      x, y, z, dec = batch.x, batch.y, self.latent_z, params['decoders']
       e_x, e_y = self.expert(params, 'x', x), self.expert(params, 'y', y)
-      keys = jax.random.split(rng, 3)
+      keys = jax.random.split(batch.rng, 3)
       z_xy = z.sample(keys[0], product_of_experts(e_x, e_y))
       z_x = z.sample(keys[1], product_of_experts(e_x))
       z_y = z.sample(keys[2], product_of_experts(e_y))

@@ -160,14 +160,13 @@ class VCCAPrivate(base.BaselineNetworks):
 
   def loss_fn(self, hard: bool, two_eps_sq: float,
               two_eps_sq_y: float | None = None):
-    """loss_fn(params, frozen, x, y, rng, tau, lam) of `vcca_private_loss`
-    (`frozen` and `lam` unused)."""
-    def loss_fn(params, frozen, x, y, rng, tau, lam):
-      del frozen, lam
+    """loss_fn(params, batch) of `vcca_private_loss`."""
+    def loss_fn(params, batch: kinds.Batch):
+      x, y, tau = batch.x, batch.y, batch.tau
       z, u, v = self.latent_z, self.latent_u, self.latent_v
       p = {name: self._encode(params, name, data) for name, data in
            (('z_x', x), ('z_y', y), ('u_x', x), ('v_y', y))}
-      keys = jax.random.split(rng, 4)
+      keys = jax.random.split(batch.rng, 4)
       s_zx = z.relaxed_sample(keys[0], p['z_x'], tau, hard)
       s_zy = z.relaxed_sample(keys[1], p['z_y'], tau, hard)
       s_u = u.relaxed_sample(keys[2], p['u_x'], tau, hard)
