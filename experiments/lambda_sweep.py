@@ -14,6 +14,7 @@ import ml_collections
 
 from experiments import plots
 from experiments import seeds
+from wyner_jax import phases
 from wyner_jax.stack import ModelSpec
 
 
@@ -28,6 +29,8 @@ def model_specs(config: ml_collections.ConfigDict) -> list[ModelSpec]:
   count = max(len(lams), len(seeds), 1)
   lams = lams or (config.loss.lam,) * count
   seeds = seeds or (config.seed,) * count
+  if not phases.REGISTRY[config.model.get('kind', phases.WYNER)].weighs_lambda:
+    return [ModelSpec(None, int(seed)) for seed in seeds]
   return [ModelSpec(float(lam), int(seed)) for lam, seed in zip(lams, seeds)]
 
 
@@ -60,19 +63,23 @@ def by_lambda(rows: list[dict]) -> list[dict]:
 def markdown_table(entries: list[dict]) -> str:
   """One row per lambda: its seeds and the main metrics as mean ± std over
   them (rates in nats)."""
-  return seeds.markdown_table(entries, 'λ', lambda e: f'{e["lam"]:g}',
-                              TABLE_COLUMNS)
+  return seeds.markdown_table(
+      entries, 'λ', lambda e: '–' if e['lam'] is None else f'{e["lam"]:g}',
+      TABLE_COLUMNS)
 
 
 def write_results(workdir: str, rows: list[dict]) -> list[str]:
   """Writes results.json (per lambda: every seed's metrics, mean and std),
-  results.md and lambda_sweep.png.
+  results.md and lambda_sweep.png (not for a kind without lambda: its
+  rows' lam is None, one entry).
 
   Args:
     rows: one per model: 'lam', 'seed', 'name' and its metrics.
   """
   entries = by_lambda(rows)
   paths = seeds.write_results(workdir, entries, markdown_table(entries))
+  if entries[0]['lam'] is None:  # the seeds of a kind without lambda: no curve
+    return paths
   paths.append(os.path.join(workdir, 'lambda_sweep.png'))
   plots.lambda_sweep(paths[-1], entries)
   return paths

@@ -78,7 +78,7 @@ class RunResult(NamedTuple):
   model: Any  # on the data (with model.wrapper set: autoencoder.on_pixels')
   params: Params  # all groups (the Wyner VAE's 'joint', 'decoders', ...)
   test_pairs: data.PairSet
-  name: str  # 'lam0_seed0'
+  name: str  # 'lam0_seed0' (a Wyner VAE), 'seed0' (a kind without lambda)
   lam: float
   seed: int
   sides: tuple[data.Side, data.Side]  # the data's X and Y

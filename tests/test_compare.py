@@ -71,9 +71,11 @@ def test_the_kinds_share_one_autoencoder_and_one_set_of_judges(compared):
 
 def test_a_model_of_the_comparison_loaded_alone_measures_as_in_the_stack(compared):
   workdir, _ = compared
-  trained = load_model(str(workdir / 'mvae'), 'lam0_seed1')
+  trained = load_model(str(workdir / 'mvae'), 'seed1')
+  # A kind without lambda is named and loaded by its seed alone.
   assert trained.seed == 1 and trained.config.model.kind == 'mvae'
-  metrics = json.loads((workdir / 'mvae' / 'models' / 'lam0_seed1'
+  assert trained.lam is None and trained.name == 'seed1'
+  metrics = json.loads((workdir / 'mvae' / 'models' / 'seed1'
                         / 'metrics.json').read_text())
   config = trained.config
   test = sources.load(config.data).test.pairs()

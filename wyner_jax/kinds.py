@@ -96,6 +96,9 @@ class Kind:
   build: Callable[['ml_collections.ConfigDict', dict[str, Any]], Any]
   # (config, model) -> its phases, in training order
   phases: Callable[['ml_collections.ConfigDict', Any], tuple[Phase, ...]]
+  # Its loss reads lambda (the Wyner VAE's): its models are named and
+  # swept by lambda; the others' by seed alone ('seed0').
+  weighs_lambda: bool = False
 
 
 def likelihood_scales(config: 'ml_collections.ConfigDict'

@@ -205,5 +205,6 @@ def wyner_phases(config: 'ml_collections.ConfigDict',
 # config.model.kind -> how the model is built and trained: the Wyner VAE's
 # and each baseline's (one module and one line here per kind).
 REGISTRY: dict[str, kinds.Kind] = {
-    WYNER: kinds.Kind(_build_wyner, wyner_phases), **baselines.KINDS}
+    WYNER: kinds.Kind(_build_wyner, wyner_phases, weighs_lambda=True),
+    **baselines.KINDS}
 KINDS = tuple(REGISTRY)

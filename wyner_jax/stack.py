@@ -21,14 +21,15 @@ from wyner_jax import sharding
 from wyner_jax.errors import ArgumentError
 
 
-def model_name(lam: float, seed: int) -> str:
-  """The name of a model in logs, directories and results: 'lam1000_seed0'."""
-  return f'lam{lam:g}_seed{seed}'
+def model_name(lam: float | None, seed: int) -> str:
+  """The name of a model in logs, directories and results: 'lam1000_seed0';
+  'seed0' for a model without lambda (lam None: the baselines)."""
+  return f'seed{seed}' if lam is None else f'lam{lam:g}_seed{seed}'
 
 
 class ModelSpec(NamedTuple):
   """What differs between the models of one stack."""
-  lam: float
+  lam: float | None  # None: a model kind without lambda (its state holds NaN)
   seed: int
 
   @property
@@ -39,7 +40,7 @@ class ModelSpec(NamedTuple):
 class Member(NamedTuple):
   """One model of a stack."""
   name: str
-  lam: float
+  lam: float | None  # None: a model kind without lambda
   seed: int
   state: Any  # its unstacked train state (or any tree of its arrays)
 
@@ -75,7 +76,8 @@ def members(state: Any, trees: Any = None) -> list[Member]:
   """
   lams, seeds = sharding.to_host((state.lam, state.seed))
   parts = unstack(state if trees is None else trees)
-  return [Member(model_name(float(lam), int(seed)), float(lam), int(seed), part)
+  lams = [None if np.isnan(lam) else float(lam) for lam in lams]
+  return [Member(model_name(lam, int(seed)), lam, int(seed), part)
           for lam, seed, part in zip(lams, seeds, parts)]
 
 

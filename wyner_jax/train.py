@@ -213,7 +213,8 @@ def _state(params: Params, specs: list[stack.ModelSpec], keys: np.ndarray,
   return TrainState(
       step=np.zeros(len(specs), np.int32), params=params,
       opt_state=jax.vmap(optimizer.init)(params),
-      lam=np.array([spec.lam for spec in specs], np.float32),
+      lam=np.array([np.nan if spec.lam is None else spec.lam
+                    for spec in specs], np.float32),
       seed=np.array([spec.seed for spec in specs], np.int32),
       key=np.asarray(keys, np.uint32))
 
