@@ -97,7 +97,6 @@ Every measurement draws its own key, folded in by its name, so adding one
 never changes another's randomness.
 """
 
-import functools
 import importlib
 import threading
 import zlib
@@ -113,7 +112,7 @@ from experiments import morphometry
 from experiments import per_condition
 from experiments.frechet import frechet_distance
 from experiments.judges import Judges
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import Params
 
 SAMPLES_PER_CONDITION = 4
 JOINT_SAMPLES = 2000
@@ -142,26 +141,6 @@ def evaluation_bytes(paired: data.PairedData) -> int:
 def named_key(rng: jax.Array, name: str) -> jax.Array:
   """The key of one measurement, a function of `rng` and its name alone."""
   return jax.random.fold_in(rng, zlib.crc32(name.encode()))
-
-
-@functools.partial(jax.jit, static_argnames='model')
-def decode_y_from_sources(model: WynerVAE, params: Params, rng: jax.Array,
-                          x: jax.Array, y: jax.Array, z_from_prior: bool,
-                          v_from_prior: bool) -> jax.Array:
-  """y(v, z) with z and v each drawn exactly from the joint encoder or (the
-  flags, traced: one program for every choice) the prior: [B, Dy]."""
-  key_z, key_v = jax.random.split(rng)
-  batch = x.shape[0]
-  posteriors = model.joint_posteriors(params, x, y)
-
-  def draw(key, name, latent, from_prior):
-    return jnp.where(
-        from_prior, latent.sample_prior(key, batch, model.priors(params)[name]),
-        latent.sample(key, posteriors[name]))
-
-  z = draw(key_z, 'z', model.latent_z, z_from_prior)
-  v = draw(key_v, 'v', model.latent_v, v_from_prior)
-  return model.decode(params['decoders']['y'], v, z, 'y')
 
 
 def mean_pairwise_distance(feats: np.ndarray) -> np.ndarray:
@@ -318,7 +297,7 @@ def rates(model, params: Params, pairs: data.PairSet) -> dict[str, float]:
   return out
 
 
-def latent_carriers(model: WynerVAE, params: Params, judges: Judges,
+def latent_carriers(model, params: Params, judges: Judges,
                     pairs: data.PairSet, rng: jax.Array) -> dict[str, float]:
   """Whether Z carries the label: y decoded from z and v of the joint
   encoder or the prior, judged against label(y)."""
@@ -327,8 +306,9 @@ def latent_carriers(model: WynerVAE, params: Params, judges: Judges,
       ('accuracy_joint_reconstruction', False, False),
       ('accuracy_z_encoded_v_random', False, True),
       ('accuracy_z_random_v_encoded', True, False)):
-    y_gen = decode_y_from_sources(model, params, named_key(rng, name), pairs.x,
-                                  pairs.y, z_from_prior, v_from_prior)
+    y_gen = model.carrier_samples(params, named_key(rng, name),
+                                  jnp.asarray(pairs.x), jnp.asarray(pairs.y),
+                                  z_from_prior, v_from_prior)
     out[f'eval/{name}'] = float(np.mean(
         judges.predict('y', np.asarray(y_gen)) == pairs.label_y))
   return out

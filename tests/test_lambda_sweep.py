@@ -12,7 +12,7 @@ import pytest
 from configs import lambda_sweep as lambda_sweep_config
 from conftest import REPO, launch, mnist_model, wyner_phases
 from experiments import heldout, lambda_sweep, run, sources
-from wyner_jax import errors, loading, sampling, sharding
+from wyner_jax import errors, loading, sharding
 from wyner_jax.stack import ModelSpec
 
 

@@ -13,7 +13,7 @@ from tests import test_train
 from tests.test_train import (init_state, make_step, run_steps, tiny_config,
                               tiny_variant)
 from conftest import mnist_model, wyner_phases
-from wyner_jax import contracts, latents, phases, sampling
+from wyner_jax import contracts, latents, phases
 
 
 def _tiny_phases():

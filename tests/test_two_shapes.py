@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, env
-from wyner_jax import autoencoder, sampling
+from wyner_jax import autoencoder
 from wyner_jax.loading import load_model
 
 OUTPUTS = ('metrics.json', 'config.json', 'train_log.jsonl',
@@ -64,7 +64,7 @@ def test_mnist_svhn_on_mock_data_runs_to_every_output(tmp_path):
   # A model of the workdir loaded alone: each side in its own shape, through
   # its own autoencoder.
   trained = load_model(str(tmp_path))
-  assert isinstance(trained.model, autoencoder.PixelWynerVAE)
+  assert isinstance(trained.model, autoencoder.OnPixels)
   assert [side.shape for side in trained.sides] == [(28, 28, 1), (32, 32, 3)]
   x = np.random.default_rng(0).uniform(size=(3, 784)).astype(np.float32)
   y = trained.model.conditional(trained.params, jax.random.key(0), x, 'x', 2)

@@ -10,33 +10,47 @@ import pytest
 from configs import gaussian, lambda_sweep, sweep_uv, sweep_z, synthetic
 from conftest import tiny
 from experiments import config_checks, run, sources
-from wyner_jax import autoencoder, checkpoints, sampling
+from wyner_jax import autoencoder, checkpoints, contracts
 from wyner_jax.loading import load_model
 from wyner_jax.model import WynerVAE
 
 
 def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
   net = autoencoder.ConvAutoencoder(code_size=6)
-  model = WynerVAE(z=(1, 4), u=(1, 3), v=(0, 0), hidden=8, depth=1, x_dim=6,
+  model = WynerVAE(z=(1, 4), u=(1, 3), v=(1, 2), hidden=8, depth=1, x_dim=6,
                    y_dim=6)
   ae_params = net.init(jax.random.key(0))
   params = model.init(jax.random.key(1))
-  px_model = autoencoder.pixel_model(model, {'x': net, 'y': net})
-  px_params = autoencoder.pixel_params(params, {'x': ae_params, 'y': ae_params})
+  px_model, px_params = autoencoder.on_pixels(
+      model, params, {'x': net, 'y': net}, {'x': ae_params, 'y': ae_params})
   images = jax.random.uniform(jax.random.key(2), (5, 784))
   codes = net.encode(ae_params, images)
   assert codes.shape == (5, 6) and bool(jnp.all((codes > 0) & (codes < 1)))
-  np.testing.assert_array_equal(
-      px_model.encode(px_params['marginal']['z_x'], model.latent_z, images),
-      model.encode(params['marginal']['z_x'], model.latent_z, codes))
-  z = model.latent_z.sample_prior(jax.random.key(3), 5)
-  u = model.latent_u.sample_prior(jax.random.key(4), 5)
-  np.testing.assert_array_equal(
-      px_model.decode(px_params['decoders']['x'], u, z, 'x'),
-      net.decode(ae_params, model.decode(params['decoders']['x'], u, z, 'x')))
-  # The samplers take the pixel view as they take the model: images out.
-  assert px_model.conditional(px_params, jax.random.key(5), images, 'x',
-                              3).shape == (5, 3, 784)
+  key = jax.random.key(5)
+  # Images in: the model sees their codes; images out: its outputs decoded.
+  np.testing.assert_allclose(
+      px_model.conditional(px_params, key, images, 'x', 3),
+      net.decode(ae_params, model.conditional(params, key, codes, 'x', 3)
+                 .reshape(15, 6)).reshape(5, 3, 784), atol=1e-6)
+  np.testing.assert_allclose(
+      px_model.joint(px_params, key, 4)[1],
+      net.decode(ae_params, model.joint(params, key, 4)[1]), atol=1e-6)
+  np.testing.assert_allclose(px_model.rates(px_params, images, images)['z'],
+                             model.rates(params, codes, codes)['z'], rtol=1e-6)
+  # What the Wyner VAE's metrics read, on images too.
+  np.testing.assert_allclose(
+      px_model.joint_posteriors(px_params, images, images)['v'],
+      model.joint_posteriors(params, codes, codes)['v'], atol=1e-6)
+  np.testing.assert_allclose(
+      px_model.carrier_samples(px_params, key, images, images, False, True),
+      net.decode(ae_params, model.carrier_samples(params, key, codes, codes,
+                                                  False, True)), atol=1e-6)
+  assert px_model.latent_u == model.latent_u and px_model.CAN == model.CAN
+  # Images of the wrong size are refused, not reshaped into another batch.
+  with pytest.raises(contracts.ShapeError, match=r'condition has shape '
+                     r'\(5, 1568\) \(1568 values per example\) but side x of '
+                     r'this model takes 784'):
+    px_model.conditional(px_params, key, jnp.tile(images, 2), 'x', 3)
 
 
 def test_the_decoder_upsamples_as_nearest_neighbour_resize(tmp_path, monkeypatch):
@@ -116,15 +130,15 @@ def test_a_wrapped_run_trains_the_autoencoder_first_and_reads_on_pixels(wrapped_
     assert (workdir / 'figures' / f'{name}.png').stat().st_size > 0
   # The model a researcher loads back is the pixel view, with the same outputs.
   trained = load_model(str(workdir))
-  assert isinstance(trained.model, autoencoder.PixelWynerVAE)
+  assert isinstance(trained.model, autoencoder.OnPixels)
   x = jnp.asarray(result.test_pairs.x[:4])
   key = jax.random.key(0)
   np.testing.assert_allclose(
       trained.model.conditional(trained.params, key, x, 'x', 2),
       result.model.conditional(result.params, key, x, 'x', 2), atol=1e-6)
   # ... and with the learned priors it was trained with.
-  jax.tree.map(np.testing.assert_array_equal, trained.params['priors'],
-               result.params['priors'])
+  jax.tree.map(np.testing.assert_array_equal, trained.params['model']['priors'],
+               result.params['model']['priors'])
   np.testing.assert_allclose(
       trained.model.joint(trained.params, key, 8)[0],
       result.model.joint(result.params, key, 8)[0], atol=1e-6)

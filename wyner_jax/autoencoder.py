@@ -12,9 +12,9 @@ autoencoders of `config.seed`, as a pretrained feature map would be shared.
 Codes pass through a sigmoid, so they lie in (0, 1) as pixels do and the Wyner
 decoders (sigmoid outputs) model them unchanged.
 
-`PixelWynerVAE` is the composed model seen from pixels: its encoders encode
-the autoencoders' codes of images, its decoders decode to images; the
-samplers and evaluation use it with `pixel_params`.
+`OnPixels` is any model on codes seen from pixels: images in, the
+autoencoders' codes to the model, its outputs decoded to images; sampling and
+evaluation use it (`on_pixels`).
 
 Images are flat rows [B, H*W*C] of an (H, W, C) shape whose H and W divide
 by 4 (28 x 28 x 1 MNIST, 32 x 32 x 3 SVHN).
@@ -29,10 +29,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from wyner_jax import contracts
 from wyner_jax import losses
 from wyner_jax import phases
 from wyner_jax.errors import WynerError
-from wyner_jax.model import Params, WynerVAE
+from wyner_jax.model import SIDES, Params
 from wyner_jax.sides import Side, domains
 
 MNIST = (28, 28, 1)
@@ -163,78 +164,20 @@ def wrapper_phases(x: Side, y: Side, code_size: int) -> dict[str, Wrapped]:
 
 
 @dataclasses.dataclass(frozen=True)
-class PixelWynerVAE(WynerVAE):
-  """A Wyner VAE on codes, seen from pixels: encoders take images, decoders
-  return images. Its parameter groups are `pixel_params`' (each network's
-  with the autoencoders of the sides it sees beside it); it is for sampling
-  and evaluation, not for training (train `WynerVAE` on codes).
+class OnPixels:
+  """Any model on codes (the Wyner VAE or a baseline), seen from pixels: its
+  sampling surface (`wyner_jax.baselines.base`) with images in and images
+  out, and, for the Wyner VAE, what its metrics read (`joint_posteriors`,
+  `carrier_samples`, the latent families). Params: {'model': the model's,
+  'autoencoders': {'x': ..., 'y': ...}}, as `on_pixels` builds them. For
+  sampling and evaluation, not for training (train the model on codes).
 
   Attributes:
+    model: the model on codes.
     autoencoders: (('x', autoencoder of X's domain), ('y', ...)): the
-      wrappers whose codes the Wyner VAE models (one object for both sides
-      of one domain).
+      wrappers whose codes the model models (one object for both sides of
+      one domain).
   """
-  autoencoders: tuple[tuple[str, ConvAutoencoder], ...] = ()
-
-  def _autoencoder(self, side: str) -> ConvAutoencoder:
-    return dict(self.autoencoders)[side]
-
-  def dim(self, side: str) -> int:
-    """The pixels per image of side 'x' or 'y' (its encoders take images)."""
-    return math.prod(self._autoencoder(side).shape)
-
-  def encode(self, params: Params, latent, *inputs: jax.Array) -> jax.Array:
-    # The sides an encoder sees are the keys of its autoencoders' params,
-    # in the order of its inputs (x before y).
-    # Inputs after them (a sample of z, local_encoder='z_side') pass as they are.
-    sides = sorted(params['autoencoder'])
-    codes = [self._autoencoder(side).encode(params['autoencoder'][side], x)
-             for side, x in zip(sides, inputs)]
-    return super().encode(params['network'], latent, *codes,
-                          *inputs[len(sides):])
-
-  def decode(self, params: Params, local: jax.Array, z: jax.Array,
-             side: str) -> jax.Array:
-    codes = super().decode(params['network'], local, z, side)
-    return self._autoencoder(side).decode(params['autoencoder'][side], codes)
-
-
-def pixel_model(model: WynerVAE,
-                autoencoders: dict[str, ConvAutoencoder]) -> PixelWynerVAE:
-  """`model` (on codes) seen from pixels, with each side's autoencoder."""
-  fields = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
-  return PixelWynerVAE(**fields, autoencoders=tuple(sorted(autoencoders.items())))
-
-
-
-
-def pixel_params(params: Params, autoencoder_params: dict[str, Params]) -> Params:
-  """`params` of a Wyner VAE on codes ({'joint', 'decoders', 'marginal'},
-  any of them) with, beside every network's, the parameters of the
-  autoencoders of the sides it sees ({'x': ..., 'y': ...}), as
-  `PixelWynerVAE` takes them."""
-  def sides(group, name):
-    """The sides a network sees: a decoder its own; an encoder named
-    '<latent>_x' ('_y') one side, any other encoder both."""
-    if group == 'decoders':
-      return (name,)
-    return (name[-1],) if name[-2:] in ('_x', '_y') else ('x', 'y')
-
-  return {group: networks if group == 'priors' else  # priors are no network
-          {name: {'network': net,
-                  'autoencoder': {s: autoencoder_params[s]
-                                  for s in sides(group, name)}}
-           for name, net in networks.items()}
-          for group, networks in params.items()}
-
-
-@dataclasses.dataclass(frozen=True)
-class OnPixels:
-  """A baseline model (`wyner_jax.baselines`) on codes, seen from pixels:
-  its sampling surface (`wyner_jax.baselines.base`) with images in and
-  images out. Params: {'model': the baseline's, 'autoencoders': {'x': ...,
-  'y': ...}}, as `on_pixels` builds them. For sampling and evaluation, not
-  for training (train the baseline on codes)."""
   model: Any
   autoencoders: tuple[tuple[str, ConvAutoencoder], ...]
 
@@ -242,61 +185,96 @@ class OnPixels:
   def CAN(self) -> tuple[str, ...]:  # pylint: disable=invalid-name
     return self.model.CAN
 
-  def _codes(self, params: Params, side: str, images: jax.Array) -> jax.Array:
-    return dict(self.autoencoders)[side].encode(params['autoencoders'][side],
-                                               images)
+  # The model's latent families (the rates' code entropies read them).
+  latent_z = property(lambda self: self.model.latent_z)
+  latent_u = property(lambda self: self.model.latent_u)
+  latent_v = property(lambda self: self.model.latent_v)
+
+  def dim(self, side: str) -> int:
+    """The pixels per image of side 'x' or 'y'."""
+    return math.prod(dict(self.autoencoders)[side].shape)
+
+  # Each call: images encoded, the model's own (jitted) method on the codes,
+  # its outputs decoded; the model decides what is static in its programs
+  # (z_mode is traced for the Wyner VAE, static where it is refused).
+
+  def _codes(self, params: Params, side: str, images: jax.Array,
+             name: str) -> jax.Array:
+    contracts.check_side(name, images, side, self.dim(side))
+    return _encode(dict(self.autoencoders)[side], params['autoencoders'][side],
+                   images)
 
   def _images(self, params: Params, side: str, codes: jax.Array) -> jax.Array:
     rows = codes.reshape(-1, codes.shape[-1])
-    return dict(self.autoencoders)[side].decode(params['autoencoders'][side],
-                                               rows)
+    return _decode(dict(self.autoencoders)[side], params['autoencoders'][side],
+                   rows)
 
-  @functools.partial(jax.jit,
-                     static_argnames=('self', 'given', 'num_samples', 'z_mode'))
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
-    codes = self.model.conditional(params['model'], rng,
-                                   self._codes(params, given, condition),
-                                   given, num_samples, z_mode)
+    contracts.check_choice('given', given, SIDES)
+    codes = self.model.conditional(
+        params['model'], rng, self._codes(params, given, condition,
+                                          'condition'),
+        given, num_samples, z_mode)
     target = 'y' if given == 'x' else 'x'
     return self._images(params, target, codes).reshape(*codes.shape[:2], -1)
 
-  @functools.partial(jax.jit, static_argnames=('self', 'num'))
   def joint(self, params: Params, rng: jax.Array, num: int
             ) -> tuple[jax.Array, jax.Array]:
     x, y = self.model.joint(params['model'], rng, num)
     return self._images(params, 'x', x), self._images(params, 'y', y)
 
-  @functools.partial(jax.jit, static_argnames=('self', 'grid'))
   def transfer(self, params: Params, rng: jax.Array, x_style: jax.Array,
                y_concept: jax.Array, grid: bool = True, z_mode: bool = False
                ) -> jax.Array:
-    codes = self.model.transfer(params['model'], rng,
-                                self._codes(params, 'x', x_style),
-                                self._codes(params, 'y', y_concept), grid,
-                                z_mode)
+    codes = self.model.transfer(
+        params['model'], rng, self._codes(params, 'x', x_style, 'x_style'),
+        self._codes(params, 'y', y_concept, 'y_concept'), grid, z_mode)
     return self._images(params, 'x', codes).reshape(*codes.shape[:-1], -1)
 
-  @functools.partial(jax.jit, static_argnames='self')
   def common_code(self, params: Params, rng: jax.Array, x: jax.Array
                   ) -> jax.Array:
     return self.model.common_code(params['model'], rng,
-                                  self._codes(params, 'x', x))
+                                  self._codes(params, 'x', x, 'x'))
 
   def rates(self, params: Params, x: jax.Array, y: jax.Array
             ) -> dict[str, jax.Array]:
-    return self.model.rates(params['model'], self._codes(params, 'x', x),
-                            self._codes(params, 'y', y))
+    return self.model.rates(params['model'], self._codes(params, 'x', x, 'x'),
+                            self._codes(params, 'y', y, 'y'))
+
+  def joint_posteriors(self, params: Params, x: jax.Array, y: jax.Array
+                       ) -> dict[str, jax.Array]:
+    """The Wyner VAE's joint posteriors of pairs of images."""
+    return self.model.joint_posteriors(params['model'],
+                                       self._codes(params, 'x', x, 'x'),
+                                       self._codes(params, 'y', y, 'y'))
+
+  def carrier_samples(self, params: Params, rng: jax.Array, x: jax.Array,
+                      y: jax.Array, z_from_prior: jax.Array,
+                      v_from_prior: jax.Array) -> jax.Array:
+    """The Wyner VAE's `carrier_samples` of pairs of images, as images."""
+    codes = self.model.carrier_samples(
+        params['model'], rng, self._codes(params, 'x', x, 'x'),
+        self._codes(params, 'y', y, 'y'), z_from_prior, v_from_prior)
+    return self._images(params, 'y', codes)
+
+
+@functools.partial(jax.jit, static_argnames='net')
+def _encode(net: ConvAutoencoder, params: Params, images: jax.Array
+            ) -> jax.Array:
+  return net.encode(params, images)
+
+
+@functools.partial(jax.jit, static_argnames='net')
+def _decode(net: ConvAutoencoder, params: Params, codes: jax.Array
+            ) -> jax.Array:
+  return net.decode(params, codes)
 
 
 def on_pixels(model: Any, params: Params,
               autoencoders: dict[str, ConvAutoencoder],
-              autoencoder_params: dict[str, Params]) -> tuple[Any, Params]:
-  """(model, params) of any model on codes seen from pixels: the Wyner VAE's
-  `pixel_model` and `pixel_params`, a baseline's `OnPixels`."""
-  if isinstance(model, WynerVAE):
-    return (pixel_model(model, autoencoders),
-            pixel_params(params, autoencoder_params))
+              autoencoder_params: dict[str, Params]) -> tuple[OnPixels, Params]:
+  """(model, params) of any model on codes seen from pixels (`OnPixels`)."""
   return (OnPixels(model, tuple(sorted(autoencoders.items()))),
           {'model': params, 'autoencoders': dict(autoencoder_params)})

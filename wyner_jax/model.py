@@ -12,7 +12,7 @@ training steps can own disjoint parts of it:
      'marginal': {'z_x', 'u_x', 'z_y', 'v_y'}}
 
 (with local_encoder='z_side', 'joint' holds {'z', 'u_x', 'v_y'}: an
-encoder's name says the one side it sees, `autoencoder.pixel_params`;
+encoder's name says the one side it sees;
 with cross=True it also holds step 1's unimodal encoders {'z_x', 'z_y'})
 
 and, with learned priors (`prior='learned'`), a fourth that step 1 trains
@@ -127,8 +127,9 @@ class WynerVAE:
   """
   # The sampling surface every model of a run shares
   # (`wyner_jax.baselines.base`): all of it; and 'carriers': joint
-  # posteriors of z, u and v (`joint_posteriors`) and decoders of (local,
-  # z), what the latent-carrier metrics and code entropies read.
+  # posteriors of z, u and v (`joint_posteriors`) and y decoded from them or
+  # the priors (`carrier_samples`), what the latent-carrier metrics and code
+  # entropies read.
   CAN: ClassVar[tuple[str, ...]] = ('joint', 'transfer', 'probe', 'style',
                                     'carriers')
   z: Size
@@ -386,6 +387,16 @@ class WynerVAE:
     self.check_data(x=x, y=y)
     return _rates(self, params, x, y)
 
+  def carrier_samples(self, params: Params, rng: jax.Array, x: jax.Array,
+                      y: jax.Array, z_from_prior: jax.Array,
+                      v_from_prior: jax.Array) -> jax.Array:
+    """y(v, z) of pairs, with z and v each drawn exactly from the joint
+    encoder or (the flags, traced: one program for every choice) the prior:
+    [B, Dy]. Which latent carries the label ('carriers' in CAN)."""
+    self.check_data(x=x, y=y)
+    return _carrier_samples(self, params, rng, x, y, z_from_prior,
+                            v_from_prior)
+
 
 @functools.partial(jax.jit, static_argnames='model')
 def _common_code(model: WynerVAE, params: Params, rng: jax.Array,
@@ -403,6 +414,24 @@ def _rates(model: WynerVAE, params: Params, x: jax.Array, y: jax.Array
   return {name: jnp.mean(latent.kl(posteriors[name], priors[name]))
           for name, latent in (('z', model.latent_z), ('u', model.latent_u),
                                ('v', model.latent_v))}
+
+
+@functools.partial(jax.jit, static_argnames='model')
+def _carrier_samples(model: WynerVAE, params: Params, rng: jax.Array,
+                     x: jax.Array, y: jax.Array, z_from_prior: jax.Array,
+                     v_from_prior: jax.Array) -> jax.Array:
+  key_z, key_v = jax.random.split(rng)
+  posteriors = model.joint_posteriors(params, x, y)
+  priors = model.priors(params)
+
+  def draw(key, name, latent, from_prior):
+    return jnp.where(from_prior,
+                     latent.sample_prior(key, x.shape[0], priors[name]),
+                     latent.sample(key, posteriors[name]))
+
+  z = draw(key_z, 'z', model.latent_z, z_from_prior)
+  v = draw(key_v, 'v', model.latent_v, v_from_prior)
+  return model.decode(params['decoders']['y'], v, z, 'y')
 
 
 def _encoder(model: WynerVAE, params: Params, name: str,
