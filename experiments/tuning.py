@@ -4,7 +4,7 @@ experiments/tune.py).
 A tuning config is a run config plus `config.tune`:
   kinds: the model kinds tuned, e.g. ('wyner', 'cvae', 'mmvae');
   candidates: N, the configurations drawn for every kind, each option of
-    each dimension of the kind's search space (`experiments.search_spaces`)
+    each dimension of the kind's search space (its `Kind.search_space`)
     drawn independently with `draw_seed` (the first candidate of every kind
     is the config itself, so the tuning never loses to its starting point);
   candidate_scale: the fraction of joint.num_steps and marginal.num_steps a
@@ -45,7 +45,6 @@ from experiments import comparison
 from experiments import config_checks
 from experiments import lambda_sweep
 from experiments import run
-from experiments import search_spaces
 from experiments import seeds
 from experiments.config_checks import ConfigError
 from wyner_jax import phases
@@ -80,8 +79,8 @@ def settings(kind: str, number: int, draw_seed: int) -> list[dict]:
   config as it is), the others one option per dimension of its space,
   distinct (a repeat would spend the budget on a setting already tried;
   fewer only when the space has fewer)."""
-  space = search_spaces.SPACES[kind]
-  rng = np.random.default_rng([draw_seed, phases.KINDS.index(kind)])
+  space = phases.REGISTRY[kind].search_space
+  rng = np.random.default_rng([draw_seed, list(phases.REGISTRY).index(kind)])
   size = int(np.prod([len(options) for _, options in space]))
   out, seen = [{}], set()
   while len(out) < min(number, size + 1):

@@ -375,6 +375,11 @@ def test_a_kind_defined_outside_the_library_trains_from_one_registry_line(
   _, losses = run_steps(make_step(phase.loss, config, mesh), state, None,
                         fixed_batch(pairs, config.batch_size, mesh), 60)
   assert np.mean(losses[-5:]) < 0.5 * losses[0], losses[::6]
+  # The tuning draws its candidates from the search space it declares.
+  from experiments import tuning  # pylint: disable=import-outside-toplevel
+  drawn = tuning.settings('toy', 4, draw_seed=0)
+  assert drawn[0] == {} and all(
+      set(s) == {'learning_rate', 'loss.two_eps_sq'} for s in drawn[1:])
   # An unregistered kind is refused, naming the registered ones.
   config.model.kind = 'nonesuch'
   with pytest.raises(ArgumentError, match=r"model.kind='nonesuch' is not "

@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 
 from configs import tune as tune_config
-from experiments import search_spaces, sources, tuning
+from experiments import sources, tuning
 from experiments.config_checks import ConfigError
-from wyner_jax import phases
+from wyner_jax import kinds, phases
 
 
 def test_every_kind_has_a_space_and_gets_n_candidates_from_it():
-  assert set(search_spaces.SPACES) == set(phases.KINDS)
-  for kind, space in search_spaces.SPACES.items():
+  for kind, entry in phases.REGISTRY.items():
+    # Each kind declares its space, the shared dimensions first.
+    space = entry.search_space
+    assert space[:len(kinds.SHARED_SPACE)] == kinds.SHARED_SPACE, kind
     drawn = tuning.settings(kind, 8, draw_seed=0)
     assert len(drawn) == 8 and drawn[0] == {}
     assert drawn == tuning.settings(kind, 8, draw_seed=0)  # a function of the seed

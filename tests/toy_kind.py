@@ -54,4 +54,5 @@ def _phases(config, model):
   return kinds.one_phase(model, model.loss_fn, ('encoder', 'decoders'))
 
 
-KIND = kinds.Kind(_build, _phases)
+# Tuned as every kind is: the learning rate and 2 eps^2 (it has no latent).
+KIND = kinds.Kind(_build, _phases, kinds.SHARED_SPACE)

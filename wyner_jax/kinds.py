@@ -17,7 +17,12 @@ A `Phase` says what one training step trains and what it holds fixed:
 A `Kind` is one entry of the registry of model kinds
 (`wyner_jax.phases.REGISTRY`, keyed by `config.model.kind`): `build(config,
 networks)` makes the model from the config's `model` section and the
-networks' sizes every kind shares, `phases(config, model)` its phases. Each
+networks' sizes every kind shares, `phases(config, model)` its phases,
+`search_space` what the equal-budget tuning may change (a tuple of
+dimensions (name, options), an option a dict {config path: value} set
+together; `SHARED_SPACE` first: every kind tunes the learning rate and
+2 eps^2, then its own latents and weights). Its sampling is the model's own
+surface (`wyner_jax.baselines.base`). Each
 kind declares its own in its module (`wyner_jax.phases` the Wyner VAE's,
 each module of `wyner_jax.baselines` its `KIND`); adding a kind is one
 module and one registry line. Nothing here imports a model, so every
@@ -96,9 +101,47 @@ class Kind:
   build: Callable[['ml_collections.ConfigDict', dict[str, Any]], Any]
   # (config, model) -> its phases, in training order
   phases: Callable[['ml_collections.ConfigDict', Any], tuple[Phase, ...]]
+  # What the tuning may change (module docstring).
+  search_space: 'SearchSpace' = ()
   # Its loss reads lambda (the Wyner VAE's): its models are named and
   # swept by lambda; the others' by seed alone ('seed0').
   weighs_lambda: bool = False
+
+
+# (name, options) per dimension; an option {config path: value}.
+SearchSpace = tuple[tuple[str, tuple[dict[str, Any], ...]], ...]
+
+SHARED_SPACE: SearchSpace = (
+    ('learning_rate', tuple({'learning_rate': v} for v in (3e-4, 1e-3, 3e-3))),
+    ('two_eps_sq', tuple({'loss.two_eps_sq': v} for v in (1e-3, 1e-2, 1e-1))),
+)
+
+
+def categorical_latents(z: tuple[int, int], local: tuple[int, ...] = (0, 0)
+                        ) -> dict[str, Any]:
+  """A search-space option: categorical latents z and u = v (`local`; left
+  empty for models without local latents)."""
+  return {'model.latent_type': 'categorical', 'model.local_type': '',
+          'model.z': z, 'model.u': local, 'model.v': local}
+
+
+def gaussian_latents(z: tuple[int], local: tuple[int] = (0,)
+                     ) -> dict[str, Any]:
+  """A search-space option: Gaussian latents z and u = v (`local`)."""
+  return {'model.latent_type': 'gaussian', 'model.local_type': '',
+          'model.z': z, 'model.u': local, 'model.v': local}
+
+
+# Z, U and V of the models with private latents (the Wyner VAE,
+# bi-VCCA-private): the paper's categoricals, the authors' later Gaussian
+# sizes (z 16, u = v 8), Gaussian locals of less capacity, and a categorical
+# Z with Gaussian locals.
+PRIVATE_LATENTS = (
+    categorical_latents((1, 100), (1, 10)),
+    gaussian_latents((16,), (8,)),
+    gaussian_latents((16,), (2,)),
+    {**categorical_latents((1, 100), (8,)), 'model.local_type': 'gaussian'},
+)
 
 
 def likelihood_scales(config: 'ml_collections.ConfigDict'

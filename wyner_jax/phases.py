@@ -202,9 +202,19 @@ def wyner_phases(config: 'ml_collections.ConfigDict',
             relaxed=draws_relaxed_samples(model)))
 
 
+# What the tuning may change for the Wyner VAE: its latents, lambda, and the
+# two options beyond the paper (the step-2 tie, the cross path).
+SEARCH_SPACE = kinds.SHARED_SPACE + (
+    ('latents', kinds.PRIVATE_LATENTS),
+    ('lam', tuple({'loss.lam': v} for v in (0.0, 0.5, 1.0))),
+    ('marginal_tie', tuple({'loss.marginal_tie': v} for v in (0.0, 1.0))),
+    ('cross_weight', tuple({'loss.cross_weight': v} for v in (0.0, 1.0, 3.0))),
+)
+
 # config.model.kind -> how the model is built and trained: the Wyner VAE's
 # and each baseline's (one module and one line here per kind).
 REGISTRY: dict[str, kinds.Kind] = {
-    WYNER: kinds.Kind(_build_wyner, wyner_phases, weighs_lambda=True),
+    WYNER: kinds.Kind(_build_wyner, wyner_phases, SEARCH_SPACE,
+                      weighs_lambda=True),
     **baselines.KINDS}
 KINDS = tuple(REGISTRY)

@@ -147,4 +147,7 @@ def _phases(config, model: CVAE) -> tuple[kinds.Phase, ...]:
 
 
 # Its entry in the registry of model kinds (`model.z` of `model.latent_type`).
-KIND = kinds.Kind(_build, _phases)
+KIND = kinds.Kind(_build, _phases, kinds.SHARED_SPACE + (
+    ('latents', (kinds.categorical_latents((1, 100)),
+                 kinds.gaussian_latents((8,)), kinds.gaussian_latents((16,)))),
+))

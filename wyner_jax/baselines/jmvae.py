@@ -141,4 +141,8 @@ def _phases(config, model: JMVAE) -> tuple[kinds.Phase, ...]:
 
 # Its entry in the registry of model kinds (`model.z`, `model.latent_type`,
 # `model.prior`; `loss.alpha`).
-KIND = kinds.Kind(_build, _phases)
+KIND = kinds.Kind(_build, _phases, kinds.SHARED_SPACE + (
+    ('latents', (kinds.categorical_latents((1, 100)),
+                 kinds.gaussian_latents((16,)))),
+    ('alpha', tuple({'loss.alpha': v} for v in (0.1, 1.0, 10.0))),
+))

@@ -147,4 +147,6 @@ def _phases(config, model: MMVAE) -> tuple[kinds.Phase, ...]:
 
 
 # Its entry in the registry of model kinds (Gaussian experts of `model.expert_z`).
-KIND = kinds.Kind(_build, _phases)
+KIND = kinds.Kind(_build, _phases, kinds.SHARED_SPACE + (
+    ('expert_z', tuple({'model.expert_z': v} for v in ((10,), (20,), (32,)))),
+))

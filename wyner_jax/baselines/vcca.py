@@ -255,4 +255,5 @@ def _phases(config, model: VCCAPrivate) -> tuple[kinds.Phase, ...]:
 
 # Its entry in the registry of model kinds (`model.z`, `.u`, `.v`,
 # `.latent_type`, `.local_type`, `.prior`).
-KIND = kinds.Kind(_build, _phases)
+KIND = kinds.Kind(_build, _phases, kinds.SHARED_SPACE + (
+    ('latents', kinds.PRIVATE_LATENTS),))
