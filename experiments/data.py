@@ -96,6 +96,9 @@ class PairedData(NamedTuple):
   # Pairs carved from the training pairs for model selection
   # (`carve_validation`); None: no validation split.
   validation: Split | None = None
+  # The sides are two halves of one image, x left of y ('beside') or above
+  # it ('above'): the figures show each pair joined; '': apart.
+  joined: str = ''
 
   @property
   def has_labels(self) -> bool:

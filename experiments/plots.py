@@ -33,6 +33,22 @@ def cells(images: np.ndarray, shape: Shape) -> list[list[np.ndarray]]:
   return [[cell(image, shape) for image in row] for row in images]
 
 
+def join(first: np.ndarray, second: np.ndarray, joined: str) -> np.ndarray:
+  """Two pictures of the halves of one image as that image: `first` left of
+  `second` ('beside') or above it ('above')."""
+  return np.concatenate([first, second], axis=1 if joined == 'beside' else 0)
+
+
+def joined_cells(x: np.ndarray, y: np.ndarray, shapes: tuple[Shape, Shape],
+                 joined: str) -> list[list[np.ndarray]]:
+  """[R, C, Dx] and [R, C, Dy] halves (either may be [R, 1, D], repeated
+  along C) -> R rows of C pictures of the joined images."""
+  columns = max(x.shape[1], y.shape[1])
+  x, y = (np.repeat(a, columns, 1) if a.shape[1] == 1 else a for a in (x, y))
+  return [[join(cell(a, shapes[0]), cell(b, shapes[1]), joined)
+           for a, b in zip(row_x, row_y)] for row_x, row_y in zip(x, y)]
+
+
 def beside(*blocks: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
   """Blocks of equally many rows, placed left to right."""
   return [sum(rows, []) for rows in zip(*blocks)]
@@ -68,25 +84,37 @@ def _save(fig, path: str) -> None:
 
 def conditional_generation(path: str, x: np.ndarray, y_samples: np.ndarray,
                            y: np.ndarray, x_samples: np.ndarray,
-                           shapes: tuple[Shape, Shape]) -> None:
+                           shapes: tuple[Shape, Shape], joined: str = ''
+                           ) -> None:
   """Left: each row a condition x (first column) then samples y ~ p(y|x).
 
   Right: the same for x ~ p(x|y).
 
   Args:
-    x, y: [R, Dx], [R, Dy] conditions; y_samples [R, S, Dy], x_samples
-      [R, S, Dx].
+    x, y: [R, Dx], [R, Dy] conditions (row r a test pair); y_samples
+      [R, S, Dy], x_samples [R, S, Dx].
     shapes: the shapes of one x and one y.
+    joined: 'beside' or 'above' when the sides are halves of one image
+      (`experiments.data.PairedData.joined`): each sample is shown joined to
+      its condition, after the real pair joined (first column).
   """
   shape_x, shape_y = shapes
-  fig, axes = plt.subplots(1, 2, figsize=(2 + 0.45 * y_samples.shape[1] * 2,
-                                          0.5 * len(x) + 0.6))
-  _show(axes[0], tile(beside(cells(x[:, None], shape_x),
-                             cells(y_samples, shape_y))),
-        'Y given x  (first column: x)')
-  _show(axes[1], tile(beside(cells(y[:, None], shape_y),
-                             cells(x_samples, shape_x))),
-        'X given y  (first column: y)')
+  width = 2 if joined == 'beside' else 1
+  fig, axes = plt.subplots(1, 2, figsize=(
+      2 + 0.45 * width * (y_samples.shape[1] + bool(joined)) * 2,
+      0.5 * len(x) * (2 if joined == 'above' else 1) + 0.6))
+  if joined:
+    real = joined_cells(x[:, None], y[:, None], shapes, joined)
+    panels = (beside(real, joined_cells(x[:, None], y_samples, shapes, joined)),
+              beside(real, joined_cells(x_samples, y[:, None], shapes, joined)))
+    titles = ('Y given x  (first column: the real pair)',
+              'X given y  (first column: the real pair)')
+  else:
+    panels = (beside(cells(x[:, None], shape_x), cells(y_samples, shape_y)),
+              beside(cells(y[:, None], shape_y), cells(x_samples, shape_x)))
+    titles = 'Y given x  (first column: x)', 'X given y  (first column: y)'
+  for ax, panel, title in zip(axes, panels, titles):
+    _show(ax, tile(panel), title)
   _save(fig, path)
 
 
@@ -106,14 +134,21 @@ def style_transfer(path: str, x_style: np.ndarray, y_concept: np.ndarray,
 
 
 def joint_samples(path: str, x: np.ndarray, y: np.ndarray,
-                  shapes: tuple[Shape, Shape], cols: int = 16) -> None:
-  """Pairs (x, y) from the priors: each x with its y directly below it."""
+                  shapes: tuple[Shape, Shape], cols: int = 16,
+                  joined: str = '') -> None:
+  """Pairs (x, y) from the priors: each x with its y directly below it, or
+  (`joined`, halves of one image) each pair as its joined image."""
   rows = len(x) // cols
-  x_rows = cells(x[:rows * cols].reshape(rows, cols, -1), shapes[0])
-  y_rows = cells(y[:rows * cols].reshape(rows, cols, -1), shapes[1])
-  grid = [row for pair in zip(x_rows, y_rows) for row in pair]
+  x, y = (a[:rows * cols].reshape(rows, cols, -1) for a in (x, y))
+  if joined:
+    grid = joined_cells(x, y, shapes, joined)
+    title = 'Joint samples (x, y) ~ p, each pair joined'
+  else:
+    grid = [row for pair in zip(cells(x, shapes[0]), cells(y, shapes[1]))
+            for row in pair]
+    title = 'Joint samples (x, y) ~ p: x above its paired y'
   fig, ax = plt.subplots(figsize=(0.45 * cols + 0.4, 0.45 * 2 * rows + 0.6))
-  _show(ax, tile(grid), 'Joint samples (x, y) ~ p: x above its paired y')
+  _show(ax, tile(grid), title)
   _save(fig, path)
 
 

@@ -48,7 +48,7 @@ def write_figures(model, params: Params, pairs: data.PairSet,
   get = lambda a: np.asarray(jax.device_get(a))
   paths = [os.path.join(figure_dir, 'conditional_generation.png')]
   plots.conditional_generation(paths[0], x, get(y_samples), y, get(x_samples),
-                               shapes)
+                               shapes, paired.joined)
   if 'transfer' in model.CAN:
     # Style references: x images of varied digits; concepts: one y of each digit.
     x_style = pairs.x[index[::2][:STYLE_REFERENCES]]
@@ -60,5 +60,6 @@ def write_figures(model, params: Params, pairs: data.PairSet,
   if 'joint' in model.CAN:
     joint_x, joint_y = model.joint(params, key_joint, JOINT_PAIRS)
     paths.append(os.path.join(figure_dir, 'joint_samples.png'))
-    plots.joint_samples(paths[-1], get(joint_x), get(joint_y), shapes)
+    plots.joint_samples(paths[-1], get(joint_x), get(joint_y), shapes,
+                        joined=paired.joined)
   return paths

@@ -9,7 +9,7 @@ import pytest
 
 from configs import paired as paired_config
 from conftest import launch
-from experiments import config_checks, data, evaluate, metrics, run, sources
+from experiments import config_checks, data, evaluate, metrics, plots, run, sources
 from wyner_jax import checkpoints
 
 CLASSES = 5  # of the common factor c
@@ -229,3 +229,41 @@ def test_the_defaults_keep_u_and_v_alive_and_the_class_in_z(tmp_path):
   assert metrics['eval/accuracy_y_given_x'] > 0.9, metrics
   assert metrics['eval/accuracy_x_given_y'] > 0.9, metrics
   assert metrics['eval/accuracy_z_random_v_encoded'] < 0.3, metrics  # V: chance
+
+
+def test_halves_of_one_image_are_shown_joined(tmp_path):
+  rng = np.random.default_rng(2)
+  halves = {f'{side}_{split}': rng.uniform(size=(n, 4, width)).astype(np.float32)
+            for split, n in (('train', 2000), ('test', 500))
+            for side, width in (('x', 3), ('y', 5))}
+  path = write_npz(tmp_path / 'halves.npz', **halves)
+  config = config_for(path)
+  config.data.joined = 'beside'
+  paired = sources.load(config.data)
+  assert paired.joined == 'beside'
+  # A cell of the figures: x's picture, then y's, as one 4 x 8 image.
+  x, y = paired.test.pairs().x[:2], paired.test.pairs().y[:2]
+  shapes = (paired.x.shape, paired.y.shape)
+  ((first, _), _) = plots.joined_cells(x[:, None], np.stack([y, y], 1), shapes,
+                                       'beside')
+  np.testing.assert_array_equal(first, np.concatenate(
+      [plots.cell(x[0], shapes[0]), plots.cell(y[0], shapes[1])], axis=1))
+  assert first.shape == (4, 8, 3)
+  # The figures draw them: conditional samples beside the real pair, joint
+  # samples each one image.
+  plots.conditional_generation(str(tmp_path / 'c.png'), x, np.stack([y] * 3, 1),
+                               y, np.stack([x] * 3, 1), shapes, 'beside')
+  plots.joint_samples(str(tmp_path / 'j.png'), x, y, shapes, cols=2,
+                      joined='beside')
+  for name in ('c.png', 'j.png'):
+    assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'
+  # 'above' needs one width: 3 and 5 do not fit.
+  config.data.joined = 'above'
+  with pytest.raises(data.DataError, match=r"data.joined='above' needs two "
+                     r'images of one width \(and channels\); x has examples of '
+                     r'shape \(4, 3\), y of \(4, 5\)'):
+    sources.load(config.data)
+  config.data.joined = 'sideways'
+  with pytest.raises(config_checks.ConfigError, match=r"data.joined='sideways' "
+                     r"is not allowed; use '' \(the sides apart\), 'beside'"):
+    config_checks.validate(config)

@@ -31,7 +31,12 @@ from experiments import data
 FIELDS = {
     'path': '',  # the .npz file
     'seed': 0,  # the judges' training seed (the pairs are the file's)
+    # '': the sides apart; 'beside' / 'above': x and y are the left / top
+    # and right / bottom halves of one image, and the figures show each pair
+    # joined (x's and y's image shapes must then fit together).
+    'joined': '',
 }
+JOINED = ('', 'beside', 'above')
 # None: the data's checksum in every checkpoint names the pairs, so a file
 # moved or renamed keeps its workdir (give the new data.path).
 TRAINING_FIELDS = ()
@@ -40,6 +45,10 @@ LABELS = ('label_train', 'label_test')
 
 
 def check(data_config) -> None:
+  if data_config.joined not in JOINED:
+    raise data.DataError(f'data.joined={data_config.joined!r} is not allowed; '
+                         "use '' (the sides apart), 'beside' (x left of y) or "
+                         "'above' (x above y)")
   if not data_config.path:
     raise data.DataError("data.path='' is not allowed; give the .npz file of "
                          'your pairs: --config.data.path=FILE.npz')
@@ -172,7 +181,23 @@ def load(data_config) -> data.PairedData:
     index = np.arange(len(x), dtype=np.int32)
     return data.Split(x, y, labels, labels, index, index)
 
-  return data.PairedData(
-      _side('x', arrays['x_train'], arrays['x_test']),
-      _side('y', arrays['y_train'], arrays['y_test']),
-      split('train'), split('test'), num_classes, 'same')
+  x = _side('x', arrays['x_train'], arrays['x_test'])
+  y = _side('y', arrays['y_train'], arrays['y_test'])
+  _check_joined(data_config.joined, x.shape, y.shape, data_config.path)
+  return data.PairedData(x, y, split('train'), split('test'), num_classes,
+                         'same', joined=data_config.joined)
+
+
+def _check_joined(joined: str, shape_x: tuple[int, ...],
+                  shape_y: tuple[int, ...], path: str) -> None:
+  """DataError unless two image shapes fit together as `joined` says."""
+  if not joined:
+    return
+  axis = 0 if joined == 'beside' else 1  # the extent the halves share
+  fits = (len(shape_x) == len(shape_y) >= 2 and shape_x[axis] == shape_y[axis]
+          and shape_x[2:] == shape_y[2:])
+  if not fits:
+    shared = 'height' if joined == 'beside' else 'width'
+    raise data.DataError(
+        f'{path}: data.joined={joined!r} needs two images of one {shared} '
+        f'(and channels); x has examples of shape {shape_x}, y of {shape_y}')
