@@ -415,6 +415,21 @@ def test_a_batch_of_the_wrong_side_or_of_none_is_a_shape_error(kind):
     model.conditional(params, key, x[:0], 'x', 2)  # ZeroDivisionError in 1.0.0
 
 
+@pytest.mark.parametrize('kind', sorted(SHAPE_MODELS))
+def test_z_mode_is_refused_where_no_private_latent_would_vary(kind):
+  model = SHAPE_MODELS[kind]
+  params, key = model.init(jax.random.key(0)), jax.random.key(1)
+  x = jnp.full((3, 6), 0.5)
+  if 'style' in model.CAN:  # z held at its mode, the private latent drawn
+    held = model.conditional(params, key, x, 'x', 4, z_mode=True)
+    assert held.shape == (3, 4, 5) and bool(jnp.all(jnp.isfinite(held)))
+    return
+  # Silently ignored in 1.0.0: every sample would still vary with z.
+  with pytest.raises(WynerError, match=r'z_mode=True holds the common latent '
+                     r'so that only private latents vary; \w+ has none'):
+    model.conditional(params, key, x, 'x', 4, z_mode=True)
+
+
 def test_a_batch_of_0_is_refused_by_the_objectives():
   x, x_rec = _data(0)
   logits = jnp.zeros((0, 1, 3))
