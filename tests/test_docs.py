@@ -90,3 +90,29 @@ def test_the_configs_doc_lists_every_field_of_the_default_config():
     doc = f.read()
   missing = [p for p in leaves(synthetic.get_config(None)) if f'`{p}`' not in doc]
   assert not missing, missing
+
+
+def test_the_layout_doc_has_a_row_for_every_module():
+  # A module without a row is one a reader cannot place (issue 33 found
+  # four); a directory row ('wyner_jax/baselines/', 'configs/') covers the
+  # modules in it.
+  with open(os.path.join(REPO, 'docs', 'layout.md')) as f:
+    named = set(re.findall(r'`([\w/.]+)`', f.read()))
+  missing = []
+  for package in ('wyner_jax', 'experiments', 'benchmarks', 'configs', 'tests'):
+    for root, _, files in os.walk(os.path.join(REPO, package)):
+      for name in files:
+        path = os.path.relpath(os.path.join(root, name), REPO)
+        folders = {os.path.dirname(path) + '/', package + '/'}
+        if (name.endswith('.py') and name != '__init__.py'
+            and path not in named and not folders & named):
+          missing.append(path)
+  assert not missing, missing
+
+
+def test_sweep_directories_name_categorical_and_gaussian_sizes():
+  from experiments import size_sweep  # pylint: disable=import-outside-toplevel
+  fields = ('model.u', 'model.v')
+  assert size_sweep.setting_dirname(fields, (2, 10)) == 'uv_2x10'
+  assert size_sweep.setting_dirname(fields, (8,)) == 'uv_8'  # IndexError in 1.0.0
+  assert size_sweep.setting_dirname(('model.z',), (0, 0)) == 'z_0x0'
