@@ -2,9 +2,7 @@
 
 import os
 
-import matplotlib
-matplotlib.use('Agg')  # files only; no display on servers
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 import numpy as np
 
 Shape = tuple[int, ...]
@@ -76,10 +74,17 @@ def _show(ax, canvas: np.ndarray, title: str) -> None:
   ax.set_yticks([])
 
 
+def figure(*grid: int, figsize: tuple[float, float], **kwargs):
+  """(figure, axes) of a grid of subplots, made outside pyplot: no backend
+  is chosen or needed (PNG files only), so importing this module leaves a
+  notebook's own display alone."""
+  fig = Figure(figsize=figsize)
+  return fig, fig.subplots(*grid, **kwargs)
+
+
 def _save(fig, path: str) -> None:
   os.makedirs(os.path.dirname(path), exist_ok=True)
   fig.savefig(path, dpi=110, bbox_inches='tight')
-  plt.close(fig)
 
 
 def conditional_generation(path: str, x: np.ndarray, y_samples: np.ndarray,
@@ -100,7 +105,7 @@ def conditional_generation(path: str, x: np.ndarray, y_samples: np.ndarray,
   """
   shape_x, shape_y = shapes
   width = 2 if joined == 'beside' else 1
-  fig, axes = plt.subplots(1, 2, figsize=(
+  fig, axes = figure(1, 2, figsize=(
       2 + 0.45 * width * (y_samples.shape[1] + bool(joined)) * 2,
       0.5 * len(x) * (2 if joined == 'above' else 1) + 0.6))
   if joined:
@@ -127,7 +132,7 @@ def style_transfer(path: str, x_style: np.ndarray, y_concept: np.ndarray,
   blank = np.full(cell(x_style[0], shape_x).shape, BACKGROUND, np.float32)
   header = [[blank] + cells(y_concept[None], shape_y)[0]]
   body = beside(cells(x_style[:, None], shape_x), cells(grid, shape_x))
-  fig, ax = plt.subplots(figsize=(0.45 * (cols + 1) + 0.4, 0.45 * (rows + 1) + 0.6))
+  fig, ax = figure(figsize=(0.45 * (cols + 1) + 0.4, 0.45 * (rows + 1) + 0.6))
   _show(ax, tile(header + body),
         'Style transfer: rows = style x0 (left), columns = concept y (top)')
   _save(fig, path)
@@ -147,7 +152,7 @@ def joint_samples(path: str, x: np.ndarray, y: np.ndarray,
     grid = [row for pair in zip(cells(x, shapes[0]), cells(y, shapes[1]))
             for row in pair]
     title = 'Joint samples (x, y) ~ p: x above its paired y'
-  fig, ax = plt.subplots(figsize=(0.45 * cols + 0.4, 0.45 * 2 * rows + 0.6))
+  fig, ax = figure(figsize=(0.45 * cols + 0.4, 0.45 * 2 * rows + 0.6))
   _show(ax, tile(grid), title)
   _save(fig, path)
 
@@ -158,7 +163,7 @@ def sweep_samples(path: str, labels: list[str],
   the input x, then y ~ p(y|x)) and style transfer (first column: the style
   x0, then x(u0, z_j) for concepts y of digits 0, 1, ...); each panel rows
   of pictures (`cells`)."""
-  fig, axes = plt.subplots(len(labels), 2, squeeze=False,
+  fig, axes = figure(len(labels), 2, squeeze=False,
                            figsize=(2 * (0.42 * len(panels[0][0][0]) + 0.3),
                                     1.05 * len(labels) + 0.5))
   for row, (label, (conditional, transfer)) in enumerate(zip(labels, panels)):
@@ -175,7 +180,7 @@ def comparison(path: str, labels: list[str],
   """One row per model: Y given x (first column: the input x, then samples)
   and X given y (first column: y), the same inputs in every row."""
   # At least 3 inches a panel: the titles are wider than four samples.
-  fig, axes = plt.subplots(len(labels), 2, squeeze=False,
+  fig, axes = figure(len(labels), 2, squeeze=False,
                            figsize=(2 * max(3.0, 0.42 * len(panels[0][0][0])
                                             + 0.3),
                                     0.45 * len(panels[0][0]) * len(labels)
@@ -213,7 +218,7 @@ def sweep_metrics(path: str, entries: list[dict]) -> None:
                                        'eval/style_transfer_variability')),
       ('style transfer: correlation\nwith the style reference',
        ('eval/style_transfer_slant_corr', 'eval/style_transfer_thickness_corr')))
-  fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+  fig, axes = figure(1, 3, figsize=(15, 3.6))
   for ax, (ylabel, keys) in zip(axes, groups):
     for key in keys:
       _error_bars(ax, range(len(entries)), entries, key, marker='o')
@@ -236,7 +241,7 @@ def lambda_sweep(path: str, entries: list[dict]) -> None:
       ('accuracy', ('eval/accuracy_joint_reconstruction',
                     'eval/accuracy_y_given_x', 'eval/accuracy_x_given_y')))
   positive = [lam for lam in lams if lam > 0]
-  fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+  fig, axes = figure(1, 3, figsize=(13, 3.6))
   for ax, (ylabel, keys) in zip(axes, groups):
     for key in keys:
       _error_bars(ax, lams, entries, key, fmt='o')
@@ -256,7 +261,7 @@ def training_curves(path: str, rows: dict[str, list[dict[str, float]]],
   """The loss terms over steps: one panel per phase ({phase: rows by step}),
   one line per term the phase logs, on a log scale (a term that is 0
   throughout, an absent latent's KL, is left out)."""
-  fig, axes = plt.subplots(1, len(rows), figsize=(4.5 * len(rows), 3.4),
+  fig, axes = figure(1, len(rows), figsize=(4.5 * len(rows), 3.4),
                            squeeze=False)
   for ax, (phase, phase_rows) in zip(axes[0], rows.items()):
     steps = [row['step'] for row in phase_rows]

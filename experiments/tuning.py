@@ -37,20 +37,17 @@ import os
 import time
 
 from absl import logging
-import matplotlib
 import ml_collections
 import numpy as np
 
 from experiments import comparison
 from experiments import config_checks
 from experiments import lambda_sweep
+from experiments import plots
 from experiments import run
 from experiments import seeds
 from experiments.config_checks import ConfigError
 from wyner_jax import phases
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # pylint: disable=wrong-import-position
 
 ACCURACY_TOLERANCE = 0.03
 
@@ -232,7 +229,7 @@ def frontier(points: np.ndarray) -> np.ndarray:
 
 
 def frontier_figure(path: str, out: dict) -> None:
-  fig, ax = plt.subplots(figsize=(6, 4.5))
+  fig, ax = plots.figure(figsize=(6, 4.5))
   for kind, entry in out['kinds'].items():
     points = np.array([[c['accuracy'], c['fd_ratio']]
                        for c in entry['candidates']])
@@ -251,4 +248,3 @@ def frontier_figure(path: str, out: dict) -> None:
   ax.legend(fontsize=8)
   fig.tight_layout()
   fig.savefig(path, dpi=120)
-  plt.close(fig)

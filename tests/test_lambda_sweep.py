@@ -3,6 +3,8 @@ clear divisibility errors, the rate falls with lambda, end to end outputs."""
 
 import json
 import pathlib
+import subprocess
+import sys
 
 import jax
 import matplotlib.pyplot as plt
@@ -220,3 +222,15 @@ def test_the_notebook_runs_on_a_tiny_run_and_a_tiny_sweep(tiny_run, tiny_sweep,
   np.testing.assert_array_equal(out['rate'][:, 0],
                                 [e['mean']['joint/eval/kl/z'] for e in entries])
   assert out['rate'][1, 0] < out['rate'][0, 0]
+
+
+def test_the_figures_leave_a_notebooks_display_alone():
+  # experiments.plots draws outside pyplot: importing it (or the tuning's
+  # figure) keeps the backend a notebook chose, so its plt.show() still
+  # shows (1.0 switched every process to Agg: the notebook showed nothing).
+  code = ("import matplotlib; matplotlib.use('svg'); "
+          'import experiments.plots, experiments.tuning; '
+          'print(matplotlib.get_backend())')
+  result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+  assert result.stdout.strip() == 'svg', result.stderr[-2000:]
