@@ -49,7 +49,8 @@ class Batch(NamedTuple):
     x, y: the pairs, [B, ...] each.
     rng: the step's noise key (latent samples).
     tau: the Gumbel-softmax temperature of relaxed samples.
-    lam: the model's lambda (the Wyner VAE's step 1).
+    lam: the model's lambda, read by the Wyner VAE's step 1 alone (a kind
+      without lambda gets NaN or None: its loss never reads it).
     frozen: the groups trained by earlier phases, held constant (the
       phase's `frozen`); None when it holds none.
   """
