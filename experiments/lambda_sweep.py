@@ -29,7 +29,7 @@ def model_specs(config: ml_collections.ConfigDict) -> list[ModelSpec]:
   count = max(len(lams), len(seeds), 1)
   lams = lams or (config.loss.lam,) * count
   seeds = seeds or (config.seed,) * count
-  if not phases.REGISTRY[config.model.get('kind', phases.WYNER)].weighs_lambda:
+  if not phases.kind_of(config).weighs_lambda:
     return [ModelSpec(None, int(seed)) for seed in seeds]
   return [ModelSpec(float(lam), int(seed)) for lam, seed in zip(lams, seeds)]
 

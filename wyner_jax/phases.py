@@ -32,8 +32,9 @@ if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
   import ml_collections
 
 __all__ = ['KINDS', 'Batch', 'LossFn', 'Phase', 'REGISTRY', 'WYNER',
-           'draws_relaxed_samples', 'joint_loss_fn', 'marginal_loss_fn',
-           'model_from_config', 'model_phases', 'wyner_phases']
+           'draws_relaxed_samples', 'joint_loss_fn', 'kind_of',
+           'marginal_loss_fn', 'model_from_config', 'model_phases',
+           'wyner_phases']
 
 # config.model.kind of the Wyner VAE; the others: wyner_jax.baselines.KINDS.
 WYNER = 'wyner'
@@ -52,7 +53,7 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
                   x_bounded=wrapped or x.bounded,
                   y_bounded=wrapped or y.bounded,
                   logit_bound=m.logit_bound, dtype=m.dtype)
-  return _kind(config).build(config, networks)
+  return kind_of(config).build(config, networks)
 
 
 def model_phases(config: 'ml_collections.ConfigDict',
@@ -61,10 +62,11 @@ def model_phases(config: 'ml_collections.ConfigDict',
   `config`: its kind's (`REGISTRY`): the Wyner VAE's two (`wyner_phases`),
   a baseline's one, 'joint', over all of its networks, for joint.num_steps +
   marginal.num_steps steps, so every kind takes as many optimizer steps."""
-  return _kind(config).phases(config, model)
+  return kind_of(config).phases(config, model)
 
 
-def _kind(config: 'ml_collections.ConfigDict') -> kinds.Kind:
+def kind_of(config: 'ml_collections.ConfigDict') -> kinds.Kind:
+  """The registry entry of `config.model.kind` (ArgumentError if none)."""
   # .get: the configs recorded by 0.9.0's checkpoints have no model.kind.
   kind = config.model.get('kind', WYNER)
   if kind not in REGISTRY:
