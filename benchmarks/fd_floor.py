@@ -53,9 +53,8 @@ def main(argv):
   del argv
   config = synthetic.get_config()
   paired = sources.load(config.data)
-  records = f'{config.data.source}-{paired.digest()}'
   run_judges = judges.load_or_train(
-      paired, cache.judge_directory(''), records, config.data.seed,
+      paired, cache.judge_directory(''), config.data.seed,
       config.eval.classifier_steps, config.eval.autoencoder_steps)
   pairs = paired.test.pairs()
   rows = metrics.unique_rows(pairs, 'y')

@@ -158,7 +158,7 @@ def load_or_build(path: str, key: dict[str, Any], target: Any,
   """
   key = json.loads(json.dumps({**key, **code_versions()}, sort_keys=True))
   if os.path.exists(path):
-    cached, why = _read(path, key, target)
+    cached, why = read_entry(path, key, target)
     if why is None:
       logging.info('judge cache: read %s', path)
       return cached
@@ -166,23 +166,30 @@ def load_or_build(path: str, key: dict[str, Any], target: Any,
   tree = build()
   logging.info('judge cache: built %s', path)
   if jax.process_index() == 0:
-    payload = serialization.to_bytes(tree)
-    entry = serialization.msgpack_serialize({
-        'key': json.dumps(key, sort_keys=True),
-        'sha256': hashlib.sha256(payload).hexdigest(), 'payload': payload})
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    handle, partial = tempfile.mkstemp(
-        dir=os.path.dirname(path), prefix=os.path.basename(path) + '.',
-        suffix='.partial')
-    with os.fdopen(handle, 'wb') as f:
-      f.write(entry)
-    os.replace(partial, path)
+    write_entry(path, key, tree)
   return tree
 
 
-def _read(path: str, key: dict[str, Any], target: Any
-          ) -> tuple[Any, str | None]:
-  """(the entry's pytree, None), or (None, why it cannot be used)."""
+def write_entry(path: str, key: dict[str, Any], tree: Any) -> None:
+  """Writes the pytree `tree` with its `key` and the sha256 of its bytes at
+  `path`, under a temporary name first (complete or absent)."""
+  payload = serialization.to_bytes(tree)
+  entry = serialization.msgpack_serialize({
+      'key': json.dumps(key, sort_keys=True),
+      'sha256': hashlib.sha256(payload).hexdigest(), 'payload': payload})
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  handle, partial = tempfile.mkstemp(
+      dir=os.path.dirname(path), prefix=os.path.basename(path) + '.',
+      suffix='.partial')
+  with os.fdopen(handle, 'wb') as f:
+    f.write(entry)
+  os.replace(partial, path)
+
+
+def read_entry(path: str, key: dict[str, Any], target: Any
+               ) -> tuple[Any, str | None]:
+  """(the pytree of the entry at `path`, None), or (None, why it cannot be
+  used for `key`: foreign or damaged)."""
   with open(path, 'rb') as f:
     blob = f.read()
   try:

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments import cache
+from experiments import instruments
 from experiments import train_log
 from experiments.data import in_chunks
 
@@ -98,26 +98,34 @@ def train_classifier(train_images: np.ndarray, train_labels: np.ndarray,
   return trained._replace(test_accuracy=accuracy)
 
 
+def judge_key(key: dict, seed: int, num_steps: int, num_classes: int) -> dict:
+  """The key of a classifier of the data named in `key` with these settings
+  (`experiments.instruments`, `experiments.cache`)."""
+  return {**key, 'judge': 'classifier', 'seed': seed, 'steps': num_steps,
+          'num_classes': num_classes}
+
+
+def as_tree(trained: TrainedClassifier) -> dict:
+  """What is kept of a classifier: {'params', 'test_accuracy'}."""
+  return {'params': trained.params, 'test_accuracy': trained.test_accuracy}
+
+
 def load_or_train(path: str, key: dict, train_images: np.ndarray,
                   train_labels: np.ndarray, test_images: np.ndarray,
                   test_labels: np.ndarray, num_classes: int, seed: int,
                   num_steps: int) -> TrainedClassifier:
-  """The classifier cached at `path` (`experiments.cache`), trained and
-  cached if the cache has none for `key` (what the caller knows it depends
+  """The shipped classifier for these settings (`experiments.instruments`),
+  else the one cached at `path` (`experiments.cache`), trained and cached
+  if the cache has none for `key` (what the caller knows it depends
   on: the data) with this seed and number of steps."""
   target = {'params': jax.eval_shape(Classifier(num_classes).init,
                                      jax.random.key(0),
                                      jnp.zeros((1, train_images.shape[1]))),
             'test_accuracy': 0.0}
-
-  def build():
-    trained = train_classifier(train_images, train_labels, test_images,
-                               test_labels, num_classes, seed=seed,
-                               num_steps=num_steps)
-    return {'params': trained.params, 'test_accuracy': trained.test_accuracy}
-
-  cached = cache.load_or_build(
-      path, {**key, 'judge': 'classifier', 'seed': seed, 'steps': num_steps,
-             'num_classes': num_classes}, target, build)
+  cached = instruments.load_or_build(
+      path, judge_key(key, seed, num_steps, num_classes), target,
+      lambda: as_tree(train_classifier(
+          train_images, train_labels, test_images, test_labels, num_classes,
+          seed=seed, num_steps=num_steps)))
   return TrainedClassifier(jax.device_put(cached['params']),
                            float(cached['test_accuracy']), num_classes)

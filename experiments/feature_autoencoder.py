@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments import cache
+from experiments import instruments
 from experiments import train_log
 from experiments.data import in_chunks
 from wyner_jax import autoencoder
@@ -53,16 +53,24 @@ def train(images: np.ndarray, shape: tuple[int, int, int], seed: int,
   return params
 
 
+def judge_key(key: dict, seed: int, num_steps: int,
+              shape: tuple[int, int, int]) -> dict:
+  """The key of an autoencoder of the data named in `key` with these
+  settings (`experiments.instruments`, `experiments.cache`)."""
+  return {**key, 'judge': 'feature_autoencoder', 'seed': seed,
+          'steps': num_steps, 'shape': list(shape), 'code_size': CODE_SIZE}
+
+
 def load_or_train(path: str, key: dict, train_images: np.ndarray,
                   shape: tuple[int, int, int], seed: int, num_steps: int) -> dict:
-  """The autoencoder cached at `path` (`experiments.cache`), trained and
-  cached if the cache has none for `key` (the data) with these settings."""
+  """The shipped autoencoder for these settings (`experiments.instruments`),
+  else the one cached at `path` (`experiments.cache`), trained and cached if
+  the cache has none for `key` (the data) with these settings."""
   target = jax.eval_shape(autoencoder.ConvAutoencoder(CODE_SIZE, shape).init,
                           jax.random.key(0))
-  params = cache.load_or_build(
-      path, {**key, 'judge': 'feature_autoencoder', 'seed': seed,
-             'steps': num_steps, 'shape': list(shape), 'code_size': CODE_SIZE},
-      target, lambda: train(train_images, shape, seed, num_steps))
+  params = instruments.load_or_build(
+      path, judge_key(key, seed, num_steps, shape), target,
+      lambda: train(train_images, shape, seed, num_steps))
   return jax.device_put(params)
 
 

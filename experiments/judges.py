@@ -3,12 +3,15 @@
 Each domain (`wyner_jax.sides`: both sides of Add-1 MNIST are one, MNIST and
 SVHN two) gets a classifier trained on that domain's train examples (when the
 data have labels) and, for images, a feature autoencoder (the `ae_` second
-reading, `experiments.feature_autoencoder`). Both are cached
-(`experiments.cache`: the user cache, or eval.classifier_dir), keyed by the
-data's checksum, their own settings and the code's versions, so every run on
-the same data shares them.
+reading, `experiments.feature_autoencoder`). Each is keyed by a checksum of
+its domain's examples (`domain_digest`: what it trains and is tested on, not
+the pairing, so runs that pair the same examples differently share it) and
+its own settings: the embedded MNIST subset's are shipped with the project
+(`experiments.instruments`); the others are cached (`experiments.cache`: the
+user cache, or eval.classifier_dir) with the code's versions in their key.
 """
 
+import hashlib
 import os
 from collections.abc import Callable
 from typing import NamedTuple
@@ -32,15 +35,37 @@ class Judges(NamedTuple):
     return classifier.predict(self.classifiers[side], images)
 
 
-def load_or_train(paired: data.PairedData, directory: str, data_name: str,
-                  seed: int, classifier_steps: int,
-                  autoencoder_steps: int) -> Judges:
-  """Trains (or reads from the cache `directory`) every judge of `paired`'s
-  domains.
+def domain_digest(*arrays: np.ndarray | None) -> str:
+  """Sixteen hex digits of a sha256 of `arrays` (their shapes, types and
+  values; None counts as absent)."""
+  digest = hashlib.sha256()
+  for array in arrays:
+    if array is not None:
+      array = np.ascontiguousarray(array)
+      digest.update(f'{array.dtype}{array.shape}'.encode())
+      digest.update(array.data)
+    else:
+      digest.update(b'None')
+  return digest.hexdigest()[:16]
+
+
+def domain_data(paired: data.PairedData, domain: str
+                ) -> tuple[dict[str, str], tuple[np.ndarray, ...]]:
+  """({'data': domain_digest, 'domain': domain}: the key of the domain's
+  judges, (train images, train labels, test images, test labels) of the
+  domain: what they train and are tested on)."""
+  train = paired.domain_images(paired.train, domain)
+  test = paired.domain_images(paired.test, domain)
+  return {'data': domain_digest(*train, *test), 'domain': domain}, (*train, *test)
+
+
+def load_or_train(paired: data.PairedData, directory: str, seed: int,
+                  classifier_steps: int, autoencoder_steps: int) -> Judges:
+  """Reads (`experiments.instruments`, or the cache `directory`) or trains
+  every judge of `paired`'s domains.
 
   Args:
     directory: the judge cache (`experiments.cache.judge_directory`).
-    data_name: names the data in the cache: its source and checksum.
     seed: the judges' training seed.
     autoencoder_steps: 0: no `ae_` reading.
   """
@@ -48,24 +73,23 @@ def load_or_train(paired: data.PairedData, directory: str, data_name: str,
   groups = paired.domains()
   for domain, sides in groups.items():
     side = paired.side(sides[0])
-    train_images, train_labels = paired.domain_images(paired.train, domain)
+    key, (train_images, train_labels, test_images, test_labels) = (
+        domain_data(paired, domain))
+    folder = os.path.join(directory, f'{domain}-{key["data"]}')
     side_readings = {}
     if paired.has_labels:
-      test_images, test_labels = paired.domain_images(paired.test, domain)
       trained = classifier.load_or_train(
-          os.path.join(directory, data_name,
-                       f'{domain}-classifier{classifier_steps}.msgpack'),
-          {'data': data_name, 'domain': domain}, train_images, train_labels, test_images, test_labels,
-          paired.num_classes, seed, classifier_steps)
+          os.path.join(folder, f'classifier{classifier_steps}.msgpack'), key, train_images,
+          train_labels, test_images, test_labels, paired.num_classes, seed,
+          classifier_steps)
       name = ('classifier/test_accuracy' if len(groups) == 1 else
               f'classifier/test_accuracy_{domain}')
       accuracy[name] = trained.test_accuracy
       side_readings[''] = lambda rows, c=trained: classifier.features(c, rows)
     if autoencoder_steps and side.is_image:
       params = feature_autoencoder.load_or_train(
-          os.path.join(directory, data_name,
-                       f'{domain}-autoencoder{autoencoder_steps}.msgpack'),
-          {'data': data_name, 'domain': domain}, train_images, side.shape, seed, autoencoder_steps)
+          os.path.join(folder, f'autoencoder{autoencoder_steps}.msgpack'), key, train_images,
+          side.shape, seed, autoencoder_steps)
       side_readings['ae_'] = feature_autoencoder.feature_fn(params, side.shape)
     for name in sides:
       if paired.has_labels:

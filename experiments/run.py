@@ -326,8 +326,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
 
   run_judges = judges.load_or_train(
       paired, cache.judge_directory(config.eval.classifier_dir),
-      f'{config.data.source}-{records["joint"].digest}', config.data.seed,
-      config.eval.classifier_steps,
+      config.data.seed, config.eval.classifier_steps,
       config.eval.autoencoder_steps)
   test_pairs, test_codes = paired.test.pairs(), test_split.pairs()
   train_pairs = paired.train.pairs(probe_rows(paired.train))
