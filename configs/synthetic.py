@@ -205,6 +205,9 @@ def make_tiny(config: ml_collections.ConfigDict) -> None:
   # lambda 0: in 40 steps a squeezed Z would not yet hold the label.
   config.loss.lam = 0.0
   config.data.pairs_per_class = 64
+  if 'embedded_test_per_class' in config.data:
+    # 200 test pairs: evaluation costs in proportion to them.
+    config.data.embedded_test_per_class = 20
   config.model.z = (1, 10)
   config.model.u = (1, 10)
   config.model.v = (1, 10)
