@@ -14,6 +14,11 @@ WORKDIR/checkpoints/<phase>/ (stacked states), one per phase: the
 wrapper's autoencoders ('autoencoder', or 'autoencoder_x' and
 'autoencoder_y' when the sides are of two domains), 'joint', 'marginal'.
 
+A run builds its models, phases and records once (`make_plan`), trains the
+wrapper's autoencoders and the stack of models (`train_wrapper`,
+`train_models`), then evaluates each model (`make_evaluation` once,
+`evaluate_member` per model) and writes its outputs (`write_outputs`).
+
 With several processes (jax.distributed), every process trains and evaluates
 (evaluation is replicated), and only process 0 writes files.
 """
@@ -97,15 +102,37 @@ def wrapper_phases(config: ml_collections.ConfigDict, paired: data.PairedData
   return autoencoder.wrapper_phases(paired.x, paired.y, config.model.code_size)
 
 
-def run_phases(config: ml_collections.ConfigDict, paired: data.PairedData
-               ) -> dict[str, phases.Phase]:
-  """{phase name: phase} of a run, in training order: the wrapper's
-  autoencoders, then the model's (`phases.model_phases`)."""
-  wrapped = {name: part.phase
-             for name, part in wrapper_phases(config, paired).items()}
+class Plan(NamedTuple):
+  """What a run builds once from its config and data (`make_plan`) and
+  hands to each of its parts."""
+  config: ml_collections.ConfigDict
+  paired: data.PairedData
+  specs: list[stack.ModelSpec]  # the stacked models (lambda_sweep.model_specs)
+  mesh: jax.sharding.Mesh  # the models' ('sweep', 'data') mesh
+  wrapped: dict[str, autoencoder.Wrapped]  # model.wrapper's; {} without
+  model: Any  # the kind's model (on the data, or the wrapper's codes)
+  model_phases: list[phases.Phase]  # the model's, in training order
+  records: dict[str, checkpoints.TrainingRecord]  # per phase: what it records
+
+  @property
+  def all_phases(self) -> dict[str, phases.Phase]:
+    """{phase name: phase} in training order: the wrapper's autoencoders,
+    then the model's."""
+    return ({name: part.phase for name, part in self.wrapped.items()}
+            | {phase.name: phase for phase in self.model_phases})
+
+
+def make_plan(config: ml_collections.ConfigDict,
+              paired: data.PairedData) -> Plan:
+  """The run's models, phases, mesh (over every device) and records, built
+  once; refuses a wrapper of non-images."""
+  wrapped = wrapper_phases(config, paired)
   model = phases.model_from_config(config, paired.x, paired.y)
-  return wrapped | {phase.name: phase
-                    for phase in phases.model_phases(config, model)}
+  model_phases = phases.model_phases(config, model)
+  plan = Plan(config, paired, lambda_sweep.model_specs(config),
+              sharding.make_mesh(config.lambda_sweep.sweep_devices),
+              wrapped, model, model_phases, {})
+  return plan._replace(records=training_records(plan))
 
 
 def check_memory(paired: data.PairedData,
@@ -126,33 +153,28 @@ def check_memory(paired: data.PairedData,
         'the sides or use fewer pairs')
 
 
-def training_records(config: ml_collections.ConfigDict,
-                     paired: data.PairedData
-                     ) -> dict[str, checkpoints.TrainingRecord]:
+def training_records(plan: Plan) -> dict[str, checkpoints.TrainingRecord]:
   """Per phase, what its checkpoints record: the training fields, the
   config and the data's sides."""
+  config, paired = plan.config, plan.paired
   whole = json.loads(config.to_json())
   sides = {'x': paired.x.to_json(), 'y': paired.y.to_json()}
   # The data themselves, beside the fields that name them: a file changed
   # under the same data.path must not resume checkpoints of the old one.
+  digest = paired.digest()
   return {name: checkpoints.TrainingRecord(
       config_checks.training_fields(config, phase.section), whole, sides,
-      paired.digest(), config_checks.RETIRED_FIELDS)
-          for name, phase in run_phases(config, paired).items()}
+      digest, config_checks.RETIRED_FIELDS)
+          for name, phase in plan.all_phases.items()}
 
 
-def check_checkpoints(config: ml_collections.ConfigDict,
-                      paired: data.PairedData, workdir: str,
-                      records: dict[str, checkpoints.TrainingRecord] | None = None
-                      ) -> None:
+def check_checkpoints(plan: Plan, workdir: str) -> None:
   """Refuses (CheckpointError) a workdir whose checkpoints another config
-  trained; reads only, so a refused run leaves every file as it was.
-  `records`: `training_records(config, paired)`, when the caller has them."""
-  records = records or training_records(config, paired)
-  for name, phase in run_phases(config, paired).items():
+  trained; reads only, so a refused run leaves every file as it was."""
+  for name, phase in plan.all_phases.items():
     checkpoints.check_resumable(checkpoints.phase_directory(workdir, name),
-                                records[name], phase.num_steps(config),
-                                phase.section)
+                                plan.records[name],
+                                phase.num_steps(plan.config), phase.section)
 
 
 def place(split: data.Split, mesh: jax.sharding.Mesh) -> train.PairTables:
@@ -184,20 +206,16 @@ class Wrapper(NamedTuple):
     return split._replace(images_x=codes_x, images_y=codes_y)
 
 
-def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
-                  workdir: str, log: train.Log | None = None,
-                  may_train: bool = True,
-                  records: dict[str, checkpoints.TrainingRecord] | None = None
-                  ) -> Wrapper | None:
+def train_wrapper(plan: Plan, workdir: str, log: train.Log | None = None,
+                  may_train: bool = True) -> Wrapper | None:
   """The autoencoders of model.wrapper, trained (or restored) on the train
   pairs' images of their sides, from config.seed; None without a wrapper."""
-  wrapped = wrapper_phases(config, paired)
+  config, wrapped, records = plan.config, plan.wrapped, plan.records
   if not wrapped:
     return None
   keys = RunKeys.from_seed(config.seed)
   mesh = sharding.make_mesh(1)  # one autoencoder, its batch over every device
   sharding.check_divisible(1, config.batch_size, mesh)
-  records = records or training_records(config, paired)
   # A later run that would train the same autoencoders copies them from the
   # user cache (experiments/cache.py) instead; a run of several processes
   # trains its own (the copy would need a barrier between them).
@@ -215,7 +233,7 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
                          for name, part in wrapped.items()}])
   trained, _ = train.train_phases(
       [part.phase for part in wrapped.values()], config, init,
-      place(paired.train, mesh),
+      place(plan.paired.train, mesh),
       [stack.ModelSpec(0.0, config.seed)],
       {name: key_data([jax.random.fold_in(keys.phase(name), 1)])
        for name in wrapped}, mesh, workdir, records, log, may_train)
@@ -230,14 +248,11 @@ def train_wrapper(config: ml_collections.ConfigDict, paired: data.PairedData,
   return Wrapper(nets, params)
 
 
-def train_models(config: ml_collections.ConfigDict, model: Any,
-                 specs: list[stack.ModelSpec], train_split: data.Split,
-                 records: dict[str, checkpoints.TrainingRecord],
-                 mesh: jax.sharding.Mesh, workdir: str,
+def train_models(plan: Plan, train_split: data.Split, workdir: str,
                  log: train.Log | None = None,
                  may_train: bool = True) -> list[stack.Member]:
-  """The phases of a stack of models (`phases.model_phases`: the Wyner
-  VAE's two, a baseline's one), resuming from WORKDIR/checkpoints.
+  """The phases of the plan's stack of models (the Wyner VAE's two, a
+  baseline's one), resuming from WORKDIR/checkpoints.
 
   Args:
     train_split: what the model trains on (the data, or their codes).
@@ -248,17 +263,18 @@ def train_models(config: ml_collections.ConfigDict, model: Any,
     {'params': every group, 'train_metrics': {phase name: {...}}} (the train
     metrics of each phase's last step).
   """
-  keys = [RunKeys.from_seed(spec.seed) for spec in specs]
-  model_phases = phases.model_phases(config, model)
+  keys = [RunKeys.from_seed(spec.seed) for spec in plan.specs]
+  # One program, not op by op (dozens of tiny programs to compile).
+  init = jax.jit(plan.model.init)
   trained, train_metrics = train.train_phases(
-      model_phases, config,
-      lambda: stack.stack([model.init(k.init) for k in keys]),
-      place(train_split, mesh), specs,
+      plan.model_phases, plan.config,
+      lambda: stack.stack([init(k.init) for k in keys]),
+      place(train_split, plan.mesh), plan.specs,
       {phase.name: key_data([k.phase(phase.name) for k in keys])
-       for phase in model_phases}, mesh, workdir, records, log,
+       for phase in plan.model_phases}, plan.mesh, workdir, plan.records, log,
       may_train)
-  return stack.named(specs, {'params': trained,
-                             'train_metrics': train_metrics})
+  return stack.named(plan.specs, {'params': trained,
+                                  'train_metrics': train_metrics})
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
@@ -277,9 +293,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     One RunResult per model, in the order of `lambda_sweep.model_specs`.
   """
   config_checks.validate(config)
-  specs = lambda_sweep.model_specs(config)
-  mesh = sharding.make_mesh(config.lambda_sweep.sweep_devices)
-  sharding.check_divisible(len(specs), config.batch_size, mesh)
   config_checks.check_workdir(workdir)
   paired = sources.load(config.data)
   if paired.train.num_pairs < config.batch_size:
@@ -287,17 +300,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
         f'batch_size={config.batch_size} is larger than the '
         f'{paired.train.num_pairs} train pairs; use a smaller batch or more '
         'pairs')
-  wrapper_phases(config, paired)  # refuses a wrapper of non-images up front
+  # Built once; refuses a wrapper of non-images up front. Its records
+  # checksum the data once, for every phase.
+  plan = make_plan(config, paired)
+  sharding.check_divisible(len(plan.specs), config.batch_size, plan.mesh)
   check_memory(paired)
   # Before anything is written: a config that did not train these
   # checkpoints must not report their results.
-  # The records checksum the data once, for every phase and the judges.
-  records = training_records(config, paired)
-  check_checkpoints(config, paired, workdir, records)
+  check_checkpoints(plan, workdir)
   # The caches the run will write, before it trains anything.
   cache.check_writable(cache.judge_directory(config.eval.classifier_dir),
                        'judge cache')
-  if config.model.wrapper != 'none':
+  if plan.wrapped:
     cache.check_writable(cache.autoencoder_directory(), 'autoencoder cache')
   writes = jax.process_index() == 0
   if writes and may_train:
@@ -309,75 +323,31 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                0 if paired.validation is None else paired.validation.num_pairs,
                paired.test.num_pairs,
                config.data.source, paired.x.shape, paired.y.shape,
-               paired.train.table_bytes() / 1e6, len(specs), dict(mesh.shape))
+               paired.train.table_bytes() / 1e6, len(plan.specs),
+               dict(plan.mesh.shape))
   with train_log.TrainLog(workdir, run='autoencoder') as log:
-    wrapper = train_wrapper(config, paired, workdir, log, may_train, records)
-  # What the Wyner VAE models: the data, or the wrapper's codes of them.
+    wrapper = train_wrapper(plan, workdir, log, may_train)
+  # What the model reads: the data, or the wrapper's codes of them.
   train_split, test_split = ((paired.train, paired.test) if wrapper is None
                              else (wrapper.codes(paired.train),
                                    wrapper.codes(paired.test)))
-  model = phases.model_from_config(config, paired.x, paired.y)
   with train_log.TrainLog(workdir) as log:
-    trained = train_models(config, model, specs, train_split, records, mesh,
-                           workdir, log, may_train)
-  logged = (train_log.read_rows(
-      log.path, [p.name for p in phases.model_phases(config, model)])
+    trained = train_models(plan, train_split, workdir, log, may_train)
+  logged = (train_log.read_rows(log.path,
+                                [p.name for p in plan.model_phases])
             if writes else {})
-
-  run_judges = judges.load_or_train(
-      paired, cache.judge_directory(config.eval.classifier_dir),
-      config.data.seed, config.eval.classifier_steps,
-      config.eval.autoencoder_steps)
-  test_pairs, test_codes = paired.test.pairs(), test_split.pairs()
-  train_pairs = paired.train.pairs(probe_rows(paired.train))
-  validation_pairs = (None if paired.validation is None
-                      else paired.validation.pairs())
-  # The autoencoders of the run, measured once for every model.
-  wrapper_metrics = ({} if wrapper is None or not report_test else
-                     _wrapper_metrics(wrapper, run_judges, test_pairs,
-                                      test_codes))
+  evaluation = make_evaluation(plan, wrapper, test_split, report_test)
   sweep = lambda_sweep.is_sweep(config)
   results = []
   for number, member in enumerate(trained, 1):
     logging.info('evaluating %s (%d of %d): objectives, label metrics, '
                  'figures', member.name, number, len(trained))
-    params = jax.device_put(member.state['params'])
-    out_dir = os.path.join(workdir, 'models', member.name) if sweep else workdir
-    train_metrics = {phase: {k: float(v) for k, v in values.items()}
-                     for phase, values in member.state['train_metrics'].items()}
-    keys = RunKeys.from_seed(member.seed)
-    metrics = _evaluate_model(config, model, params, member.lam, keys,
-                              train_metrics, test_codes if report_test else None)
-    # Labels, samples and figures are read on the data (pixels).
-    if wrapper is not None:
-      model_px, params_px = autoencoder.on_pixels(
-          model, params, wrapper.autoencoders, wrapper.params)
-      metrics.update(wrapper_metrics)
-    else:
-      model_px, params_px = model, params
-    if report_test:
-      metrics.update(label_metrics(model_px, params_px, run_judges, paired,
-                                   test_pairs, train_pairs, keys.probe))
-    if validation_pairs is not None:  # what model selection reads
-      metrics.update(validation_metrics(model_px, params_px, run_judges,
-                                        paired, validation_pairs, train_pairs,
-                                        keys.probe))
+    result = evaluate_member(plan, member, evaluation)
     if writes:
-      os.makedirs(out_dir, exist_ok=True)
-      figures = [] if not report_test else report.write_figures(
-          model_px, params_px, test_pairs, paired, keys.figures,
-          os.path.join(out_dir, 'figures'))
-      curves = train_log.write_training_curves(
-          logged.get(member.name, {}),
-          os.path.join(out_dir, 'figures', 'training_curves.png'))
-      figures += [curves] if curves else []
-      with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
-        json.dump(metrics, f, indent=2, sort_keys=True)
-      logging.info('%s: wrote %s and %s', member.name,
-                   os.path.join(out_dir, 'metrics.json'), ', '.join(figures))
-    results.append(RunResult(metrics, model_px, params_px, test_pairs,
-                             member.name, member.lam, member.seed,
-                             (paired.x, paired.y)))
+      write_outputs(result, logged.get(member.name, {}), plan.paired,
+                    os.path.join(workdir, 'models', member.name) if sweep
+                    else workdir, report_test)
+    results.append(result)
   if sweep and writes:
     rows = [{'lam': r.lam, 'seed': r.seed, 'name': r.name, **r.metrics}
             for r in results]
@@ -386,6 +356,86 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   if writes:
     logging.info('%s', headline_table(results, workdir))
   return results
+
+
+class Evaluation(NamedTuple):
+  """What every model of a run is evaluated with (`make_evaluation`)."""
+  judges: judges.Judges
+  wrapper: Wrapper | None
+  test_pairs: data.PairSet  # on the data
+  test_codes: data.PairSet  # what the model reads: the data or their codes
+  train_pairs: data.PairSet  # what the latent probe is fitted on
+  validation_pairs: data.PairSet | None
+  wrapper_metrics: dict[str, float]  # the autoencoders', the same for all
+  report_test: bool  # False: validation metrics and train objectives only
+
+
+def make_evaluation(plan: Plan, wrapper: Wrapper | None,
+                    test_split: data.Split, report_test: bool) -> Evaluation:
+  """The judges and pairs of the run's evaluation, read or built once."""
+  config, paired = plan.config, plan.paired
+  run_judges = judges.load_or_train(
+      paired, cache.judge_directory(config.eval.classifier_dir),
+      config.data.seed, config.eval.classifier_steps,
+      config.eval.autoencoder_steps)
+  test_pairs, test_codes = paired.test.pairs(), test_split.pairs()
+  return Evaluation(
+      run_judges, wrapper, test_pairs, test_codes,
+      paired.train.pairs(probe_rows(paired.train)),
+      None if paired.validation is None else paired.validation.pairs(),
+      {} if wrapper is None or not report_test else
+      _wrapper_metrics(wrapper, run_judges, test_pairs, test_codes),
+      report_test)
+
+
+def evaluate_member(plan: Plan, member: stack.Member,
+                    evaluation: Evaluation) -> RunResult:
+  """One trained model's metrics: its objectives on what it models, then,
+  on the data (through the wrapper, if any), the label metrics of the test
+  pairs and of the validation pairs."""
+  params = jax.device_put(member.state['params'])
+  train_metrics = {phase: {k: float(v) for k, v in values.items()}
+                   for phase, values in member.state['train_metrics'].items()}
+  keys = RunKeys.from_seed(member.seed)
+  metrics = _evaluate_model(
+      plan, params, member.lam, keys, train_metrics,
+      evaluation.test_codes if evaluation.report_test else None)
+  # Labels, samples and figures are read on the data (pixels).
+  wrapper = evaluation.wrapper
+  if wrapper is not None:
+    model_px, params_px = autoencoder.on_pixels(
+        plan.model, params, wrapper.autoencoders, wrapper.params)
+    metrics.update(evaluation.wrapper_metrics)
+  else:
+    model_px, params_px = plan.model, params
+  if evaluation.report_test:
+    metrics.update(label_metrics(model_px, params_px, evaluation.judges,
+                                 plan.paired, evaluation.test_pairs,
+                                 evaluation.train_pairs, keys.probe))
+  if evaluation.validation_pairs is not None:  # what model selection reads
+    metrics.update(validation_metrics(
+        model_px, params_px, evaluation.judges, plan.paired,
+        evaluation.validation_pairs, evaluation.train_pairs, keys.probe))
+  return RunResult(metrics, model_px, params_px, evaluation.test_pairs,
+                   member.name, member.lam, member.seed,
+                   (plan.paired.x, plan.paired.y))
+
+
+def write_outputs(result: RunResult, logged: dict, paired: data.PairedData,
+                  out_dir: str, figures: bool) -> None:
+  """A model's metrics.json and figures/ (the samples' figures when
+  `figures`; the training curves of its `logged` rows always)."""
+  os.makedirs(out_dir, exist_ok=True)
+  written = [] if not figures else report.write_figures(
+      result.model, result.params, result.test_pairs, paired,
+      RunKeys.from_seed(result.seed).figures, os.path.join(out_dir, 'figures'))
+  curves = train_log.write_training_curves(
+      logged, os.path.join(out_dir, 'figures', 'training_curves.png'))
+  written += [curves] if curves else []
+  with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
+    json.dump(result.metrics, f, indent=2, sort_keys=True)
+  logging.info('%s: wrote %s and %s', result.name,
+               os.path.join(out_dir, 'metrics.json'), ', '.join(written))
 
 
 # The columns of the table a run ends with: (heading, metric), shown where
@@ -468,13 +518,13 @@ def _wrapper_metrics(wrapper: Wrapper, run_judges: judges.Judges,
   return out
 
 
-def _evaluate_model(config, model, params, lam, keys, train_metrics,
+def _evaluate_model(plan: Plan, params, lam, keys, train_metrics,
                     test_pairs) -> dict[str, float]:
   """Train and held-out objectives of one trained model, on what it models
   (the data, or the wrapper's codes), phase by phase; `test_pairs` None:
   the train objectives alone (a tuning's candidate reads no test pair)."""
-  metrics = {}
-  for phase in phases.model_phases(config, model):
+  metrics, config = {}, plan.config
+  for phase in plan.model_phases:
     metrics.update({f'{phase.name}/train/{k}': v
                     for k, v in train_metrics[phase.name].items()})
     if test_pairs is None:

@@ -176,9 +176,9 @@ def test_every_user_error_is_one_wyner_error_the_launcher_catches(tmp_path):
                 checkpoints.CheckpointError, errors.NonFiniteError):
     assert issubclass(error, errors.WynerError), error
   with pytest.raises(errors.WynerError,
-                     match=r'^data.pairs_per_class=401 is not allowed: these '
-                     r'images give at most 400 pairs per class'):
-    run.train_and_evaluate(tiny(**{'data.pairs_per_class': 401}), str(tmp_path))
+                     match=r'^data.pairs_per_class=481 is not allowed: these '
+                     r'images give at most 480 pairs per class'):
+    run.train_and_evaluate(tiny(**{'data.pairs_per_class': 481}), str(tmp_path))
 
 
 def test_debug_flag_shows_the_traceback(tmp_path):
@@ -210,7 +210,7 @@ def train_joint(config, workdir, pairs, record=None):
       lambda: stack.stack([{'joint': params['joint'],
                             'decoders': params['decoders']}]),
       None, dataset, [stack.ModelSpec(0.0, 0)], run.key_data([jax.random.key(2)]),
-      mesh, str(workdir), record or run.training_records(config, pairs)['joint'])
+      mesh, str(workdir), record or run.make_plan(config, pairs).records['joint'])
   return state
 
 

@@ -25,9 +25,9 @@ def train_pairs():
 
 
 def train_models(config, model, specs, paired, mesh, workdir, **kwargs):
-  return run.train_models(config, model, specs, paired.train,
-                          run.training_records(config, paired), mesh, workdir,
-                          **kwargs)
+  plan = run.make_plan(config, paired)._replace(model=model, specs=specs,
+                                                mesh=mesh)
+  return run.train_models(plan, paired.train, workdir, **kwargs)
 
 
 def tiny_config(steps):

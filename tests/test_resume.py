@@ -84,9 +84,11 @@ def test_settings_that_do_not_change_the_result_may_differ(workdir):
   with pytest.raises(checkpoints.CheckpointError,
                      match=r'^joint.num_steps is 60 in this config but 40 in the '
                      r'checkpoints \(step 40 of .*/checkpoints/marginal\)'):
-    run.check_checkpoints(config, sources.load(config.data), str(path))
+    run.check_checkpoints(run.make_plan(config, sources.load(config.data)),
+                        str(path))
   config.joint.num_steps = 40
-  run.check_checkpoints(config, sources.load(config.data), str(path))  # allowed
+  run.check_checkpoints(run.make_plan(config, sources.load(config.data)),
+                        str(path))  # allowed
 
 
 def test_every_config_field_is_either_recorded_or_free_to_change():
@@ -135,12 +137,13 @@ def test_more_joint_steps_continue_from_the_saved_step(tmp_path, caplog):
   mesh = sharding.make_mesh(1, jax.devices()[:1])
   specs = [stack.ModelSpec(0.0, 0)]
   longer = str(tmp_path / 'longer')
+  plan = lambda config: run.make_plan(config, paired)._replace(
+      model=model, specs=specs, mesh=mesh)
   train_models = lambda config, workdir: run.train_models(
-      config, model, specs, paired.train, run.training_records(config, paired),
-      mesh, workdir)
+      plan(config), paired.train, workdir)
   train_models(config, longer)
   config.joint.num_steps = 50
-  run.check_checkpoints(config, paired, longer)  # more steps are allowed
+  run.check_checkpoints(plan(config), longer)  # more steps are allowed
   with caplog.at_level(logging.INFO):
     (continued,) = train_models(config, longer)
   assert 'joint: restored step 40' in caplog.text

@@ -15,6 +15,11 @@ from wyner_jax.loading import load_model
 from wyner_jax.model import WynerVAE
 
 
+
+def train_wrapper(config, paired, workdir):
+  """The wrapper's autoencoders of `config` trained into `workdir`."""
+  return run.train_wrapper(run.make_plan(config, paired), workdir)
+
 def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
   net = autoencoder.ConvAutoencoder(code_size=6)
   model = WynerVAE(z=(1, 4), u=(1, 3), v=(1, 2), hidden=8, depth=1, x_dim=6,
@@ -67,10 +72,10 @@ def test_the_decoder_upsamples_as_nearest_neighbour_resize(tmp_path, monkeypatch
   paired = sources.load(config.data)
   # Each its own cache: the second must train, not copy the first.
   monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache_ours'))
-  ours = run.train_wrapper(config, paired, str(tmp_path / 'ours')).params
+  ours = train_wrapper(config, paired, str(tmp_path / 'ours')).params
   monkeypatch.setattr(autoencoder, '_upsample', resize)
   monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache_resize'))
-  theirs = run.train_wrapper(config, paired, str(tmp_path / 'resize')).params
+  theirs = train_wrapper(config, paired, str(tmp_path / 'resize')).params
   jax.tree.map(np.testing.assert_array_equal, ours, theirs)
 
 
@@ -80,11 +85,11 @@ def test_a_later_run_copies_the_cached_autoencoder(tmp_path, monkeypatch,
   config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
                    'autoencoder.num_steps': 5})
   paired = sources.load(config.data)
-  first = run.train_wrapper(config, paired, str(tmp_path / 'first')).params
+  first = train_wrapper(config, paired, str(tmp_path / 'first')).params
   # Another Wyner setting, the same autoencoder: copied, not trained.
   config.loss.lam = 7.0
   with caplog.at_level('INFO'):
-    again = run.train_wrapper(config, paired, str(tmp_path / 'again')).params
+    again = train_wrapper(config, paired, str(tmp_path / 'again')).params
   assert 'copied from' in caplog.text
   jax.tree.map(np.testing.assert_array_equal, first, again)
   assert checkpoints.saved_steps(str(tmp_path / 'again' / 'checkpoints' /
@@ -93,7 +98,7 @@ def test_a_later_run_copies_the_cached_autoencoder(tmp_path, monkeypatch,
   config.autoencoder.num_steps = 6
   caplog.clear()
   with caplog.at_level('INFO'):
-    run.train_wrapper(config, paired, str(tmp_path / 'other'))
+    train_wrapper(config, paired, str(tmp_path / 'other'))
   assert 'copied from' not in caplog.text
   assert len(list((tmp_path / 'cache' / 'autoencoders').iterdir())) == 2
 
