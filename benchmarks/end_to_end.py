@@ -20,7 +20,7 @@ timestamps of the launcher's own log lines:
   marginal      from the end of the joint steps to the last marginal step
                 (includes its setup and compile, printed separately)
   judges        from the last marginal step to the last 'judge cache' line
-                (trained, or read from the cache)
+                (trained, or read from the cache) or shipped instrument read
   evaluation    from there to 'wrote …metrics.json' (held-out losses, label
                 metrics, figures)
   exit          to the end of the process
@@ -87,7 +87,7 @@ def _marks(log: str) -> dict[str, float]:
       'joint_end': r'joint step (\d+)/\1 ',
       'marginal_first': r'marginal: first step \(compile\) took',
       'marginal_end': r'marginal step (\d+)/\1 ',
-      'judges': r'judge cache: (built|read) ',
+      'judges': r'judge cache: (built|read) |judge: read the shipped instrument',
       'evaluated': r'wrote .*metrics\.json',
   }
   marks, compile_s = {}, {}
