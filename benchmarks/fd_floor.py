@@ -1,5 +1,5 @@
 """How stable the per-condition FD's floor is in each choice of features
-(experiments.per_condition): the floor, FD(S real examples of a class,
+(experiments.judging.per_condition): the floor, FD(S real examples of a class,
 the class's reference half), over many random half-splits of the real test
 examples of the embedded Add-1 MNIST's y side, in
 
@@ -19,8 +19,9 @@ from absl import flags
 import numpy as np
 
 from configs import synthetic
-from experiments import cache, judges, metrics, per_condition, sources
-from experiments.frechet import frechet_distance
+from experiments import cache, sources
+from experiments.judging import judges, metrics, per_condition
+from experiments.judging.frechet import frechet_distance
 
 SPLITS = flags.DEFINE_integer('splits', 20, 'random half-splits per class')
 PER_CLASS = flags.DEFINE_integer(

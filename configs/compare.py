@@ -1,4 +1,4 @@
-"""The Wyner VAE against five bimodal models (experiments/comparison.py).
+"""The Wyner VAE against five bimodal models (experiments/many_runs/comparison.py).
 
 Every model with the default's networks, wrapper, data, batch, optimizer
 and steps (configs/synthetic.py; a baseline's one phase takes the Wyner

@@ -2,7 +2,7 @@
 
 Built on the default (configs/synthetic.py: the conv autoencoder wrapper,
 lambda 0.5, learned priors); the settings share one trained autoencoder
-(experiments/size_sweep.py).
+(experiments/many_runs/size_sweep.py).
 
   python -m experiments.sweep --config=configs/sweep_uv.py --workdir=/tmp/sweep_uv
 

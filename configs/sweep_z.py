@@ -2,7 +2,7 @@
 
 Built on the default (configs/synthetic.py: the conv autoencoder wrapper,
 |U| = |V| = (1,10), lambda 0.5, learned priors); the settings share one
-trained autoencoder (experiments/size_sweep.py).
+trained autoencoder (experiments/many_runs/size_sweep.py).
 
   python -m experiments.sweep --config=configs/sweep_z.py --workdir=/tmp/sweep_z
 

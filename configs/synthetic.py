@@ -155,7 +155,7 @@ def default_config() -> ml_collections.ConfigDict:
   config.marginal = ml_collections.ConfigDict()
   config.marginal.num_steps = 2000
 
-  # Models trained together in one program (experiments/lambda_sweep.py): one
+  # Models trained together in one program (experiments/many_runs/lambda_sweep.py): one
   # lambda and/or seed per model; both empty = one model (loss.lam, seed).
   config.lambda_sweep = ml_collections.ConfigDict()
   config.lambda_sweep.lams = ()

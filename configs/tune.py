@@ -1,4 +1,4 @@
-"""Equal-budget tuning (experiments/tuning.py): every kind gets 8
+"""Equal-budget tuning (experiments/many_runs/tuning.py): every kind gets 8
 configurations from its search space (its Kind.search_space, in its module), each
 trained for half the final steps with seed 0 and read on a validation split
 of 10% of the train pairs; the selected one per kind is trained with seeds

@@ -1,11 +1,11 @@
-r"""Builds the judges shipped with the project (`experiments.instruments`).
+r"""Builds the judges shipped with the project (`experiments.judging.instruments`).
 
   python -m experiments.build_instruments
 
 Trains, on configs/synthetic.py's default data (the embedded MNIST subset)
 and with its judge settings (eval.classifier_steps, eval.autoencoder_steps,
 data.seed), the classifier and the feature autoencoder of each domain, and
-writes them and their MANIFEST.json into experiments/instruments/ (or
+writes them and their MANIFEST.json into experiments/judging/instruments/ (or
 --directory). The same machine builds the same bytes (fixed seeds, one
 process); rebuilding changes what every later run on the embedded data
 measures with, so the files are versioned with the code (CHANGELOG).
@@ -17,11 +17,11 @@ from absl import flags
 from absl import logging
 
 from configs import synthetic
-from experiments import classifier
+from experiments.judging import classifier
 from experiments import cli
-from experiments import feature_autoencoder
-from experiments import instruments
-from experiments import judges
+from experiments.judging import feature_autoencoder
+from experiments.judging import instruments
+from experiments.judging import judges
 from experiments import sources
 
 _DIRECTORY = flags.DEFINE_string(

@@ -5,14 +5,14 @@ r"""Trains and evaluates every model of a comparison; one table and figure.
       --workdir=/tmp/compare_poly
 
 Re-running resumes: finished models are restored, not retrained
-(experiments/comparison.py says what is written).
+(experiments/many_runs/comparison.py says what is written).
 """
 
 from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from experiments import comparison
+from experiments.many_runs import comparison
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Comparison config, e.g. configs/compare.py.',

@@ -38,13 +38,13 @@ from experiments import cache
 from experiments import config_checks
 from experiments import data
 from experiments import heldout
-from experiments import judges
-from experiments import lambda_sweep
+from experiments.judging import judges
+from experiments.many_runs import lambda_sweep
 from experiments import report
 from experiments import sources
 from experiments import train_log
-from experiments import metrics
-from experiments.metrics import label_metrics
+from experiments.judging import metrics
+from experiments.judging.metrics import label_metrics
 from wyner_jax import autoencoder
 from wyner_jax import checkpoints
 from wyner_jax import latents

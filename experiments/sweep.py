@@ -10,7 +10,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from experiments import size_sweep
+from experiments.many_runs import size_sweep
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Sweep config, e.g. configs/sweep_z.py.', lock_config=True)

@@ -6,14 +6,14 @@ trains each one's selected configuration with three seeds.
       --config.data.path=FILE.npz --workdir=/tmp/tune_mine
 
 Re-running resumes: finished candidates are read back, not retrained
-(experiments/tuning.py says what is written and how one is selected).
+(experiments/many_runs/tuning.py says what is written and how one is selected).
 """
 
 from absl import flags
 from ml_collections import config_flags
 
 from experiments import cli
-from experiments import tuning
+from experiments.many_runs import tuning
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Tuning config, e.g. configs/tune.py.', lock_config=True)

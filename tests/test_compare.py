@@ -12,7 +12,8 @@ import pytest
 
 from conftest import launch, tiny
 from configs import compare as compare_config
-from experiments import comparison, config_checks, sources
+from experiments import config_checks, sources
+from experiments.many_runs import comparison
 from experiments.config_checks import ConfigError
 from wyner_jax import checkpoints
 from wyner_jax.loading import load_model

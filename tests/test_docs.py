@@ -111,7 +111,7 @@ def test_the_layout_doc_has_a_row_for_every_module():
 
 
 def test_sweep_directories_name_categorical_and_gaussian_sizes():
-  from experiments import size_sweep  # pylint: disable=import-outside-toplevel
+  from experiments.many_runs import size_sweep  # pylint: disable=import-outside-toplevel
   fields = ('model.u', 'model.v')
   assert size_sweep.setting_dirname(fields, (2, 10)) == 'uv_2x10'
   assert size_sweep.setting_dirname(fields, (8,)) == 'uv_8'  # IndexError in 1.0.0

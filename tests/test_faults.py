@@ -14,7 +14,8 @@ import pytest
 
 from configs import gaussian, sweep_uv
 from conftest import REPO, env, launch_tiny, mnist_model, tiny, wyner_phases
-from experiments import cli, config_checks, data, run, size_sweep, sources
+from experiments import cli, config_checks, data, run, sources
+from experiments.many_runs import size_sweep
 from wyner_jax import checkpoints, errors, latents, preemption, sharding, stack, train
 
 BAD_CONFIGS = [

@@ -9,9 +9,9 @@ import pytest
 
 from configs import synthetic
 from experiments import build_instruments
-from experiments import classifier
-from experiments import instruments
-from experiments import judges
+from experiments.judging import classifier
+from experiments.judging import instruments
+from experiments.judging import judges
 from experiments import sources
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from configs import lambda_sweep as lambda_sweep_config
 from conftest import REPO, launch, mnist_model, wyner_phases
-from experiments import heldout, lambda_sweep, run, sources
+from experiments import heldout, run, sources
+from experiments.many_runs import lambda_sweep
 from wyner_jax import errors, loading, sharding
 from wyner_jax.stack import ModelSpec
 
@@ -229,7 +230,7 @@ def test_the_figures_leave_a_notebooks_display_alone():
   # figure) keeps the backend a notebook chose, so its plt.show() still
   # shows (1.0 switched every process to Agg: the notebook showed nothing).
   code = ("import matplotlib; matplotlib.use('svg'); "
-          'import experiments.plots, experiments.tuning; '
+          'import experiments.plots, experiments.many_runs.tuning; '
           'print(matplotlib.get_backend())')
   result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
                           capture_output=True, text=True, timeout=120)

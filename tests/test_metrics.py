@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import embedded_digits, launch
-from experiments import classifier, data, feature_autoencoder, frechet, metrics
+from experiments import data
+from experiments.judging import classifier, feature_autoencoder, frechet, metrics
 from wyner_jax import autoencoder
 
 

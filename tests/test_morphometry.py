@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 
 from conftest import embedded_digits
-from experiments import frechet, metrics, morphometry
+from experiments.judging import frechet, metrics, morphometry
 
 
 def bar(width: int, shear: float = 0.0) -> np.ndarray:

@@ -9,7 +9,8 @@ import pytest
 
 from configs import paired as paired_config
 from conftest import launch
-from experiments import config_checks, data, evaluate, metrics, plots, run, sources
+from experiments import config_checks, data, evaluate, plots, run, sources
+from experiments.judging import metrics
 from wyner_jax import checkpoints
 
 CLASSES = 5  # of the common factor c

@@ -1,11 +1,11 @@
-"""The per-condition Fréchet distance (experiments.per_condition): a model
+"""The per-condition Fréchet distance (experiments.judging.per_condition): a model
 that draws one image per condition scores far above the floor, real
 examples of the right class give the floor, a wrong class scores worse."""
 
 import numpy as np
 import pytest
 
-from experiments import per_condition
+from experiments.judging import per_condition
 
 CLASSES, PER_CLASS, DIM = 5, 100, 24
 

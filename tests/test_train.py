@@ -376,7 +376,7 @@ def test_a_kind_defined_outside_the_library_trains_from_one_registry_line(
                         fixed_batch(pairs, config.batch_size, mesh), 60)
   assert np.mean(losses[-5:]) < 0.5 * losses[0], losses[::6]
   # The tuning draws its candidates from the search space it declares.
-  from experiments import tuning  # pylint: disable=import-outside-toplevel
+  from experiments.many_runs import tuning  # pylint: disable=import-outside-toplevel
   drawn = tuning.settings('toy', 4, draw_seed=0)
   assert drawn[0] == {} and all(
       set(s) == {'learning_rate', 'loss.two_eps_sq'} for s in drawn[1:])

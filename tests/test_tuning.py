@@ -1,4 +1,4 @@
-"""The equal-budget tuning (experiments.tuning): the same number of
+"""The equal-budget tuning (experiments.many_runs.tuning): the same number of
 candidates per kind from its search space, selection on validation alone,
 the validation split the same for every kind and seed, resumable."""
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from configs import tune as tune_config
-from experiments import sources, tuning
+from experiments import sources
+from experiments.many_runs import tuning
 from experiments.config_checks import ConfigError
 from wyner_jax import kinds, phases
 

@@ -4,12 +4,12 @@ project.
 The classifier and the feature autoencoder that judge samples of the
 embedded subset (`data.source='embedded'` and the MNIST side of
 'mnist_poly', at their default split and the default judge settings) are
-files in experiments/instruments/, built by
+files in experiments/judging/instruments/, built by
 
   python -m experiments.build_instruments
 
 (bitwise the same files on one machine), and listed with their keys and
-sha256 checksums in experiments/instruments/MANIFEST.json. A judge whose key
+sha256 checksums in experiments/judging/instruments/MANIFEST.json. A judge whose key
 (the checksum of the domain's train and test examples and labels, the
 judge, its seed and steps) is listed there is read from its file, so every
 version of the code and every machine measures with the same instrument, as

@@ -11,7 +11,7 @@ steps' together, `wyner_jax.phases.model_phases`) in WORKDIR/<kind>/,
 resuming like a single run; all share one set of judges and, with
 model.wrapper set, one trained autoencoder (the first kind trains it), both
 through the user cache (`experiments.cache`). The comparison writes WORKDIR/results.json
-(per kind: every seed's metrics, their mean and std, `experiments.seeds`),
+(per kind: every seed's metrics, their mean and std, `experiments.many_runs.seeds`),
 results.md (the table, mean ± std; a metric a model cannot have reads
 n/a) and comparison.png (each model's conditional samples, first seed, for
 the same test inputs).
@@ -25,11 +25,11 @@ import ml_collections
 import numpy as np
 
 from experiments import config_checks
-from experiments import lambda_sweep
+from experiments.many_runs import lambda_sweep
 from experiments import plots
 from experiments import run
-from experiments import seeds
-from experiments import size_sweep
+from experiments.many_runs import seeds
+from experiments.many_runs import size_sweep
 from experiments.config_checks import ConfigError
 from experiments.report import one_per_digit
 from wyner_jax import phases
@@ -101,7 +101,7 @@ def run_comparison(config: ml_collections.ConfigDict, workdir: str
   comparison.png.
 
   Returns:
-    One entry per kind (`experiments.seeds`): `kind`, `workdir`,
+    One entry per kind (`experiments.many_runs.seeds`): `kind`, `workdir`,
     `wall_time_s` (of this invocation), `seeds`, `mean`, `std`.
   """
   check(config)

@@ -10,7 +10,7 @@ settings share one set of judges and, with model.wrapper set, one
 autoencoder (the first setting trains it, the others copy its checkpoints,
 which they may use because its record holds only what it depends on), both
 through the user cache (`experiments.cache`), and the sweep writes WORKDIR/results.json (per setting:
-every seed's metrics, their mean and std, `experiments.seeds`), results.md
+every seed's metrics, their mean and std, `experiments.many_runs.seeds`), results.md
 (the main columns as mean ± std), WORKDIR/samples.png (the first seed's
 samples) and WORKDIR/metrics.png (means with ± std bars).
 """
@@ -25,9 +25,9 @@ import numpy as np
 
 from experiments import plots
 from experiments import config_checks
-from experiments import lambda_sweep
+from experiments.many_runs import lambda_sweep
 from experiments import run
-from experiments import seeds
+from experiments.many_runs import seeds
 from experiments.config_checks import ConfigError
 from experiments.report import one_per_digit
 
@@ -97,7 +97,7 @@ def run_sweep(config: ml_collections.ConfigDict, workdir: str) -> list[dict]:
   """Trains and evaluates every setting; writes results.json and the figures.
 
   Returns:
-    One entry per setting (`experiments.seeds`): `setting`, `workdir`,
+    One entry per setting (`experiments.many_runs.seeds`): `setting`, `workdir`,
     `wall_time_s` (of this invocation: small when the setting was already
     trained), `seeds` (every seed's metrics), `mean` and `std`.
   """
@@ -137,7 +137,7 @@ def run_each(config: ml_collections.ConfigDict, workdir: str,
     panel: panel(first model's RunResult, key) -> its part of the figure.
 
   Returns:
-    (one `experiments.seeds` entry per run: the labels, `workdir`,
+    (one `experiments.many_runs.seeds` entry per run: the labels, `workdir`,
     `wall_time_s` of this invocation, `seeds`, `mean`, `std`; the panels).
   """
   entries, panels = [], []

@@ -6,7 +6,7 @@ authors' later evaluation read them in a pretrained autoencoder's features;
 this module trains one (`wyner_jax.autoencoder.ConvAutoencoder`, its own
 instance: never a wrapped model's autoencoder) on the train images, caches it
 as the classifier is cached, and gives its codes as features
-(`eval/ae_*` metrics, experiments/metrics.py).
+(`eval/ae_*` metrics, experiments/judging/metrics.py).
 """
 
 import jax
@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments import instruments
+from experiments.judging import instruments
 from experiments import train_log
 from experiments.data import in_chunks
 from wyner_jax import autoencoder
@@ -56,14 +56,14 @@ def train(images: np.ndarray, shape: tuple[int, int, int], seed: int,
 def judge_key(key: dict, seed: int, num_steps: int,
               shape: tuple[int, int, int]) -> dict:
   """The key of an autoencoder of the data named in `key` with these
-  settings (`experiments.instruments`, `experiments.cache`)."""
+  settings (`experiments.judging.instruments`, `experiments.cache`)."""
   return {**key, 'judge': 'feature_autoencoder', 'seed': seed,
           'steps': num_steps, 'shape': list(shape), 'code_size': CODE_SIZE}
 
 
 def load_or_train(path: str, key: dict, train_images: np.ndarray,
                   shape: tuple[int, int, int], seed: int, num_steps: int) -> dict:
-  """The shipped autoencoder for these settings (`experiments.instruments`),
+  """The shipped autoencoder for these settings (`experiments.judging.instruments`),
   else the one cached at `path` (`experiments.cache`), trained and cached if
   the cache has none for `key` (the data) with these settings."""
   target = jax.eval_shape(autoencoder.ConvAutoencoder(CODE_SIZE, shape).init,

@@ -34,7 +34,7 @@ classifier's features projected onto 16 principal components: measured by
 
 import numpy as np
 
-from experiments.frechet import frechet_distance
+from experiments.judging.frechet import frechet_distance
 
 PER_CONDITION_SAMPLES = 50  # S, at most (fewer if a class half is smaller)
 REFERENCES_PER_CLASS = 10  # R conditions of each target class

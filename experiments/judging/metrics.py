@@ -52,7 +52,7 @@ all samples identical.
                                 reference digit and ignores the concept.)
 
 Style-transfer fidelity, when X is gray 28 x 28 digits: slant and stroke
-thickness (Morpho-MNIST, `experiments.morphometry`) of each style-transfer
+thickness (Morpho-MNIST, `experiments.judging.morphometry`) of each style-transfer
 output (z at the mode of q(z|y)) against its style reference x0, as the
 Pearson correlation over MORPHOMETRY_CELLS (style, concept) cells of the test
 grid (1: the output has exactly the reference's slant or thickness ordering;
@@ -60,7 +60,7 @@ grid (1: the output has exactly the reference's slant or thickness ordering;
 
   style_transfer_slant_corr, style_transfer_thickness_corr
 
-Sample fidelity: Fréchet distance (`experiments.frechet`) between classifier
+Sample fidelity: Fréchet distance (`experiments.judging.frechet`) between classifier
 features of generated examples and of real test examples of the side
 generated. Every set has FD_PER_CLASS examples of each intended label (joint
 samples: classes x FD_PER_CLASS, their labels are the model's), so the values
@@ -74,9 +74,9 @@ the real test examples of a side). Lower is closer to real data.
   (and _x_given_y)              examples of its target class, averaged over
                                 10 conditions per class; floors
                                 fd_per_condition_floor_y, _x
-                                (`experiments.per_condition`)
+                                (`experiments.judging.per_condition`)
 
-A second reading, in an autoencoder's features (`experiments.feature_autoencoder`:
+A second reading, in an autoencoder's features (`experiments.judging.feature_autoencoder`:
 its 16-number codes, which keep style that the classifier's features drop):
 every variability and FD above again, prefixed `ae_` (`eval/ae_fd_y_given_x`,
 `eval/ae_style_variability_y_given_x`, ...), when both sides are images and
@@ -108,10 +108,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments import data
-from experiments import morphometry
-from experiments import per_condition
-from experiments.frechet import frechet_distance
-from experiments.judges import Judges
+from experiments.judging import morphometry
+from experiments.judging import per_condition
+from experiments.judging.frechet import frechet_distance
+from experiments.judging.judges import Judges
 from wyner_jax.model import Params
 
 SAMPLES_PER_CONDITION = 4
@@ -353,7 +353,7 @@ def per_condition_metrics(model, params, judges: Judges, pairs: data.PairSet,
                           num_classes: int, rng: jax.Array) -> dict[str, float]:
   """`eval/<reading>fd_per_condition_<direction>` and its floor
   `eval/<reading>fd_per_condition_floor_<target>`, in every reading
-  (`experiments.per_condition`); {} when a class has fewer than 4 real
+  (`experiments.judging.per_condition`); {} when a class has fewer than 4 real
   examples on the target side.
 
   Args:

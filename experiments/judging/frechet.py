@@ -5,7 +5,7 @@ judging classifier's features; docs/running.md, "Label metrics").
 
 is the squared 2-Wasserstein distance between Gaussians fitted to the two
 sets. It is biased upwards for finite sets, so values are only comparable at
-equal set sizes: `experiments.metrics` always compares sets of the same size
+equal set sizes: `experiments.judging.metrics` always compares sets of the same size
 and the same label counts, and reports two halves of the real test images
 (`eval/fd_real`) as the floor.
 """

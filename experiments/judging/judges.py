@@ -3,11 +3,11 @@
 Each domain (`wyner_jax.sides`: both sides of Add-1 MNIST are one, MNIST and
 SVHN two) gets a classifier trained on that domain's train examples (when the
 data have labels) and, for images, a feature autoencoder (the `ae_` second
-reading, `experiments.feature_autoencoder`). Each is keyed by a checksum of
+reading, `experiments.judging.feature_autoencoder`). Each is keyed by a checksum of
 its domain's examples (`domain_digest`: what it trains and is tested on, not
 the pairing, so runs that pair the same examples differently share it) and
 its own settings: the embedded MNIST subset's are shipped with the project
-(`experiments.instruments`); the others are cached (`experiments.cache`: the
+(`experiments.judging.instruments`); the others are cached (`experiments.cache`: the
 user cache, or eval.classifier_dir) with the code's versions in their key.
 """
 
@@ -18,9 +18,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from experiments import classifier
+from experiments.judging import classifier
 from experiments import data
-from experiments import feature_autoencoder
+from experiments.judging import feature_autoencoder
 
 Features = Callable[[np.ndarray], np.ndarray]
 
@@ -61,7 +61,7 @@ def domain_data(paired: data.PairedData, domain: str
 
 def load_or_train(paired: data.PairedData, directory: str, seed: int,
                   classifier_steps: int, autoencoder_steps: int) -> Judges:
-  """Reads (`experiments.instruments`, or the cache `directory`) or trains
+  """Reads (`experiments.judging.instruments`, or the cache `directory`) or trains
   every judge of `paired`'s domains.
 
   Args:

@@ -40,12 +40,12 @@ from absl import logging
 import ml_collections
 import numpy as np
 
-from experiments import comparison
+from experiments.many_runs import comparison
 from experiments import config_checks
-from experiments import lambda_sweep
+from experiments.many_runs import lambda_sweep
 from experiments import plots
 from experiments import run
-from experiments import seeds
+from experiments.many_runs import seeds
 from experiments.config_checks import ConfigError
 from wyner_jax import phases
 

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from experiments import instruments
+from experiments.judging import instruments
 from experiments import train_log
 from experiments.data import in_chunks
 
@@ -100,7 +100,7 @@ def train_classifier(train_images: np.ndarray, train_labels: np.ndarray,
 
 def judge_key(key: dict, seed: int, num_steps: int, num_classes: int) -> dict:
   """The key of a classifier of the data named in `key` with these settings
-  (`experiments.instruments`, `experiments.cache`)."""
+  (`experiments.judging.instruments`, `experiments.cache`)."""
   return {**key, 'judge': 'classifier', 'seed': seed, 'steps': num_steps,
           'num_classes': num_classes}
 
@@ -114,7 +114,7 @@ def load_or_train(path: str, key: dict, train_images: np.ndarray,
                   train_labels: np.ndarray, test_images: np.ndarray,
                   test_labels: np.ndarray, num_classes: int, seed: int,
                   num_steps: int) -> TrainedClassifier:
-  """The shipped classifier for these settings (`experiments.instruments`),
+  """The shipped classifier for these settings (`experiments.judging.instruments`),
   else the one cached at `path` (`experiments.cache`), trained and cached
   if the cache has none for `key` (what the caller knows it depends
   on: the data) with this seed and number of steps."""

@@ -13,7 +13,7 @@ import os
 import ml_collections
 
 from experiments import plots
-from experiments import seeds
+from experiments.many_runs import seeds
 from wyner_jax import phases
 from wyner_jax.stack import ModelSpec
 
@@ -54,7 +54,7 @@ TABLE_COLUMNS = (
 
 def by_lambda(rows: list[dict]) -> list[dict]:
   """One results.json entry per lambda (in order of first appearance): every
-  seed's row (`experiments.seeds`) and their mean and std."""
+  seed's row (`experiments.many_runs.seeds`) and their mean and std."""
   lams = list(dict.fromkeys(row['lam'] for row in rows))
   return [seeds.setting_entry([row for row in rows if row['lam'] == lam], lam=lam)
           for lam in lams]
