@@ -96,9 +96,9 @@ def breakdown(config, model, train_pairs, phase, batch, steps, repeats):
   x, y = (jnp.asarray(a[:batch]) for a in (train_pairs.x, train_pairs.y))
   rng, tau, lam = jax.random.key(1), jnp.float32(0.7), jnp.float32(0.0)
 
-  batch = phases.Batch(x, y, rng, tau, lam, frozen)
-  forward = jax.jit(lambda p: loss_fn(p, batch)[0])
-  grad = jax.jit(jax.grad(lambda p: loss_fn(p, batch)[0]))
+  fixed = phases.Batch(x, y, rng, tau, lam, frozen)
+  forward = jax.jit(lambda p: loss_fn(p, fixed)[0])
+  grad = jax.jit(jax.grad(lambda p: loss_fn(p, fixed)[0]))
   optimizer = optax.adam(config.learning_rate)
   opt_state = optimizer.init(params)
   grads = grad(params)
@@ -110,7 +110,7 @@ def breakdown(config, model, train_pairs, phase, batch, steps, repeats):
 
   latents = ((model.latent_z, model.latent_u, model.latent_v) if phase == 'joint'
              else (model.latent_z, model.latent_u, model.latent_z, model.latent_v))
-  data_x, data_y = step.data
+  data_x, data_y = step.tables.images_x, step.tables.images_y
 
   @jax.jit
   def batch_and_noise(key):
