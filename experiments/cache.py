@@ -6,7 +6,9 @@ $XDG_CACHE_HOME/wyner_jax, else ~/.cache/wyner_jax:
 
   xla/           JAX's persistent compilation cache, on in every launcher
                  ($JAX_COMPILATION_CACHE_DIR, when set, is used instead)
-  judges/        the judging classifiers and feature autoencoders
+  judges/        the judging classifiers and feature autoencoders (those of
+                 the embedded digits ship with the project instead:
+                 experiments.judging.instruments)
                  (config.eval.classifier_dir, when set, is used instead)
   autoencoders/  the finished checkpoints of model.wrapper's autoencoders,
                  copied into the workdir of a later run that would train the
