@@ -25,7 +25,9 @@ With several processes (jax.distributed), every process trains and evaluates
 
 import json
 import os
+import time
 import zlib
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from absl import logging
@@ -409,16 +411,27 @@ def evaluate_member(plan: Plan, member: stack.Member,
   else:
     model_px, params_px = plan.model, params
   if evaluation.report_test:
-    metrics.update(label_metrics(model_px, params_px, evaluation.judges,
-                                 plan.paired, evaluation.test_pairs,
-                                 evaluation.train_pairs, keys.probe))
+    metrics.update(label_metrics(
+        model_px, params_px, evaluation.judges, plan.paired,
+        evaluation.test_pairs, evaluation.train_pairs, keys.probe,
+        _progress(member.name, 'test')))
   if evaluation.validation_pairs is not None:  # what model selection reads
     metrics.update(validation_metrics(
         model_px, params_px, evaluation.judges, plan.paired,
-        evaluation.validation_pairs, evaluation.train_pairs, keys.probe))
+        evaluation.validation_pairs, evaluation.train_pairs, keys.probe,
+        _progress(member.name, 'validation')))
   return RunResult(metrics, model_px, params_px, evaluation.test_pairs,
                    member.name, member.lam, member.seed,
                    (plan.paired.x, plan.paired.y))
+
+
+def _progress(name: str, pairs: str) -> Callable[[str], None]:
+  """Logs each part of a model's label metrics as it starts, with the
+  seconds since the first."""
+  start = time.time()
+  return lambda part: logging.info('%s, label metrics of the %s pairs: %s '
+                                   '(%.0f s in)', name, pairs, part,
+                                   time.time() - start)
 
 
 def write_outputs(result: RunResult, logged: dict, paired: data.PairedData,
@@ -475,12 +488,13 @@ def headline_table(results: list[RunResult], workdir: str) -> str:
 
 def validation_metrics(model, params, run_judges: judges.Judges,
                        paired: data.PairedData, validation_pairs: data.PairSet,
-                       train_pairs: data.PairSet, rng: jax.Array
+                       train_pairs: data.PairSet, rng: jax.Array,
+                       progress: Callable[[str], None] = lambda part: None
                        ) -> dict[str, float]:
   """The label metrics on the validation pairs, named `val/...` in place of
   `eval/...` (the same key: the same draws as on the test pairs)."""
   measured = label_metrics(model, params, run_judges, paired,
-                           validation_pairs, train_pairs, rng)
+                           validation_pairs, train_pairs, rng, progress)
   return {'val/' + name[len('eval/'):]: value
           for name, value in measured.items() if name.startswith('eval/')}
 

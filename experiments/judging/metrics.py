@@ -100,6 +100,7 @@ never changes another's randomness.
 import importlib
 import threading
 import zlib
+from collections.abc import Callable
 
 from absl import logging
 
@@ -186,7 +187,9 @@ def unique_rows(pairs: data.PairSet, side: str) -> np.ndarray:
 
 def label_metrics(model, params: Params, judges: Judges,
                   paired: data.PairedData, pairs: data.PairSet,
-                  train_pairs: data.PairSet, rng: jax.Array) -> dict[str, float]:
+                  train_pairs: data.PairSet, rng: jax.Array,
+                  progress: Callable[[str], None] = lambda part: None
+                  ) -> dict[str, float]:
   """Every metric of the module docstring, on all test pairs.
 
   Args:
@@ -195,7 +198,10 @@ def label_metrics(model, params: Params, judges: Judges,
     paired: the data (sides, label rule, number of classes).
     pairs: test pairs; train_pairs: only for fitting the latent probe.
     rng: the result is a deterministic function of it.
+    progress: called with the name of each part as it starts (a launcher
+      logs them: evaluation is otherwise seconds to minutes of silence).
   """
+  progress('rates')
   out = rates(model, params, pairs)
   if not paired.has_labels:
     return out
@@ -203,6 +209,7 @@ def label_metrics(model, params: Params, judges: Judges,
     _import_in_background('sklearn.linear_model')
   out.update(judges.test_accuracy)
   if 'carriers' in model.CAN:
+    progress('what Z and V carry')
     out.update(latent_carriers(model, params, judges, pairs, rng))
   # Real test examples' features, each example once, per side and reading:
   # the variability references and the FD's real sets.
@@ -218,6 +225,7 @@ def label_metrics(model, params: Params, judges: Judges,
   generated = {}
   for direction, given, target in (('y_given_x', 'x', 'y'),
                                    ('x_given_y', 'y', 'x')):
+    progress(f'conditional samples, {direction.replace("_", " ")}')
     values, generated[direction] = conditional_metrics(
         model, params, judges, pairs, direction, given, target,
         reference[target], named_key(rng, direction))
@@ -227,10 +235,13 @@ def label_metrics(model, params: Params, judges: Judges,
                                      paired.num_classes,
                                      named_key(rng, 'per_condition_' + direction)))
   if 'transfer' in model.CAN:
+    progress('style transfer' + (' and its morphometry' if paired.x.digits
+                                 else ''))
     out.update(style_transfer_metrics(model, params, judges, paired, pairs,
                                       reference['x'], named_key(rng, 'style')))
   joint_x = joint_y = None
   if 'joint' in model.CAN:
+    progress('joint samples')
     joint_x, joint_y = (np.asarray(a) for a in model.joint(
         params, named_key(rng, 'joint'), JOINT_SAMPLES))
     judged_x = judges.predict('x', joint_x)
@@ -239,6 +250,7 @@ def label_metrics(model, params: Params, judges: Judges,
         paired.num_classes)
     out['eval/joint_label_entropy'] = label_entropy(judged_x,
                                                     paired.num_classes)
+  progress('Fréchet distances')
   for reading in judges.readings['x'].keys() & judges.readings['y'].keys():
     joint = None if joint_x is None else {
         'x': judges.readings['x'][reading](joint_x),
@@ -251,6 +263,7 @@ def label_metrics(model, params: Params, judges: Judges,
     out.update({name.replace('eval/', f'eval/{reading}'): value
                 for name, value in fds.items()})
   if 'probe' in model.CAN:
+    progress('the latent probe')
     out['eval/latent_probe_accuracy'] = latent_probe_accuracy(
         model, params, train_pairs, pairs, named_key(rng, 'probe'))
   return out
