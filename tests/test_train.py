@@ -152,6 +152,16 @@ def _train_joint(config, workdir, pairs, mesh):
   return state
 
 
+@pytest.mark.parametrize('variant', [None, 'pixels'])
+def test_the_initialization_as_one_program_is_the_op_by_op_one_bitwise(variant):
+  # experiments.run.train_models jits the model's init (dozens of tiny
+  # programs otherwise): the default's results must not move with it.
+  model = mnist_model(synthetic.get_config(variant))
+  key = jax.random.key(3)
+  jax.tree.map(np.testing.assert_array_equal, model.init(key),
+               jax.jit(model.init)(key))
+
+
 def test_resumed_run_equals_uninterrupted_bitwise(pairs, tmp_path):
   mesh = sharding.make_mesh()
   steps = 15  # crosses an epoch boundary: 400 pairs / 32 = 12 steps per epoch
