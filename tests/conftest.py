@@ -1,18 +1,25 @@
-"""Eight simulated CPU devices for every test, set before JAX starts, one XLA
-compilation cache and one judge cache for the whole session, the shared tiny run, and how the
-tests start the launchers (unoptimized code generation: they mostly compile)."""
+"""How the tests run: one simulated CPU device in process (several for the
+tests marked `multi_device`, run by tests/test_multi_device.py in a pytest of
+their own on four), set before JAX starts; one XLA compilation cache and one
+judge cache for the whole session; unoptimized code generation (the tests
+mostly compile); the shared tiny run; and how the tests start the launchers."""
 
 import os
 import tempfile
 
-os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') +
-                           ' --xla_force_host_platform_device_count=8')
-# The launcher subprocesses spend most of their time compiling small
-# programs, which LLVM at -O0 compiles in about half the time. It changes
-# float rounding, so a test compares a launcher run only with other launcher
-# runs; in-process tests, which run more steps, keep the default
-# optimization.
+# The tests, in process and in the launcher subprocesses, spend most of their
+# time compiling small programs, which LLVM at -O0 compiles in about half the
+# time (a tiny run: 44 -> 28 s); the few that train hundreds of steps run
+# about 10% slower. It changes float rounding against an optimized build, so
+# every number a test compares was computed under the same flag.
 FAST_COMPILE = '--xla_backend_optimization_level=0'
+# Simulated CPU devices of this test process. One, except in the pytest of
+# the multi_device tests: on 2 cores a step of 8 simulated devices ran 8
+# times as long as on one (the paired defaults' step: 300 ms against 37).
+DEVICES_ENV = 'WYNER_JAX_TEST_DEVICES'
+DEVICES = int(os.environ.get(DEVICES_ENV, '1'))
+os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') + f' {FAST_COMPILE}'
+                           f' --xla_force_host_platform_device_count={DEVICES}')
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 
 # The launcher subprocesses of many tests compile the same programs again; a
@@ -134,13 +141,30 @@ if TINY_RUN_ENV not in os.environ:  # the controller (or a serial run)
 # collection order: the longest first (measured with --durations) keep both
 # workers busy to the end, where one would otherwise finish a long module
 # alone. The modules not named keep their order after them.
-LONGEST_MODULES = ('test_paired.py', 'test_compare.py', 'test_wrapper.py',
-                   'test_tuning.py', 'test_two_shapes.py', 'test_metrics.py',
-                   'test_main.py', 'test_lambda_sweep.py', 'test_train.py',
-                   'test_faults.py')
+LONGEST_MODULES = ('test_main.py', 'test_metrics.py', 'test_paired.py',
+                   'test_multi_device.py', 'test_wrapper.py', 'test_lambda_sweep.py',
+                   'test_compare.py', 'test_tuning.py', 'test_faults.py',
+                   'test_two_shapes.py', 'test_resume.py', 'test_docs.py',
+                   'test_train.py')
 
 
-def pytest_collection_modifyitems(items):
+MULTI_DEVICE = 'multi_device'
+
+
+def pytest_configure(config):
+  config.addinivalue_line(
+      'markers', f'{MULTI_DEVICE}: needs several devices; runs in the pytest '
+      'of tests/test_multi_device.py on four simulated devices')
+
+
+def pytest_collection_modifyitems(config, items):
+  # On one device the multi_device tests are left to test_multi_device.py's
+  # pytest; on several, only they run (the rest ran on one).
+  wanted = [item for item in items if (item.get_closest_marker(MULTI_DEVICE)
+                                       is not None) == (DEVICES > 1)]
+  if len(wanted) < len(items):
+    config.hook.pytest_deselected(items=[i for i in items if i not in wanted])
+    items[:] = wanted
   rank = {name: i for i, name in enumerate(LONGEST_MODULES)}
   items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 

@@ -79,7 +79,7 @@ def test_settings_that_do_not_change_the_result_may_differ(workdir):
   path, _ = workdir
   config = tiny(**{'joint.num_steps': 60, 'marginal.num_steps': 80,
                    'checkpoint_every': 7, 'log_every_secs': 3.0,
-                   'eval.classifier_steps': 10, 'lambda_sweep.sweep_devices': 2})
+                   'eval.classifier_steps': 10})
   # The marginal step's encoders were fitted to the decoders of joint step 40.
   with pytest.raises(checkpoints.CheckpointError,
                      match=r'^joint.num_steps is 60 in this config but 40 in the '
