@@ -141,8 +141,9 @@ if TINY_RUN_ENV not in os.environ:  # the controller (or a serial run)
 # collection order: the longest first (measured with --durations) keep both
 # workers busy to the end, where one would otherwise finish a long module
 # alone. The modules not named keep their order after them.
-LONGEST_MODULES = ('test_main.py', 'test_metrics.py', 'test_paired.py',
-                   'test_multi_device.py', 'test_wrapper.py', 'test_lambda_sweep.py',
+# The first two need no shared tiny run: it trains beside them.
+LONGEST_MODULES = ('test_paired.py', 'test_multi_device.py', 'test_main.py',
+                   'test_metrics.py', 'test_wrapper.py', 'test_lambda_sweep.py',
                    'test_compare.py', 'test_tuning.py', 'test_faults.py',
                    'test_two_shapes.py', 'test_resume.py', 'test_docs.py',
                    'test_train.py')
