@@ -122,6 +122,11 @@ def default_config() -> ml_collections.ConfigDict:
   # and V's together (the shared label stays in Z).
   config.loss.lam = 0.5
   config.loss.two_eps_sq = 1e-3  # 2 eps^2 of the relaxed delta decoder
+  # What two_eps_sq is measured in: 'absolute' (2 eps^2 itself, the
+  # paper's) or 'total_variance' (a fraction of each side's total variance
+  # over the train pairs: 1 / two_eps_sq nats for reconstructing a side
+  # exactly rather than by its mean, whatever its size and scale).
+  config.loss.two_eps_sq_unit = 'absolute'
   # Y's likelihood weight w: Y's 2 eps^2 is two_eps_sq / w (MMVAE and the
   # authors' later code weight modalities; 1: one eps for both sides).
   config.loss.y_weight = 1.0

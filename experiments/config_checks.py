@@ -9,6 +9,7 @@ import os
 import ml_collections
 
 from experiments import sources
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import phases
 from wyner_jax.errors import WynerError
@@ -54,6 +55,9 @@ MARGINAL_TIE_FIELD = 'loss.marginal_tie'
 CROSS_FIELD = 'loss.cross_weight'
 # JMVAE-KL's alpha, recorded only when not 1 (workdirs of 1.0.0 resume).
 ALPHA_FIELD = 'loss.alpha'
+# What loss.two_eps_sq is measured in, recorded only when not 'absolute'
+# (workdirs of 1.0.0 resume).
+TWO_EPS_SQ_UNIT_FIELD = 'loss.two_eps_sq_unit'
 WRAPPERS = ('none', 'conv')
 MODEL_FIELDS = ('loss.lam', 'seed', 'lambda_sweep.lams', 'lambda_sweep.seeds')
 RESUMABLE_FIELDS = (
@@ -77,7 +81,7 @@ RESUMABLE_FIELDS = (
 # of a workdir. Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
                          + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD,
-                            CROSS_FIELD, ALPHA_FIELD)
+                            CROSS_FIELD, ALPHA_FIELD, TWO_EPS_SQ_UNIT_FIELD)
                          + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
 
@@ -133,6 +137,8 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
     fields[LOCAL_ENCODER_FIELD] = config.model.local_encoder
   if config.loss.get('alpha', 1.0) != 1.0:
     fields[ALPHA_FIELD] = config.loss.alpha
+  if config.loss.get('two_eps_sq_unit', 'absolute') != 'absolute':
+    fields[TWO_EPS_SQ_UNIT_FIELD] = config.loss.two_eps_sq_unit
   if config.loss.get('cross_weight', 0.0) and config.model.kind == phases.WYNER:
     fields[CROSS_FIELD] = config.loss.cross_weight
   sweep = config.lambda_sweep
@@ -293,6 +299,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('loss.lam', config.loss.lam, 0, inclusive=True)
   _real_above('loss.two_eps_sq', config.loss.two_eps_sq, 0)
   _real_above('loss.y_weight', config.loss.y_weight, 0)
+  unit = config.loss.get('two_eps_sq_unit', 'absolute')
+  if unit not in kinds.TWO_EPS_SQ_UNITS:
+    _fail('loss.two_eps_sq_unit', unit,
+          f'allowed: {", ".join(kinds.TWO_EPS_SQ_UNITS)}')
   _real_above('loss.local_aggregate_kl', config.loss.local_aggregate_kl, 0,
               inclusive=True)
   _real_above('loss.marginal_tie', config.loss.get('marginal_tie', 0.0), 0,

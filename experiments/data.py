@@ -78,11 +78,37 @@ class Split(NamedTuple):
                    label(self.labels_x, index_x), label(self.labels_y, index_y),
                    index_x, index_y)
 
+  def total_variances(self, chunk: int = 4096) -> tuple[float, float]:
+    """(x's, y's) total variance over the pairs: the sum, over a side's
+    values, of each value's variance (as float, `as_float`), each example
+    counted as often as the pairs use it; what reconstructing a side by its
+    mean costs in squared error. Table by table in chunks: the pairs are
+    never materialised."""
+    return (_total_variance(self.images_x, self.index_x, chunk),
+            _total_variance(self.images_y, self.index_y, chunk))
+
   def table_bytes(self) -> int:
     """Bytes of the tables and index arrays (what a run places on each device)."""
     shared = self.images_y is self.images_x
     return (self.images_x.nbytes + (0 if shared else self.images_y.nbytes)
             + self.index_x.nbytes + self.index_y.nbytes)
+
+
+def _total_variance(table: np.ndarray, index: np.ndarray, chunk: int) -> float:
+  """Split.total_variances of one side: its table's rows weighted by use."""
+  uses = np.bincount(index, minlength=len(table)).astype(np.float64)
+  # Centred on the first pair's example first, so that values far from 0
+  # keep their precision in the sums of squares.
+  origin = as_float(table[index[:1]])[0].astype(np.float64)
+  first = np.zeros_like(origin)
+  second = np.zeros_like(origin)
+  for start in range(0, len(table), chunk):
+    rows = as_float(table[start:start + chunk]).astype(np.float64) - origin
+    weights = uses[start:start + chunk, None]
+    first += (weights * rows).sum(0)
+    second += (weights * rows * rows).sum(0)
+  mean = first / len(index)
+  return float(np.sum(second / len(index) - mean * mean))
 
 
 class PairedData(NamedTuple):

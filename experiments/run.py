@@ -49,6 +49,7 @@ from experiments.judging import metrics
 from experiments.judging.metrics import label_metrics
 from wyner_jax import autoencoder
 from wyner_jax import checkpoints
+from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import phases
 from wyner_jax import sharding
@@ -130,11 +131,44 @@ def make_plan(config: ml_collections.ConfigDict,
   once; refuses a wrapper of non-images."""
   wrapped = wrapper_phases(config, paired)
   model = phases.model_from_config(config, paired.x, paired.y)
-  model_phases = phases.model_phases(config, model)
+  # A 2 eps^2 relative to the codes' variances waits for the wrapper
+  # (`with_model_data`); the phases' names and sections do not.
+  model_phases = phases.model_phases(
+      config, model, None if wrapped else model_data_variances(config, paired.train))
   plan = Plan(config, paired, lambda_sweep.model_specs(config),
               sharding.make_mesh(config.lambda_sweep.sweep_devices),
               wrapped, model, model_phases, {})
   return plan._replace(records=training_records(plan))
+
+
+def model_data_variances(config: ml_collections.ConfigDict,
+                         model_data: data.Split) -> tuple[float, float] | None:
+  """(X's, Y's) total variance of what the model reads over the train
+  pairs, where loss.two_eps_sq is relative to it (None elsewhere: the
+  tables are not read)."""
+  if config.loss.get('two_eps_sq_unit', 'absolute') == 'absolute':
+    return None
+  return model_data.total_variances()
+
+
+def with_model_data(plan: Plan, model_data: data.Split) -> Plan:
+  """The plan with the model's phases for `model_data` (the train pairs'
+  codes of a wrapper): 2 eps^2 relative to their variances."""
+  if not plan.wrapped:
+    return plan
+  return plan._replace(model_phases=list(phases.model_phases(
+      plan.config, plan.model, model_data_variances(plan.config, model_data))))
+
+
+def likelihood_summary(config: ml_collections.ConfigDict,
+                       model_data: data.Split) -> dict[str, float]:
+  """{'likelihood/two_eps_sq_x': ..., '_y': ...}: the 2 eps^2 each side's
+  decoder was trained with (loss.two_eps_sq resolved, `kinds.absolute_likelihood`)."""
+  resolved = kinds.absolute_likelihood(
+      config, model_data_variances(config, model_data))
+  x, y = kinds.likelihood_scales(resolved)
+  return {'likelihood/two_eps_sq_x': float(x),
+          'likelihood/two_eps_sq_y': float(x if y is None else y)}
 
 
 def check_memory(paired: data.PairedData,
@@ -333,6 +367,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   train_split, test_split = ((paired.train, paired.test) if wrapper is None
                              else (wrapper.codes(paired.train),
                                    wrapper.codes(paired.test)))
+  plan = with_model_data(plan, train_split)
+  likelihood = likelihood_summary(config, train_split)
+  logging.info('2 eps^2: x %.4g, y %.4g (loss.two_eps_sq %g, unit %s)',
+               likelihood['likelihood/two_eps_sq_x'],
+               likelihood['likelihood/two_eps_sq_y'], config.loss.two_eps_sq,
+               config.loss.get('two_eps_sq_unit', 'absolute'))
   with train_log.TrainLog(workdir) as log:
     trained = train_models(plan, train_split, workdir, log, may_train)
   logged = (train_log.read_rows(log.path,
@@ -345,6 +385,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
     logging.info('evaluating %s (%d of %d): objectives, label metrics, '
                  'figures', member.name, number, len(trained))
     result = evaluate_member(plan, member, evaluation)
+    result.metrics.update(likelihood)
     if writes:
       write_outputs(result, logged.get(member.name, {}), plan.paired,
                     os.path.join(workdir, 'models', member.name) if sweep

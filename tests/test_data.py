@@ -224,3 +224,23 @@ def test_a_bad_validation_fraction_is_a_clear_error(fraction):
   with pytest.raises(data.DataError, match='validation_fraction'):
     data.carve_validation(data.Split(x, x + 1, None, None, index, index),
                           fraction, seed=0)
+
+
+def test_total_variances_are_those_of_the_materialised_pairs():
+  # An 8-bit table whose rows the pairs use unevenly (and one not at all),
+  # values far from 0 on the other side: the sum over values of each
+  # value's variance over the pairs, as numpy computes it on the pairs.
+  rng = np.random.default_rng(0)
+  split = data.Split(
+      images_x=rng.integers(0, 256, (7, 3, 2, 1), dtype=np.uint8),
+      images_y=(1e4 + rng.normal(0, 2, (5, 4))).astype(np.float32),
+      labels_x=None, labels_y=None,
+      index_x=np.array([0, 0, 0, 1, 2, 3, 4, 5, 5], np.int32),
+      index_y=np.array([4, 4, 3, 2, 1, 0, 0, 0, 1], np.int32))
+  pairs = split.pairs()
+  expected = [np.var(side.astype(np.float64), axis=0).sum()
+              for side in (pairs.x, pairs.y)]
+  np.testing.assert_allclose(split.total_variances(chunk=2), expected,
+                             rtol=1e-6)
+  # 8-bit values count in [0, 1], as the model reads them.
+  assert split.total_variances()[0] < 6 * 0.25

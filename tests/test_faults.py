@@ -30,6 +30,8 @@ BAD_CONFIGS = [
     ('autoencoder.num_steps', -1, r'autoencoder.num_steps=-1 is not allowed'),
     ('loss.lam', -0.1, r'loss.lam=-0.1 is not allowed; use a number >= 0'),
     ('loss.two_eps_sq', 0.0, r'loss.two_eps_sq=0.0 is not allowed; use a number > 0'),
+    ('loss.two_eps_sq_unit', 'variance', r"loss.two_eps_sq_unit='variance' is not "
+     r'allowed; allowed: absolute, total_variance'),
     ('loss.local_aggregate_kl', -1.0,
      r'loss.local_aggregate_kl=-1.0 is not allowed; use a number >= 0'),
     ('tau.initial', 0.0, r'tau.initial=0.0 is not allowed; use a number > 0'),

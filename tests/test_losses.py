@@ -6,7 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from wyner_jax import latents, losses
+from configs import synthetic
+from wyner_jax import kinds, latents, losses
 
 
 def test_joint_loss_hand_computed():
@@ -113,3 +114,26 @@ def test_posterior_tie_refuses_mismatched_posteriors():
   from wyner_jax import contracts  # pylint: disable=import-outside-toplevel
   with pytest.raises(contracts.ShapeError, match='params_marginal'):
     losses.posterior_tie(jnp.zeros((4, 1, 10)), jnp.zeros((4, 1, 9)))
+
+
+def test_two_eps_sq_relative_to_total_variance_is_that_fraction_per_side():
+  config = synthetic.default_config()
+  config.loss.two_eps_sq, config.loss.y_weight = 2e-3, 4.0
+  config.loss.two_eps_sq_unit = 'total_variance'
+  resolved = kinds.absolute_likelihood(config, (50.0, 0.5))
+  x, y = kinds.likelihood_scales(resolved)
+  assert x == pytest.approx(2e-3 * 50.0) and y == pytest.approx(2e-3 * 0.5 / 4)
+  assert config.loss.two_eps_sq == 2e-3  # the caller's config is untouched
+  # Data c times larger: 2 eps^2 c^2 times, so every squared error / 2 eps^2,
+  # and with it the objective's weighing of nats against distortion, stays.
+  resolved = kinds.absolute_likelihood(config, (50.0 * 9, 0.5 * 9))
+  assert kinds.likelihood_scales(resolved) == pytest.approx((9 * x, 9 * y))
+  # Not resolved: no 2 eps^2 to build a loss from; a constant side: none.
+  with pytest.raises(ValueError, match='total variances'):
+    kinds.likelihood_scales(config)
+  assert np.isnan(kinds.likelihood_scales(
+      kinds.absolute_likelihood(config, None))[0])
+  with pytest.raises(ValueError, match="side y's total variance .* is 0.0"):
+    kinds.absolute_likelihood(config, (50.0, 0.0))
+  config.loss.two_eps_sq_unit = 'absolute'
+  assert kinds.absolute_likelihood(config, (50.0, 0.5)) is config

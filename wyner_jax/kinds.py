@@ -145,12 +145,64 @@ PRIVATE_LATENTS = (
 )
 
 
+# loss.two_eps_sq_unit: what loss.two_eps_sq is measured in. 'absolute':
+# it is 2 eps^2 itself (the paper's). 'total_variance': a fraction of each
+# side's total variance over the train pairs (the sum of its values'
+# variances, `experiments.data.Split.total_variances`), so 1 / two_eps_sq
+# is what reconstructing a side exactly, rather than by its mean, is worth
+# in nats, whatever the side's size and scale (pixels in [0, 1] or [0, 255],
+# 16-number codes, standardised features).
+TWO_EPS_SQ_UNITS = ('absolute', 'total_variance')
+
+
 def likelihood_scales(config: 'ml_collections.ConfigDict'
                       ) -> tuple[float, float | None]:
   """(X's 2 eps^2, Y's or None for the same): Y's is X's / loss.y_weight
-  (1: the paper's one eps)."""
+  (1: the paper's one eps). loss.two_eps_sq_unit must be 'absolute'
+  (`absolute_likelihood` makes it so)."""
+  if config.loss.get('two_eps_sq_unit', 'absolute') != 'absolute':
+    raise ValueError('loss.two_eps_sq_unit is '
+                     f'{config.loss.two_eps_sq_unit!r}: resolve it with the '
+                     "data's total variances (absolute_likelihood) first")
   two_eps_sq, y_weight = config.loss.two_eps_sq, config.loss.y_weight
   return two_eps_sq, None if y_weight == 1.0 else two_eps_sq / y_weight
+
+
+def absolute_likelihood(config: 'ml_collections.ConfigDict',
+                        total_variances: tuple[float, float] | None
+                        ) -> 'ml_collections.ConfigDict':
+  """`config` with loss.two_eps_sq in the unit 'absolute' (TWO_EPS_SQ_UNITS):
+  itself where it already is; otherwise a copy with X's 2 eps^2 =
+  two_eps_sq * X's total variance and Y's = two_eps_sq * Y's total variance /
+  y_weight (as loss.two_eps_sq and loss.y_weight).
+
+  Args:
+    total_variances: (X's, Y's) total variance of what the decoders
+      reconstruct (the data, or the wrapper's codes of them) over the train
+      pairs; None where not yet known (a wrapper's codes before it is
+      trained): 2 eps^2 is then NaN, so a loss built from it cannot pass
+      for a trained one.
+  """
+  unit = config.loss.get('two_eps_sq_unit', 'absolute')
+  if unit == 'absolute':
+    return config
+  if unit not in TWO_EPS_SQ_UNITS:
+    raise ValueError(f'loss.two_eps_sq_unit={unit!r} is not allowed; '
+                     f'allowed: {", ".join(TWO_EPS_SQ_UNITS)}')
+  variance_x, variance_y = total_variances or (float('nan'),) * 2
+  for side, variance in (('x', variance_x), ('y', variance_y)):
+    if not variance > 0 and total_variances is not None:
+      raise ValueError(
+          f"side {side}'s total variance over the train pairs is {variance}: "
+          "it is constant, so a 2 eps^2 relative to it is 0; set "
+          "loss.two_eps_sq_unit='absolute'")
+  resolved = config.copy_and_resolve_references()
+  with resolved.unlocked():
+    resolved.loss.two_eps_sq_unit = 'absolute'
+    resolved.loss.two_eps_sq = config.loss.two_eps_sq * variance_x
+    # Y's 2 eps^2 = two_eps_sq * variance_y / y_weight, as a weight on X's.
+    resolved.loss.y_weight = config.loss.y_weight * variance_x / variance_y
+  return resolved
 
 
 def draws_relaxed_samples(model: Any) -> bool:

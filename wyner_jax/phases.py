@@ -56,13 +56,21 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
   return kind_of(config).build(config, networks)
 
 
-def model_phases(config: 'ml_collections.ConfigDict',
-                 model: Any) -> tuple[Phase, ...]:
+def model_phases(config: 'ml_collections.ConfigDict', model: Any,
+                 total_variances: tuple[float, float] | None = None
+                 ) -> tuple[Phase, ...]:
   """The training phases of the model `model_from_config` builds from
   `config`: its kind's (`REGISTRY`): the Wyner VAE's two (`wyner_phases`),
   a baseline's one, 'joint', over all of its networks, for joint.num_steps +
-  marginal.num_steps steps, so every kind takes as many optimizer steps."""
-  return kind_of(config).phases(config, model)
+  marginal.num_steps steps, so every kind takes as many optimizer steps.
+
+  Args:
+    total_variances: (X's, Y's) total variance over the train pairs of what
+      the model reconstructs, read where loss.two_eps_sq_unit is
+      'total_variance' (`kinds.absolute_likelihood`).
+  """
+  return kind_of(config).phases(
+      kinds.absolute_likelihood(config, total_variances), model)
 
 
 def kind_of(config: 'ml_collections.ConfigDict') -> kinds.Kind:
