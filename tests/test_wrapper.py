@@ -106,9 +106,13 @@ def test_a_later_run_copies_the_cached_autoencoder(tmp_path, monkeypatch,
 @pytest.fixture(scope='module')
 def wrapped_run(tmp_path_factory):
   workdir = tmp_path_factory.mktemp('wrapped')
+  # 2 eps^2 relative to the codes' variances: known only once the
+  # autoencoder is trained.
   config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
                    'autoencoder.num_steps': 200, 'eval.autoencoder_steps': 50,
-                   'model.prior': 'learned'})  # as the default
+                   'model.prior': 'learned',  # as the default
+                   'loss.two_eps_sq_unit': 'total_variance',
+                   'loss.two_eps_sq': 2e-3})
   (result,) = run.train_and_evaluate(config, str(workdir))
   return config, workdir, result
 
@@ -125,6 +129,24 @@ def test_a_wrapped_run_trains_the_autoencoder_first_and_reads_on_pixels(wrapped_
   # The Wyner steps modelled 8-number codes; held-out errors are in code space.
   assert result.metrics['joint/eval/rec/x'] < 8.0
   assert 'eval/autoencoder_accuracy_x' in result.metrics
+  # Each side's 2 eps^2: 2e-3 of its codes' total variance over the train
+  # pairs, and the steps' held-out objectives weigh their errors by it.
+  config = wrapped_run[0]
+  paired = sources.load(config.data)
+  codes = run.train_wrapper(run.make_plan(config, paired), str(workdir),
+                            may_train=False).codes(paired.train).pairs()
+  for side in ('x', 'y'):
+    variance = np.var(getattr(codes, side).astype(np.float64), axis=0).sum()
+    assert result.metrics[f'likelihood/two_eps_sq_{side}'] == pytest.approx(
+        2e-3 * variance, rel=1e-5)
+  m = result.metrics
+  assert config.loss.local_aggregate_kl == 0  # no other term in the loss
+  np.testing.assert_allclose(
+      m['joint/eval/loss'],
+      (1 + config.loss.lam) * m['joint/eval/kl/z'] + m['joint/eval/kl/u']
+      + m['joint/eval/kl/v']
+      + m['joint/eval/rec/x'] / m['likelihood/two_eps_sq_x']
+      + m['joint/eval/rec/y'] / m['likelihood/two_eps_sq_y'], rtol=1e-4)
   # The second reading (a separate autoencoder's codes) beside the classifier's.
   for name in ('fd_y_given_x', 'fd_real', 'style_variability_y_given_x',
                'style_transfer_variability'):
