@@ -114,7 +114,9 @@ class Plan(NamedTuple):
   mesh: jax.sharding.Mesh  # the models' ('sweep', 'data') mesh
   wrapped: dict[str, autoencoder.Wrapped]  # model.wrapper's; {} without
   model: Any  # the kind's model (on the data, or the wrapper's codes)
-  model_phases: list[phases.Phase]  # the model's, in training order
+  # The model's, in training order; with loss.two_eps_sq relative to the
+  # data, their losses are those of `with_likelihood`'s plan.
+  model_phases: tuple[phases.Phase, ...]
   records: dict[str, checkpoints.TrainingRecord]  # per phase: what it records
 
   @property
@@ -131,10 +133,10 @@ def make_plan(config: ml_collections.ConfigDict,
   once; refuses a wrapper of non-images."""
   wrapped = wrapper_phases(config, paired)
   model = phases.model_from_config(config, paired.x, paired.y)
-  # A 2 eps^2 relative to the codes' variances waits for the wrapper
-  # (`with_model_data`); the phases' names and sections do not.
-  model_phases = phases.model_phases(
-      config, model, None if wrapped else model_data_variances(config, paired.train))
+  # A 2 eps^2 relative to the variances of what the model reads waits for
+  # them (`with_likelihood`: a wrapper's codes exist once it is trained);
+  # the phases' names and sections, which the records need, do not.
+  model_phases = phases.model_phases(config, model)
   plan = Plan(config, paired, lambda_sweep.model_specs(config),
               sharding.make_mesh(config.lambda_sweep.sweep_devices),
               wrapped, model, model_phases, {})
@@ -145,30 +147,34 @@ def model_data_variances(config: ml_collections.ConfigDict,
                          model_data: data.Split) -> tuple[float, float] | None:
   """(X's, Y's) total variance of what the model reads over the train
   pairs, where loss.two_eps_sq is relative to it (None elsewhere: the
-  tables are not read)."""
+  tables are not read). DataError for a constant side."""
   if config.loss.get('two_eps_sq_unit', 'absolute') == 'absolute':
     return None
-  return model_data.total_variances()
+  variances = model_data.total_variances()
+  for side, variance in zip(('x', 'y'), variances):
+    if not variance > 0:
+      raise data.DataError(
+          f'side {side} is the same in every train pair (total variance '
+          f'{variance}), so a 2 eps^2 relative to its variance is 0; set '
+          "loss.two_eps_sq_unit='absolute' or give the side some variation")
+  return variances
 
 
-def with_model_data(plan: Plan, model_data: data.Split) -> Plan:
-  """The plan with the model's phases for `model_data` (the train pairs'
-  codes of a wrapper): 2 eps^2 relative to their variances."""
-  if not plan.wrapped:
-    return plan
-  return plan._replace(model_phases=list(phases.model_phases(
-      plan.config, plan.model, model_data_variances(plan.config, model_data))))
-
-
-def likelihood_summary(config: ml_collections.ConfigDict,
-                       model_data: data.Split) -> dict[str, float]:
-  """{'likelihood/two_eps_sq_x': ..., '_y': ...}: the 2 eps^2 each side's
-  decoder was trained with (loss.two_eps_sq resolved, `kinds.absolute_likelihood`)."""
-  resolved = kinds.absolute_likelihood(
-      config, model_data_variances(config, model_data))
+def with_likelihood(plan: Plan, model_data: data.Split
+                    ) -> tuple[Plan, dict[str, float]]:
+  """(the plan with its model's phases for `model_data`, the train pairs or
+  their codes: 2 eps^2 relative to their variances where
+  loss.two_eps_sq_unit says so; {'likelihood/two_eps_sq_x': ..., '_y': ...},
+  the 2 eps^2 each side's decoder is trained with)."""
+  variances = model_data_variances(plan.config, model_data)
+  resolved = kinds.absolute_likelihood(plan.config, variances)
   x, y = kinds.likelihood_scales(resolved)
-  return {'likelihood/two_eps_sq_x': float(x),
-          'likelihood/two_eps_sq_y': float(x if y is None else y)}
+  summary = {'likelihood/two_eps_sq_x': float(x),
+             'likelihood/two_eps_sq_y': float(x if y is None else y)}
+  if variances is None:  # the phases of make_plan hold these already
+    return plan, summary
+  return plan._replace(model_phases=phases.model_phases(
+      plan.config, plan.model, variances)), summary
 
 
 def check_memory(paired: data.PairedData,
@@ -367,8 +373,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   train_split, test_split = ((paired.train, paired.test) if wrapper is None
                              else (wrapper.codes(paired.train),
                                    wrapper.codes(paired.test)))
-  plan = with_model_data(plan, train_split)
-  likelihood = likelihood_summary(config, train_split)
+  plan, likelihood = with_likelihood(plan, train_split)
   logging.info('2 eps^2: x %.4g, y %.4g (loss.two_eps_sq %g, unit %s)',
                likelihood['likelihood/two_eps_sq_x'],
                likelihood['likelihood/two_eps_sq_y'], config.loss.two_eps_sq,

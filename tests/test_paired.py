@@ -239,6 +239,18 @@ def test_the_defaults_keep_u_and_v_alive_and_the_class_in_z(tmp_path):
         2e-3 * variance, rel=1e-5)
 
 
+def test_a_constant_side_has_no_relative_two_eps_sq(tmp_path):
+  config = paired_config.get_config()
+  config.data.path = write_npz(tmp_path / 'pairs.npz', y_train=np.ones(
+      (2000, 3), np.float32), y_test=np.ones((500, 3), np.float32))
+  train = sources.load(config.data).train
+  with pytest.raises(data.DataError, match=r'side y is the same in every '
+                     r"train pair .*loss.two_eps_sq_unit='absolute'"):
+    run.model_data_variances(config, train)
+  config.loss.two_eps_sq_unit = 'absolute'
+  assert run.model_data_variances(config, train) is None
+
+
 def test_halves_of_one_image_are_shown_joined(tmp_path):
   rng = np.random.default_rng(2)
   halves = {f'{side}_{split}': rng.uniform(size=(n, 4, width)).astype(np.float32)

@@ -67,7 +67,9 @@ def model_phases(config: 'ml_collections.ConfigDict', model: Any,
   Args:
     total_variances: (X's, Y's) total variance over the train pairs of what
       the model reconstructs, read where loss.two_eps_sq_unit is
-      'total_variance' (`kinds.absolute_likelihood`).
+      'total_variance' (`kinds.absolute_likelihood`); None there: the
+      phases' losses have a NaN 2 eps^2 (their names and sections are
+      right).
   """
   return kind_of(config).phases(
       kinds.absolute_likelihood(config, total_variances), model)
