@@ -11,7 +11,11 @@ defaults are checked on besides the ones they were chosen on.
   python -m benchmarks.own_pairs --out=/tmp/pairs
 
 writes /tmp/pairs/mirror.npz and /tmp/pairs/jitter.npz (a function of
---seed alone).
+--seed alone). --standardise writes <name>_standardised.npz beside each:
+every side's values v as (v - 0.1307) / 0.3081, MNIST's usual
+standardisation (values in [-0.42, 2.82]), the same pairs otherwise: a
+user's data on another scale (docs/method_choices.md, "2 eps^2 relative to
+each side's data").
 """
 
 import os
@@ -24,6 +28,10 @@ from experiments.sources import images as image_sets
 
 OUT = flags.DEFINE_string('out', '/tmp/pairs', 'directory of the .npz files')
 SEED = flags.DEFINE_integer('seed', 0, 'draws the partners, shifts and noise')
+STANDARDISE = flags.DEFINE_bool(
+    'standardise', False, 'also write each pair with its values standardised')
+# MNIST's usual standardisation: the mean and std of its training pixels.
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 
 def partners(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -64,6 +72,12 @@ def main(argv):
     path = os.path.join(OUT.value, f'{name}.npz')
     np.savez_compressed(path, **arrays)
     print('wrote', path, {k: v.shape for k, v in arrays.items()})
+    if STANDARDISE.value:
+      path = os.path.join(OUT.value, f'{name}_standardised.npz')
+      np.savez_compressed(path, **{
+          k: ((v - MNIST_MEAN) / MNIST_STD).astype(np.float32)
+          if k[0] in 'xy' else v for k, v in arrays.items()})
+      print('wrote', path)
 
 
 if __name__ == '__main__':
