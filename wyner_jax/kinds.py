@@ -182,9 +182,9 @@ def absolute_likelihood(config: 'ml_collections.ConfigDict',
   Args:
     total_variances: (X's, Y's) total variance of what the decoders
       reconstruct (the data, or the wrapper's codes of them) over the train
-      pairs; None where not yet known (a wrapper's codes before it is
-      trained): 2 eps^2 is then NaN, so a loss built from it cannot pass
-      for a trained one.
+      pairs; None where not yet read (a run plans its phases before its
+      wrapper's codes exist): 2 eps^2 is then NaN, so a loss built from it
+      cannot pass for a trained one.
   """
   unit = config.loss.get('two_eps_sq_unit', 'absolute')
   if unit == 'absolute':
