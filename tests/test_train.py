@@ -392,7 +392,8 @@ def test_a_kind_defined_outside_the_library_trains_from_one_registry_line(
   from experiments.many_runs import tuning  # pylint: disable=import-outside-toplevel
   drawn = tuning.settings('toy', 4, draw_seed=0)
   assert drawn[0] == {} and all(
-      set(s) == {'learning_rate', 'loss.two_eps_sq'} for s in drawn[1:])
+      set(s) == {'learning_rate', 'loss.two_eps_sq_unit', 'loss.two_eps_sq'}
+      for s in drawn[1:])
   # An unregistered kind is refused, naming the registered ones.
   config.model.kind = 'nonesuch'
   with pytest.raises(ArgumentError, match=r"model.kind='nonesuch' is not "
