@@ -72,9 +72,10 @@ def free_port() -> int:
 
 
 def test_two_processes_match_one_process(tiny_run, tmp_path):
-  """jax.distributed on localhost: 2 processes x 2 CPU devices, one data mesh."""
+  """jax.distributed on localhost: 2 processes x 1 CPU device, one data mesh
+  (several devices per process: tests/test_multi_device.py)."""
   workdir, _ = tiny_run
-  env = launcher_env(devices=2)
+  env = launcher_env(devices=1)
   port = free_port()
   processes = [subprocess.Popen(
       [sys.executable, '-m', 'experiments.main',
@@ -86,7 +87,7 @@ def test_two_processes_match_one_process(tiny_run, tmp_path):
   outputs = [p.communicate(timeout=400) for p in processes]
   for p, (_, err) in zip(processes, outputs):
     assert p.returncode == 0, err[-3000:]
-  assert 'mesh {\'sweep\': 1, \'data\': 4}' in outputs[0][1]
+  assert 'mesh {\'sweep\': 1, \'data\': 2}' in outputs[0][1]
   assert 'wrote' not in outputs[1][1]  # process 1 neither logs nor writes
   # The shared tiny run trained the judges into the session's user cache.
   assert 'judge cache: read' in outputs[0][1]
