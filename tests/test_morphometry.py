@@ -148,3 +148,23 @@ def test_measure_equals_the_per_image_reference():
     ref_slant, ref_thickness = per_image_reference(images)
     np.testing.assert_allclose(slant, ref_slant, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(thickness, ref_thickness)
+
+
+def test_thickness_on_the_stroke_box_is_the_whole_images_bitwise():
+  # Digits, noise (strokes everywhere), a stroke touching every edge and
+  # one touching three: thinning and distances on the whole upscaled image.
+  from skimage import morphology  # pylint: disable=import-outside-toplevel
+  def whole(image):
+    binary = image >= image.min() + 0.5 * (image.max() - image.min())
+    distance = ndimage.distance_transform_edt(binary)
+    return float(2.0 * distance[morphology.skeletonize(binary)].mean())
+  _, test = embedded_digits(10)
+  edges = np.zeros((2, 28, 28))
+  edges[0] = 1.0
+  edges[0, 10:18, 10:18] = 0.0  # a frame: the stroke touches all four edges
+  edges[1, :, 3:] = np.linspace(0, 1, 25)  # three edges
+  for images in (test.images.reshape(-1, 28, 28).astype(np.float64),
+                 np.random.default_rng(0).uniform(size=(20, 28, 28)), edges):
+    for image in morphometry.upscaled(images):
+      if image.max() > image.min():
+        assert morphometry.thickness(image) == whole(image)
