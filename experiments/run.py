@@ -173,8 +173,9 @@ def with_likelihood(plan: Plan, model_data: data.Split
              'likelihood/two_eps_sq_y': float(x if y is None else y)}
   if variances is None:  # the phases of make_plan hold these already
     return plan, summary
+  # `resolved` is in absolute units: model_phases takes it as it is.
   return plan._replace(model_phases=phases.model_phases(
-      plan.config, plan.model, variances)), summary
+      resolved, plan.model)), summary
 
 
 def check_memory(paired: data.PairedData,

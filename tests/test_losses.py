@@ -135,5 +135,14 @@ def test_two_eps_sq_relative_to_total_variance_is_that_fraction_per_side():
       kinds.absolute_likelihood(config, None))[0])
   with pytest.raises(ValueError, match="side y's total variance .* is 0.0"):
     kinds.absolute_likelihood(config, (50.0, 0.0))
+  # The contract of a number: one, finite (NaN refused), of any real dtype.
+  for bad, message in ((float('inf'), 'inf is not allowed'),
+                       (float('nan'), 'nan is not allowed'),
+                       (np.ones(2), r'has shape \(2,\); use one number')):
+    with pytest.raises(ValueError, match=rf"side x's total variance.*{message}"):
+      kinds.absolute_likelihood(config, (bad, 0.5))
+  assert kinds.likelihood_scales(kinds.absolute_likelihood(
+      config, (jnp.bfloat16(50.0), np.float32(0.5)))) == pytest.approx(
+          (2e-3 * 50.0, 2e-3 * 0.5 / 4))
   config.loss.two_eps_sq_unit = 'absolute'
   assert kinds.absolute_likelihood(config, (50.0, 0.5)) is config

@@ -33,6 +33,9 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
+from wyner_jax import contracts
 from wyner_jax import latents
 
 if TYPE_CHECKING:  # configs come from the launchers (the experiments extra)
@@ -189,16 +192,20 @@ def absolute_likelihood(config: 'ml_collections.ConfigDict',
   unit = config.loss.get('two_eps_sq_unit', 'absolute')
   if unit == 'absolute':
     return config
-  if unit not in TWO_EPS_SQ_UNITS:
-    raise ValueError(f'loss.two_eps_sq_unit={unit!r} is not allowed; '
-                     f'allowed: {", ".join(TWO_EPS_SQ_UNITS)}')
-  variance_x, variance_y = total_variances or (float('nan'),) * 2
-  for side, variance in (('x', variance_x), ('y', variance_y)):
-    if not variance > 0 and total_variances is not None:
-      raise ValueError(
-          f"side {side}'s total variance over the train pairs is {variance}: "
-          "it is constant, so a 2 eps^2 relative to it is 0; set "
-          "loss.two_eps_sq_unit='absolute'")
+  contracts.check_choice('loss.two_eps_sq_unit', unit, TWO_EPS_SQ_UNITS)
+  variances = []
+  for side, variance in zip('xy', total_variances or (None, None)):
+    if variance is not None:
+      name = f"side {side}'s total variance"
+      # One finite number of any real dtype (NaN refused), as the losses'
+      # weights; then > 0, with what a constant side means.
+      contracts.check_number(name, variance, 'a finite number', np.isfinite)
+      if not variance > 0:
+        raise ValueError(
+            f'{name} over the train pairs is {variance}: it is constant, so '
+            "a 2 eps^2 relative to it is 0; set loss.two_eps_sq_unit='absolute'")
+    variances.append(float('nan') if variance is None else float(variance))
+  variance_x, variance_y = variances
   resolved = config.copy_and_resolve_references()
   with resolved.unlocked():
     resolved.loss.two_eps_sq_unit = 'absolute'
