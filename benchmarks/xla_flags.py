@@ -33,6 +33,8 @@ SETTINGS = {
     'xnn_fusion_dot': '--xla_cpu_experimental_xnn_fusion_type=dot',
     'xnn_fusion_all': '--xla_cpu_experimental_xnn_fusion_type=dot,eltwise,reduce',
     'ynn_fusion_dot': '--xla_cpu_experimental_ynn_fusion_type=dot',
+    # The older fusion code generation; the tests use it (tests/conftest.py).
+    'no_fusion_emitters': '--xla_cpu_use_fusion_emitters=false',
 }
 __doc__ += ''.join(f'\n  {name:18} {value or "(none)"}' for name, value in SETTINGS.items())
 
