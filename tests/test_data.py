@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from experiments import data, sources
+from experiments.judging import classifier
 from experiments.sources import add1_mnist, mnist_poly, mnist_svhn
 from experiments.sources import images as image_sets
 
@@ -244,3 +245,26 @@ def test_total_variances_are_those_of_the_materialised_pairs():
                              rtol=1e-6)
   # 8-bit values count in [0, 1], as the model reads them.
   assert split.total_variances()[0] < 6 * 0.25
+
+
+def test_colour_digits_get_a_conv_judge_that_reads_them_better(poly):
+  # The judges' network follows the examples' shape: colour images get the
+  # convolutional one, gray digits and vectors the MLP (whose key names no
+  # network, so the shipped MNIST judges still load).
+  assert classifier.conv_shape(poly.y.shape) == (28, 28, 3)
+  assert classifier.conv_shape(poly.x.shape) is None
+  assert classifier.conv_shape((16,)) is None
+  assert 'network' not in classifier.judge_key({}, 0, 2000, 10)
+  assert classifier.judge_key({}, 0, 2000, 10, (28, 28, 3))['network'] == 'conv'
+  domain = poly.y.domain
+  train = poly.domain_images(poly.train, domain)
+  test = poly.domain_images(poly.test, domain)
+  accuracy = {}
+  for shape in (None, poly.y.shape):
+    trained = classifier.train_classifier(*train, *test, 10, num_steps=100,
+                                          batch_size=64, image_shape=shape)
+    accuracy[shape] = trained.test_accuracy
+    assert classifier.features(trained, test[0][:5]).shape == (5, 256)
+  # Digits on photographs: the MLP reads them far less well (measured at
+  # these settings: 0.79 against 0.51).
+  assert accuracy[poly.y.shape] > accuracy[None] + 0.1, accuracy

@@ -1,7 +1,8 @@
 """The judges of a run's samples, one set per domain of its data.
 
 Each domain (`wyner_jax.sides`: both sides of Add-1 MNIST are one, MNIST and
-SVHN two) gets a classifier trained on that domain's train examples (when the
+SVHN two) gets a classifier (convolutional for colour images,
+`experiments.judging.classifier`) trained on that domain's train examples (when the
 data have labels) and, for images, a feature autoencoder (the `ae_` second
 reading, `experiments.judging.feature_autoencoder`). Each is keyed by a checksum of
 its domain's examples (`domain_digest`: what it trains and is tested on, not
@@ -78,10 +79,13 @@ def load_or_train(paired: data.PairedData, directory: str, seed: int,
     folder = os.path.join(directory, f'{domain}-{key["data"]}')
     side_readings = {}
     if paired.has_labels:
+      image_shape = classifier.conv_shape(side.shape)
+      name = (f'classifier{classifier_steps}.msgpack' if image_shape is None
+              else f'conv_classifier{classifier_steps}.msgpack')
       trained = classifier.load_or_train(
-          os.path.join(folder, f'classifier{classifier_steps}.msgpack'), key, train_images,
-          train_labels, test_images, test_labels, paired.num_classes, seed,
-          classifier_steps)
+          os.path.join(folder, name), key, train_images, train_labels,
+          test_images, test_labels, paired.num_classes, seed, classifier_steps,
+          image_shape)
       name = ('classifier/test_accuracy' if len(groups) == 1 else
               f'classifier/test_accuracy_{domain}')
       accuracy[name] = trained.test_accuracy
