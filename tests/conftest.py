@@ -94,9 +94,11 @@ def tiny(**fields):
 
 
 def env(devices: int = 1) -> dict[str, str]:
-  """The environment of a launcher subprocess on `devices` CPU devices."""
+  """The environment of a launcher subprocess on `devices` CPU devices,
+  with the session's judge cache whatever a test did to os.environ."""
   return {**os.environ, 'JAX_PLATFORMS': 'cpu', 'XLA_FLAGS': (
-      f'{FAST_COMPILE} --xla_force_host_platform_device_count={devices}')}
+      f'{FAST_COMPILE} --xla_force_host_platform_device_count={devices}'),
+          'WYNER_JAX_CACHE_DIR': SESSION_CACHE_DIR}
 
 
 def launch_tiny(workdir, *flags, timeout=300):
@@ -138,6 +140,8 @@ if TINY_RUN_ENV not in os.environ:  # the controller (or a serial run)
   # written to the user's own cache.
   os.environ['WYNER_JAX_CACHE_DIR'] = tempfile.mkdtemp(
       prefix='wyner_jax_tests_cache_')
+SESSION_CACHE_DIR = os.environ['WYNER_JAX_CACHE_DIR']
+if TINY_RUN_ENV not in os.environ:
   _start_tiny_run()
 
 
