@@ -154,7 +154,12 @@ def default_config() -> ml_collections.ConfigDict:
   config.tau.hard = False  # straight-through one-hot samples
 
   config.autoencoder = ml_collections.ConfigDict()  # model.wrapper='conv' only
+  # Its own Adam learning rate, whatever the model's (every model of a
+  # tuning models the codes of one autoencoder). Shorter schedules keep the
+  # judged ceiling (500 steps at 3e-3: 0.915) but not the model's results on
+  # their codes (per-condition FD 226 against 183): docs/performance.md §12.
   config.autoencoder.num_steps = 2000
+  config.autoencoder.learning_rate = 1e-3
   config.joint = ml_collections.ConfigDict()
   config.joint.num_steps = 3000
   config.marginal = ml_collections.ConfigDict()

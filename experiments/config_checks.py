@@ -37,8 +37,13 @@ TRAINING_FIELDS = (
 # What the autoencoders of model.wrapper depend on besides the data (their
 # own steps' record).
 AUTOENCODER_FIELDS = (
-    'model.wrapper', 'model.code_size', 'batch_size', 'learning_rate', 'seed',
+    'model.wrapper', 'model.code_size', 'batch_size', 'seed',
 )
+# The autoencoders' own learning rate (1.1). Recorded, by their step and the
+# Wyner steps on their codes, only where it differs from `learning_rate`;
+# where equal (the default's, and every config of 1.0, which has none) the
+# records hold `learning_rate` as 1.0's did, so that its workdirs resume.
+AUTOENCODER_LEARNING_RATE_FIELD = 'autoencoder.learning_rate'
 # What a baseline (model.kind other than 'wyner') trains besides the fields
 # above. Recorded only for baselines, and model.local_encoder only when not
 # 'pair', so that workdirs of 0.9.0 (which had neither) resume unchanged.
@@ -81,7 +86,8 @@ RESUMABLE_FIELDS = (
 # of a workdir. Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
                          + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD,
-                            CROSS_FIELD, ALPHA_FIELD, TWO_EPS_SQ_UNIT_FIELD)
+                            CROSS_FIELD, ALPHA_FIELD, TWO_EPS_SQ_UNIT_FIELD,
+                            AUTOENCODER_LEARNING_RATE_FIELD)
                          + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
 
@@ -127,9 +133,12 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
   Wyner settings may share a trained one.
   """
   fields = data_training_fields(config)
+  own_rate = _own_autoencoder_rate(config)
   if section == 'autoencoder':  # the autoencoders of a run, from config.seed
-    return fields | {path: get_field(config, path)
-                     for path in AUTOENCODER_FIELDS}
+    rate = ({AUTOENCODER_LEARNING_RATE_FIELD: own_rate} if own_rate is not None
+            else {'learning_rate': config.learning_rate})
+    return fields | rate | {path: get_field(config, path)
+                            for path in AUTOENCODER_FIELDS}
   fields.update({path: get_field(config, path) for path in TRAINING_FIELDS})
   if config.model.kind != phases.WYNER:
     fields.update({path: get_field(config, path) for path in BASELINE_FIELDS})
@@ -152,8 +161,17 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
       fields[MARGINAL_TIE_FIELD] = config.loss.marginal_tie
   if config.model.wrapper != 'none':
     # both Wyner steps model the codes of the autoencoder of that many steps
+    # (and learning rate, where it is not the recorded `learning_rate`)
     fields['autoencoder.num_steps'] = config.autoencoder.num_steps
+    if own_rate is not None:
+      fields[AUTOENCODER_LEARNING_RATE_FIELD] = own_rate
   return fields
+
+
+def _own_autoencoder_rate(config: ml_collections.ConfigDict) -> float | None:
+  """autoencoder.learning_rate where set and not `learning_rate`, else None."""
+  rate = config.autoencoder.get('learning_rate', config.learning_rate)
+  return None if rate == config.learning_rate else rate
 
 
 def field_paths(config: ml_collections.ConfigDict, prefix: str = '') -> list[str]:
@@ -293,6 +311,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
   if config.model.dtype not in DTYPES:
     _fail('model.dtype', config.model.dtype, f'allowed: {", ".join(DTYPES)}')
   _int_at_least('autoencoder.num_steps', config.autoencoder.num_steps, 0)
+  if 'learning_rate' in config.autoencoder:
+    _real_above('autoencoder.learning_rate', config.autoencoder.learning_rate, 0)
   _int_at_least('model.hidden', config.model.hidden, 1)
   _int_at_least('model.depth', config.model.depth, 1)
   _real_above('model.logit_bound', config.model.logit_bound, 0, inclusive=True)

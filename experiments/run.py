@@ -433,7 +433,7 @@ def make_evaluation(plan: Plan, wrapper: Wrapper | None,
       paired.train.pairs(probe_rows(paired.train)),
       None if paired.validation is None else paired.validation.pairs(),
       {} if wrapper is None or not report_test else
-      _wrapper_metrics(wrapper, run_judges, test_pairs, test_codes),
+      wrapper_metrics(wrapper, run_judges, test_pairs, test_codes),
       report_test)
 
 
@@ -559,7 +559,7 @@ def probe_rows(split: data.Split) -> np.ndarray | None:
                  [:PROBE_PAIRS])
 
 
-def _wrapper_metrics(wrapper: Wrapper, run_judges: judges.Judges,
+def wrapper_metrics(wrapper: Wrapper, run_judges: judges.Judges,
                      test_pairs: data.PairSet, test_codes: data.PairSet
                      ) -> dict[str, float]:
   """How well the autoencoders keep each side's test images: squared error

@@ -28,6 +28,8 @@ BAD_CONFIGS = [
     ('model.wrapper', 'pixels', r"model.wrapper='pixels' is not allowed; allowed: none, conv"),
     ('model.code_size', 0, r'model.code_size=0 is not allowed'),
     ('autoencoder.num_steps', -1, r'autoencoder.num_steps=-1 is not allowed'),
+    ('autoencoder.learning_rate', 0.0,
+     r'autoencoder.learning_rate=0.0 is not allowed; use a number > 0'),
     ('loss.lam', -0.1, r'loss.lam=-0.1 is not allowed; use a number >= 0'),
     ('loss.two_eps_sq', 0.0, r'loss.two_eps_sq=0.0 is not allowed; use a number > 0'),
     ('loss.two_eps_sq_unit', 'variance', r"loss.two_eps_sq_unit='variance' is not "

@@ -97,7 +97,8 @@ def test_every_config_field_is_either_recorded_or_free_to_change():
               | {config_checks.LOCAL_ENCODER_FIELD,
                  config_checks.MARGINAL_TIE_FIELD, config_checks.ALPHA_FIELD,
                  config_checks.CROSS_FIELD,
-                 config_checks.TWO_EPS_SQ_UNIT_FIELD}
+                 config_checks.TWO_EPS_SQ_UNIT_FIELD,
+                 config_checks.AUTOENCODER_LEARNING_RATE_FIELD}
               | set(config_checks.MODEL_FIELDS) | {'data.source'})
   free = set(config_checks.RESUMABLE_FIELDS)
   assert not recorded & free

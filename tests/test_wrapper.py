@@ -194,12 +194,36 @@ def test_the_autoencoder_records_only_what_it_depends_on():
                   'loss.two_eps_sq': 0.5, 'model.z': (1, 20)})
   assert (config_checks.training_fields(base, 'autoencoder')
           == config_checks.training_fields(other, 'autoencoder'))
-  # ... but not another code size or seed; the Wyner steps record its length.
-  for path, value in (('model.code_size', 32), ('seed', 1)):
+  # ... but not another code size, seed or learning rate of its own; the
+  # Wyner steps record its length.
+  for path, value in (('model.code_size', 32), ('seed', 1),
+                      ('autoencoder.learning_rate', 3e-3)):
     assert (config_checks.training_fields(base, 'autoencoder')
             != config_checks.training_fields(tiny(**{'model.wrapper': 'conv',
                                                      path: value}), 'autoencoder'))
   assert config_checks.training_fields(base, 'joint')['autoencoder.num_steps'] == 40
+
+
+def test_the_autoencoder_trains_at_its_own_learning_rate_and_old_records_hold():
+  base = tiny(**{'model.wrapper': 'conv'})
+  (phase,) = [part.phase for part in run.wrapper_phases(
+      base, sources.load(base.data)).values()]
+  # Models of other learning rates (a tuning's) model one autoencoder's codes.
+  faster = tiny(**{'model.wrapper': 'conv', 'learning_rate': 3e-3})
+  assert (phase.learning_rate(base), phase.learning_rate(faster)) == (1e-3, 1e-3)
+  assert config_checks.training_fields(faster, 'autoencoder') == {
+      **{k: v for k, v in config_checks.training_fields(base, 'autoencoder').items()
+         if k != 'learning_rate'}, 'autoencoder.learning_rate': 1e-3}
+  assert config_checks.training_fields(faster, 'joint')['autoencoder.learning_rate'] == 1e-3
+  # Equal rates (the default's) record `learning_rate` alone, as 1.0 did for a
+  # config without the field: its workdirs resume under either config.
+  old = tiny(**{'model.wrapper': 'conv'})
+  del old.autoencoder['learning_rate']
+  assert phase.learning_rate(old) == 1e-3
+  for section in ('autoencoder', 'joint', 'marginal'):
+    assert (config_checks.training_fields(old, section)
+            == config_checks.training_fields(base, section))
+  assert 'autoencoder.learning_rate' not in config_checks.training_fields(base, 'joint')
 
 
 def test_the_default_is_a_valid_config_of_the_measured_settings():

@@ -86,6 +86,13 @@ class Phase:
     return sum(config[section]['num_steps']
                for section in self.steps_of or (self.section,))
 
+  def learning_rate(self, config: Any) -> float:
+    """Its Adam learning rate: its section's `learning_rate` where the
+    config sets one (the wrapper's autoencoder, `autoencoder.learning_rate`:
+    a pretrained feature map, not tuned with the model on it), else the
+    config's `learning_rate`."""
+    return config[self.section].get('learning_rate', config['learning_rate'])
+
   def initial(self, params: Params) -> Params:
     """The groups this phase trains, from initial params of every group
     (a group the model lacks, e.g. 'priors' when fixed, is left out)."""

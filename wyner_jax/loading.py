@@ -120,7 +120,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
     step, _ = _finished_record(directory, phase)
     members = _restore_members(directory, phase,
                                lambda: model.init(jax.random.key(0)),
-                               config.learning_rate, step)
+                               phase.learning_rate(config), step)
     names = [m.name for m in members]
     if name is None and len(members) > 1:
       raise WynerError(f'{workdir} holds {len(members)} models; name one of '
@@ -142,7 +142,7 @@ def load_model(workdir: str, name: str | None = None) -> TrainedModel:
           directory, part.phase,
           lambda part=part, phase_name=phase_name: {
               phase_name: part.autoencoder.init(jax.random.key(0))},
-          config.learning_rate, step)
+          part.phase.learning_rate(config), step)
       for side in part.sides:
         autoencoders[side] = part.autoencoder
         autoencoder_params[side] = jax.tree.map(

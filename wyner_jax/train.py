@@ -349,7 +349,8 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
     The final stacked state and the train metrics of its last step, each [S].
   """
   num_steps = phase.num_steps(config)
-  optimizer = optax.adam(config.learning_rate)
+  learning_rate = phase.learning_rate(config)
+  optimizer = optax.adam(learning_rate)
   checkpoints = PhaseCheckpoints(phase_directory(workdir, phase.name), record)
   try:
     metrics: dict[str, np.ndarray] = {}
@@ -371,7 +372,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
             f'{checkpoints.directory}; run experiments.main with this workdir '
             'to finish training first')
       step_fn = make_train_step(phase.loss, optimizer, mesh, config.batch_size,
-                                config.tau, config.learning_rate,
+                                config.tau, learning_rate,
                                 phase.relaxed)
       state, metrics = run_phase(
           phase.name, step_fn, state, frozen, tables, num_steps, checkpoints,
