@@ -560,8 +560,8 @@ def probe_rows(split: data.Split) -> np.ndarray | None:
 
 
 def wrapper_metrics(wrapper: Wrapper, run_judges: judges.Judges,
-                     test_pairs: data.PairSet, test_codes: data.PairSet
-                     ) -> dict[str, float]:
+                    test_pairs: data.PairSet, test_codes: data.PairSet
+                    ) -> dict[str, float]:
   """How well the autoencoders keep each side's test images: squared error
   and, with labels, the judge's accuracy on the reconstructions (a ceiling
   for every label metric of the wrapped model)."""
