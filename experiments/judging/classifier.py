@@ -66,6 +66,12 @@ def network(num_classes: int, image_shape: tuple[int, int, int] | None
           else ConvClassifier(num_classes, image_shape))
 
 
+def file_name(num_steps: int, image_shape: tuple[int, int, int] | None) -> str:
+  """The cache file of a judge of these steps and network (`conv_shape`)."""
+  network_name = 'classifier' if image_shape is None else 'conv_classifier'
+  return f'{network_name}{num_steps}.msgpack'
+
+
 class TrainedClassifier(NamedTuple):
   params: dict
   test_accuracy: float

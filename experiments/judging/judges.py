@@ -80,10 +80,9 @@ def load_or_train(paired: data.PairedData, directory: str, seed: int,
     side_readings = {}
     if paired.has_labels:
       image_shape = classifier.conv_shape(side.shape)
-      name = (f'classifier{classifier_steps}.msgpack' if image_shape is None
-              else f'conv_classifier{classifier_steps}.msgpack')
       trained = classifier.load_or_train(
-          os.path.join(folder, name), key, train_images, train_labels,
+          os.path.join(folder, classifier.file_name(classifier_steps, image_shape)),
+          key, train_images, train_labels,
           test_images, test_labels, paired.num_classes, seed, classifier_steps,
           image_shape)
       name = ('classifier/test_accuracy' if len(groups) == 1 else
