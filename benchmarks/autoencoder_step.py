@@ -1,15 +1,16 @@
 r"""The conv autoencoder's train step (model.wrapper='conv'): JAX against
-PyTorch, and its upsampling against 0.7.0's.
+PyTorch, and its decoder against 1.0's.
 
   python -m benchmarks.autoencoder_step [--batch=128] [--steps=10] [--repeats=5]
-      [--frameworks=jax,jax_resize,torch,torch_compile] [--out=autoencoder_step.json]
+      [--frameworks=jax,jax_full_resolution,torch,torch_compile] [--out=autoencoder_step.json]
 
 `jax` is the library's step as a run trains the wrapper (`train.make_train_step`
 with `autoencoder.autoencoder_loss_fn`, both sides' images, donated state);
-`jax_resize` the same with 0.7.0's upsampling (`jax.image.resize`, whose
-gradient is a scatter-add; the output is the same bitwise); `torch` and
+`jax_full_resolution` the same with 1.0's decoder, which upsamples and then
+convolves at the upsampled resolution (the same function;
+`autoencoder.UpsampledConv` computes it at the input's); `torch` and
 `torch_compile` the same network, loss and Adam in PyTorch
-(benchmarks/torch_wyner.py), same threads. Each is timed as
+(benchmarks/torch_wyner.py, 1.0's formulation), same threads. Each is timed as
 benchmarks/common.py times every step: the first call, 3 warm-up steps, the
 median of `--repeats` repeats of `--steps` steps.
 """
@@ -20,7 +21,9 @@ from unittest import mock
 
 from absl import app
 from absl import flags
+import flax.linen as nn
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -33,13 +36,27 @@ _BATCH = flags.DEFINE_integer('batch', 128, 'Pairs per step (both sides are '
 _STEPS = flags.DEFINE_integer('steps', 10, 'Steps per timed repeat.')
 _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).')
 _FRAMEWORKS = flags.DEFINE_list(
-    'frameworks', ['jax', 'jax_resize', 'torch', 'torch_compile'], 'What to time.')
+    'frameworks', ['jax', 'jax_full_resolution', 'torch', 'torch_compile'], 'What to time.')
 _OUT = flags.DEFINE_string('out', 'autoencoder_step.json', 'JSON output path.')
 
 
-def _resize(h):
-  batch, height, width, channels = h.shape
-  return jax.image.resize(h, (batch, 2 * height, 2 * width, channels), 'nearest')
+class FullResolutionUpsampledConv(nn.Module):
+  """1.0's decoder layer: nearest-neighbour upsampling, then the 3 x 3
+  convolution at the upsampled resolution."""
+  features: int
+
+  @nn.compact
+  def __call__(self, h):
+    batch, height, width, channels = h.shape
+    kernel = self.param('kernel', nn.initializers.lecun_normal(),
+                        (3, 3, channels, self.features))
+    bias = self.param('bias', nn.initializers.zeros_init(), (self.features,))
+    h = jnp.broadcast_to(h[:, :, None, :, None, :],
+                         (batch, height, 2, width, 2, channels))
+    h = h.reshape(batch, 2 * height, 2 * width, channels)
+    return jax.lax.conv_general_dilated(
+        h, kernel, (1, 1), 'SAME',
+        dimension_numbers=('NHWC', 'HWIO', 'NHWC')) + bias
 
 
 class JaxAutoencoderStep:
@@ -80,10 +97,11 @@ def main(argv):
   for framework in _FRAMEWORKS.value:
     if framework == 'jax':
       steps[framework] = JaxAutoencoderStep(config, train_pairs)
-    elif framework == 'jax_resize':
-      with mock.patch.object(autoencoder, '_upsample', _resize):
+    elif framework == 'jax_full_resolution':
+      with mock.patch.object(autoencoder, 'UpsampledConv',
+                             FullResolutionUpsampledConv):
         step = JaxAutoencoderStep(config, train_pairs)
-        step()  # traced and compiled with 0.7.0's upsampling
+        step()  # traced and compiled with 1.0's decoder
       steps[framework] = step
     elif framework in ('torch', 'torch_compile'):
       torch.manual_seed(0)
@@ -94,7 +112,7 @@ def main(argv):
           compiled=framework == 'torch_compile')
     else:
       raise app.UsageError(f'--frameworks: {framework!r} is not one of jax, '
-                           'jax_resize, torch, torch_compile')
+                           'jax_full_resolution, torch, torch_compile')
   rows = []
   for framework, step in steps.items():
     first_s, step_s = common.time_calls(step, _STEPS.value, _REPEATS.value)

@@ -2,6 +2,10 @@
 autoencoder is its own resumable training step, the Wyner VAE models its codes,
 and everything a researcher reads is on pixels."""
 
+import functools
+import math
+
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -58,25 +62,47 @@ def test_the_pixel_view_is_the_autoencoder_composed_with_the_model():
     px_model.conditional(px_params, key, jnp.tile(images, 2), 'x', 3)
 
 
-def test_the_decoder_upsamples_as_nearest_neighbour_resize(tmp_path, monkeypatch):
-  def resize(h):
-    batch, height, width, channels = h.shape
-    return jax.image.resize(h, (batch, 2 * height, 2 * width, channels),
-                            'nearest')
-  h = jax.random.normal(jax.random.key(0), (3, 7, 7, 5))
-  np.testing.assert_array_equal(autoencoder._upsample(h), resize(h))
-  # Its gradient sums each 2 x 2 block where resize's scatter-adds; in the
-  # compiled training step the two give bitwise the same autoencoder.
-  config = tiny(**{'model.wrapper': 'conv', 'model.code_size': 8,
-                   'autoencoder.num_steps': 5})
-  paired = sources.load(config.data)
-  # Each its own cache: the second must train, not copy the first.
-  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache_ours'))
-  ours = train_wrapper(config, paired, str(tmp_path / 'ours')).params
-  monkeypatch.setattr(autoencoder, '_upsample', resize)
-  monkeypatch.setenv('WYNER_JAX_CACHE_DIR', str(tmp_path / 'cache_resize'))
-  theirs = train_wrapper(config, paired, str(tmp_path / 'resize')).params
-  jax.tree.map(np.testing.assert_array_equal, ours, theirs)
+class FullResolutionDecoder(nn.Module):
+  """1.0's decoder, written out: upsample (`jax.image.resize`, nearest),
+  then `nn.Conv` at the upsampled resolution."""
+  shape: tuple[int, int, int]
+
+  @nn.compact
+  def __call__(self, codes):
+    height, width, channels = self.shape[0] // 4, self.shape[1] // 4, self.shape[2]
+
+    def upsample(h):
+      batch, h_in, w_in, c = h.shape
+      return jax.image.resize(h, (batch, 2 * h_in, 2 * w_in, c), 'nearest')
+    h = nn.relu(nn.Dense(height * width * 32)(codes))
+    h = upsample(h.reshape(-1, height, width, 32))
+    h = nn.relu(nn.Conv(16, (3, 3))(h))
+    h = nn.Conv(channels, (3, 3))(upsample(h))
+    return nn.sigmoid(h).reshape(h.shape[0], -1)
+
+
+@pytest.mark.parametrize('shape', [(28, 28, 1), (32, 32, 3), (8, 12, 2)])
+def test_the_decoder_is_upsampling_then_convolution(shape):
+  ours = autoencoder.ConvDecoder(shape)
+  reference = FullResolutionDecoder(shape)
+  codes = jax.random.uniform(jax.random.key(1), (5, 7))
+  params = ours.init(jax.random.key(0), codes)
+  # The same parameters, initialized bitwise alike (trained ones still load).
+  jax.tree.map(np.testing.assert_array_equal, params,
+               reference.init(jax.random.key(0), codes))
+  # Trained-like parameters: no zero bias, larger weights.
+  params = jax.tree.map(
+      lambda leaf: leaf + 0.3 * jax.random.normal(jax.random.key(leaf.size),
+                                                  leaf.shape), params)
+  np.testing.assert_allclose(ours.apply(params, codes),
+                             reference.apply(params, codes), atol=2e-6)
+  target = jax.random.uniform(jax.random.key(2), (5, math.prod(shape)))
+
+  def loss(decoder):
+    return lambda p: jnp.sum((decoder.apply(p, codes) - target) ** 2)
+  jax.tree.map(functools.partial(np.testing.assert_allclose, rtol=1e-4,
+                                 atol=1e-5),
+               jax.grad(loss(ours))(params), jax.grad(loss(reference))(params))
 
 
 def test_a_later_run_copies_the_cached_autoencoder(tmp_path, monkeypatch,

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from wyner_jax import contracts
 from wyner_jax import losses
@@ -58,7 +59,8 @@ class ConvDecoder(nn.Module):
   Nearest-neighbour upsampling then a convolution, not a transposed
   convolution: with `nn.ConvTranspose` (4 x 4, stride 2) the same training
   stayed at the mean image's error for 400 steps; this reached a third of
-  it (measured on the embedded MNIST subset, batch 128, Adam 1e-3).
+  it (measured on the embedded MNIST subset, batch 128, Adam 1e-3). Each
+  upsampling and its convolution are one `UpsampledConv`.
   """
 
   shape: tuple[int, int, int] = MNIST
@@ -67,21 +69,53 @@ class ConvDecoder(nn.Module):
   def __call__(self, codes: jax.Array) -> jax.Array:
     height, width, channels = self.shape[0] // 4, self.shape[1] // 4, self.shape[2]
     h = nn.relu(nn.Dense(height * width * 32)(codes))
-    h = _upsample(h.reshape(-1, height, width, 32))  # H/2 x W/2
-    h = nn.relu(nn.Conv(16, (3, 3))(h))
-    h = nn.Conv(channels, (3, 3))(_upsample(h))  # H x W
+    h = h.reshape(-1, height, width, 32)
+    # Named as the nn.Conv layers they replace, so autoencoders trained
+    # before (checkpoints, caches) load unchanged.
+    h = nn.relu(UpsampledConv(16, name='Conv_0')(h))  # H/2 x W/2
+    h = UpsampledConv(channels, name='Conv_1')(h)  # H x W
     return nn.sigmoid(h).reshape(h.shape[0], -1)
 
 
-def _upsample(h: jax.Array) -> jax.Array:
-  """Nearest-neighbour upsampling by 2, as `jax.image.resize(..., 'nearest')`
-  (bitwise; trained, the same autoencoder bitwise: tests/test_wrapper.py).
-  As a broadcast its gradient sums each 2 x 2 block instead of resize's
-  scatter-add, which XLA:CPU runs slowly (docs/performance.md §9)."""
-  batch, height, width, channels = h.shape
-  blocks = jnp.broadcast_to(h[:, :, None, :, None, :],
-                            (batch, height, 2, width, 2, channels))
-  return blocks.reshape(batch, 2 * height, 2 * width, channels)
+# _PHASE_TAPS[phase, low, tap]: which of a 3-tap kernel's taps (rows or
+# columns) fall on the input pixel at offset low - 1 when the output pixel
+# 2i + phase is computed from the upsampled image. Phase 0 reads upsampled
+# rows 2i - 1, 2i, 2i + 1, i.e. input rows i - 1, i, i; phase 1 reads
+# 2i, 2i + 1, 2i + 2, i.e. input rows i, i, i + 1.
+_PHASE_TAPS = np.zeros((2, 3, 3), np.float32)
+_PHASE_TAPS[0, 0, 0] = _PHASE_TAPS[0, 1, 1] = _PHASE_TAPS[0, 1, 2] = 1
+_PHASE_TAPS[1, 1, 0] = _PHASE_TAPS[1, 1, 1] = _PHASE_TAPS[1, 2, 2] = 1
+
+
+class UpsampledConv(nn.Module):
+  """Nearest-neighbour upsampling by 2, then a 3 x 3 'SAME' convolution
+  (`nn.Conv`'s parameters and initialization), computed at the input's
+  resolution: each of the 2 x 2 output phases is a 3 x 3 convolution of the
+  input whose kernel sums the taps that land on the same input pixel, so one
+  convolution with 4 x features outputs, then depth-to-space.
+
+  Why: the same function (equal to float rounding: tests/test_wrapper.py),
+  but XLA:CPU's convolution backward is slow at the upsampled resolution
+  and few output channels (16 -> 1 at 28 x 28); at a quarter of the pixels
+  and four times the channels the autoencoder's train step takes half the
+  time (docs/performance.md §13).
+  """
+  features: int
+
+  @nn.compact
+  def __call__(self, h: jax.Array) -> jax.Array:
+    batch, height, width, channels = h.shape
+    kernel = self.param('kernel', nn.initializers.lecun_normal(),
+                        (3, 3, channels, self.features))
+    bias = self.param('bias', nn.initializers.zeros_init(), (self.features,))
+    # [3, 3, C, 2, 2, F]: the kernel of output phase (a, b).
+    phases = jnp.einsum('aiy,bjx,yxcf->ijcabf', _PHASE_TAPS, _PHASE_TAPS,
+                        kernel).reshape(3, 3, channels, 4 * self.features)
+    out = jax.lax.conv_general_dilated(
+        h, phases, (1, 1), 'SAME', dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
+    out = out.reshape(batch, height, width, 2, 2, self.features)
+    out = out.transpose(0, 1, 3, 2, 4, 5)  # rows i, phase a, columns j, phase b
+    return out.reshape(batch, 2 * height, 2 * width, self.features) + bias
 
 
 @dataclasses.dataclass(frozen=True)
