@@ -81,7 +81,7 @@ class FullResolutionDecoder(nn.Module):
     return nn.sigmoid(h).reshape(h.shape[0], -1)
 
 
-@pytest.mark.parametrize('shape', [(28, 28, 1), (32, 32, 3), (8, 12, 2)])
+@pytest.mark.parametrize('shape', [(28, 28, 1), (8, 12, 3)])
 def test_the_decoder_is_upsampling_then_convolution(shape):
   ours = autoencoder.ConvDecoder(shape)
   reference = FullResolutionDecoder(shape)
