@@ -7,10 +7,14 @@ defaults are checked on besides the ones they were chosen on.
            (1 - pixel)
   jitter   y: another digit of x's class, shifted by up to 4 pixels each way,
            with uniform noise of 0.3 added, clipped to [0, 1]
+  noisy    the noisy-MNIST views of multi-view learning (Wang et al., 2015):
+           x the digit rotated by a uniform angle in [-45, 45] degrees, y
+           another digit of x's class with uniform noise in [0, 1] added,
+           clipped to [0, 1]
 
   python -m benchmarks.own_pairs --out=/tmp/pairs
 
-writes /tmp/pairs/mirror.npz and /tmp/pairs/jitter.npz (a function of
+writes /tmp/pairs/mirror.npz, jitter.npz and noisy.npz (a function of
 --seed alone). --standardise writes <name>_standardised.npz beside each:
 every side's values v as (v - 0.1307) / 0.3081, MNIST's usual
 standardisation (values in [-0.42, 2.82]), the same pairs otherwise: a
@@ -23,6 +27,7 @@ import os
 from absl import app
 from absl import flags
 import numpy as np
+from scipy import ndimage
 
 from experiments.sources import images as image_sets
 
@@ -57,17 +62,36 @@ def jitter(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
   return np.clip(out + rng.uniform(0, 0.3, out.shape), 0, 1).astype(np.float32)
 
 
+def rotate(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+  out = np.empty_like(images)
+  for i, angle in enumerate(rng.uniform(-45, 45, len(images))):
+    out[i] = ndimage.rotate(images[i], angle, reshape=False, order=1)
+  return np.clip(out, 0, 1)
+
+
+def noise(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+  return np.clip(images + rng.uniform(0, 1, images.shape), 0, 1)
+
+
+# (name, view of x, view of y): x's view applies to x's own digit, y's to
+# its partner's.
+PAIRS = (('mirror', None, mirror), ('jitter', None, jitter),
+         ('noisy', rotate, noise))
+
+
 def main(argv):
   del argv
   os.makedirs(OUT.value, exist_ok=True)
   splits = dict(zip(('train', 'test'), image_sets.embedded_mnist(100)))
-  for name, view in (('mirror', mirror), ('jitter', jitter)):
+  for name, x_view, y_view in PAIRS:
     rng = np.random.default_rng(SEED.value)
     arrays = {}
     for split, images in splits.items():
-      x = images.images.astype(np.float32) / 255.0
-      y = view(x[partners(images.labels, rng)], rng)
-      arrays |= {f'x_{split}': x, f'y_{split}': y.astype(np.float32),
+      digits = images.images.astype(np.float32) / 255.0
+      y = y_view(digits[partners(images.labels, rng)], rng)
+      x = digits if x_view is None else x_view(digits, rng)
+      arrays |= {f'x_{split}': x.astype(np.float32),
+                 f'y_{split}': y.astype(np.float32),
                  f'label_{split}': images.labels.astype(np.int64)}
     path = os.path.join(OUT.value, f'{name}.npz')
     np.savez_compressed(path, **arrays)
