@@ -96,6 +96,18 @@ def test_the_decoder_is_upsampling_then_convolution(shape):
                                                   leaf.shape), params)
   np.testing.assert_allclose(ours.apply(params, codes),
                              reference.apply(params, codes), atol=2e-6)
+  # Inputs of another dtype are promoted as nn.Conv promotes them.
+  half = codes.astype(jnp.bfloat16)
+  assert ours.apply(params, half).dtype == reference.apply(params, half).dtype
+  np.testing.assert_allclose(ours.apply(params, half),
+                             reference.apply(params, half), atol=2e-6)
+  layer = {'params': params['params']['Conv_0']}
+  h = jax.random.normal(jax.random.key(3), (2, 3, 3, 32))
+  upsampled = autoencoder.UpsampledConv(16)
+  out = upsampled.apply(layer, h.astype(jnp.bfloat16))
+  assert out.dtype == jnp.float32
+  np.testing.assert_allclose(out, upsampled.apply(layer, h), rtol=0.05,
+                             atol=0.05)
   target = jax.random.uniform(jax.random.key(2), (5, math.prod(shape)))
 
   def loss(decoder):

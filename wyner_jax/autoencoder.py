@@ -111,6 +111,8 @@ class UpsampledConv(nn.Module):
     # [3, 3, C, 2, 2, F]: the kernel of output phase (a, b).
     phases = jnp.einsum('aiy,bjx,yxcf->ijcabf', _PHASE_TAPS, _PHASE_TAPS,
                         kernel).reshape(3, 3, channels, 4 * self.features)
+    # As nn.Conv: inputs of another dtype (bfloat16) meet the parameters'.
+    h, phases, bias = nn.dtypes.promote_dtype(h, phases, bias, dtype=None)
     out = jax.lax.conv_general_dilated(
         h, phases, (1, 1), 'SAME', dimension_numbers=('NHWC', 'HWIO', 'NHWC'))
     out = out.reshape(batch, height, width, 2, 2, self.features)
