@@ -66,7 +66,8 @@ class JaxAutoencoderStep:
   def __init__(self, config, train_pairs):
     net = autoencoder.ConvAutoencoder(config.model.code_size)
     mesh = sharding.make_mesh(1)
-    optimizer = optax.adam(config.learning_rate)
+    learning_rate = config.autoencoder.learning_rate  # its own, as a run's
+    optimizer = optax.adam(learning_rate)
     key = run.RunKeys.from_seed(config.seed).autoencoder
     rows = np.arange(len(train_pairs.x), dtype=np.int32)
     self.tables = sharding.place(
@@ -78,7 +79,7 @@ class JaxAutoencoderStep:
         run.key_data([jax.random.fold_in(key, 1)]), optimizer, mesh)
     self.step_fn = train.make_train_step(
         autoencoder.autoencoder_loss_fn(net), optimizer, mesh,
-        config.batch_size, config.tau, config.learning_rate)
+        config.batch_size, config.tau, learning_rate)
 
   def __call__(self):
     self.state, metrics = self.step_fn(self.state, None, self.tables)
@@ -108,7 +109,7 @@ def main(argv):
       steps[framework] = torch_wyner.AutoencoderStep(
           torch_wyner.ConvAutoencoder(config.model.code_size),
           torch.from_numpy(train_pairs.x), torch.from_numpy(train_pairs.y),
-          config.batch_size, config.learning_rate,
+          config.batch_size, config.autoencoder.learning_rate,
           compiled=framework == 'torch_compile')
     else:
       raise app.UsageError(f'--frameworks: {framework!r} is not one of jax, '
