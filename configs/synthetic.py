@@ -144,6 +144,10 @@ def default_config() -> ml_collections.ConfigDict:
   # reconstruction), so that Z keeps only what either side can give
   # (wyner_jax.phases.joint_loss_fn; docs/method_choices.md measures it).
   config.loss.cross_weight = 0.0
+  # On the cross path, the other side's local latent: 'posterior' (the joint
+  # path's sample) or 'prior' (drawn from p(v), p(u), as MMVAE+ decodes
+  # across; wyner_jax.model.WynerVAE's cross_locals).
+  config.loss.cross_locals = 'posterior'
   # JMVAE-KL's alpha, the weight of its unimodal terms (model.kind='jmvae').
   config.loss.alpha = 1.0
 

@@ -13,7 +13,7 @@ from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import phases
 from wyner_jax.errors import WynerError
-from wyner_jax.model import CONDITIONAL_Z, DTYPES, LOCAL_ENCODERS, PRIORS
+from wyner_jax.model import CONDITIONAL_Z, CROSS_LOCALS, DTYPES, LOCAL_ENCODERS, PRIORS
 
 
 class ConfigError(WynerError, ValueError):
@@ -58,6 +58,9 @@ MARGINAL_TIE_FIELD = 'loss.marginal_tie'
 # Recorded by both Wyner steps only when > 0 (workdirs of 1.0.0 resume);
 # the other kinds ignore it, as they ignore loss.lam and loss.marginal_tie.
 CROSS_FIELD = 'loss.cross_weight'
+# Recorded with the cross path only when not 'posterior' (workdirs of the
+# cross path before it resume).
+CROSS_LOCALS_FIELD = 'loss.cross_locals'
 # JMVAE-KL's alpha, recorded only when not 1 (workdirs of 1.0.0 resume).
 ALPHA_FIELD = 'loss.alpha'
 # What loss.two_eps_sq is measured in, recorded only when not 'absolute'
@@ -86,7 +89,7 @@ RESUMABLE_FIELDS = (
 # of a workdir. Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
                          + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD,
-                            CROSS_FIELD, ALPHA_FIELD, TWO_EPS_SQ_UNIT_FIELD,
+                            CROSS_FIELD, CROSS_LOCALS_FIELD, ALPHA_FIELD, TWO_EPS_SQ_UNIT_FIELD,
                             AUTOENCODER_LEARNING_RATE_FIELD)
                          + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
@@ -150,6 +153,8 @@ def training_fields(config: ml_collections.ConfigDict, section: str) -> dict:
     fields[TWO_EPS_SQ_UNIT_FIELD] = config.loss.two_eps_sq_unit
   if config.loss.get('cross_weight', 0.0) and config.model.kind == phases.WYNER:
     fields[CROSS_FIELD] = config.loss.cross_weight
+    if config.loss.get('cross_locals', 'posterior') != 'posterior':
+      fields[CROSS_LOCALS_FIELD] = config.loss.cross_locals
   sweep = config.lambda_sweep
   fields.update({'lambda_sweep.lams': tuple(sweep.lams)} if sweep.lams
                 else {'loss.lam': config.loss.lam})
@@ -330,6 +335,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _real_above('loss.alpha', config.loss.get('alpha', 1.0), 0, inclusive=True)
   _real_above('loss.cross_weight', config.loss.get('cross_weight', 0.0), 0,
               inclusive=True)
+  if config.loss.get('cross_locals', 'posterior') not in CROSS_LOCALS:
+    _fail('loss.cross_locals', config.loss.cross_locals,
+          f'allowed: {", ".join(CROSS_LOCALS)}')
   if config.loss.get('alpha', 1.0) != 1.0 and kind != 'jmvae':
     _fail('loss.alpha', config.loss.alpha,
           f"it weighs JMVAE-KL's unimodal terms; use 1.0 with model.kind={kind!r}")

@@ -279,7 +279,8 @@ def train_wrapper(plan: Plan, workdir: str, log: train.Log | None = None,
       place(plan.paired.train, mesh),
       [stack.ModelSpec(0.0, config.seed)],
       {name: key_data([jax.random.fold_in(keys.phase(name), 1)])
-       for name in wrapped}, mesh, workdir, records, log, may_train)
+       for name in wrapped}, mesh, workdir, records, log, may_train,
+      sum(phase.num_steps(config) for phase in plan.model_phases))
   for name in wrapped:
     cache.keep_checkpoints(checkpoints.phase_directory(workdir, name),
                            cache_keys[name])

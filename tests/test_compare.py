@@ -103,6 +103,8 @@ def test_a_model_of_the_comparison_loaded_alone_measures_as_in_the_stack(compare
      "use 'pair' with model.kind='cvae'"),
     ({'model.local_encoder': 'zx'},
      "model.local_encoder='zx' is not allowed; allowed: pair, z_side"),
+    ({'loss.cross_locals': 'joint'},
+     "loss.cross_locals='joint' is not allowed; allowed: posterior, prior"),
 ])
 def test_model_fields_are_checked_up_front(fields, message):
   with pytest.raises(ConfigError, match=message):
@@ -142,3 +144,11 @@ def test_the_paired_comparison_takes_every_kind_and_the_cross_path_is_the_wyner_
     config_checks.validate(config)
     fields = config_checks.training_fields(config, 'joint')
     assert (config_checks.CROSS_FIELD in fields) == (kind == 'wyner'), kind
+    # The cross path's locals: recorded only when not the default, so that
+    # the cross path's workdirs before the field resume.
+    assert config_checks.CROSS_LOCALS_FIELD not in fields
+    config.loss.cross_locals = 'prior'
+    fields = config_checks.training_fields(config, 'joint')
+    assert (fields.get(config_checks.CROSS_LOCALS_FIELD) == 'prior') == (
+        kind == 'wyner'), kind
+    config.loss.cross_locals = 'posterior'

@@ -367,6 +367,92 @@ def test_cross_path_adds_the_two_subset_bounds_written_out_in_numpy(pairs):
     phases.joint_loss_fn(plain, False, two_eps_sq, cross_weight=c)
 
 
+def test_cross_path_with_prior_locals_decodes_across_from_one_side_alone(pairs):
+  config = tiny_config()
+  config.model.update(latent_type='gaussian', z=(3,), u=(2,), v=(2,),
+                      prior='learned')
+  config.loss.cross_weight = 0.3
+  posterior = mnist_model(config)
+  config.loss.cross_locals = 'prior'
+  model = mnist_model(config)
+  assert model.cross_locals == 'prior' and posterior.cross_locals == 'posterior'
+  params = model.init(jax.random.key(0))
+  # Learned priors away from N(0, I), so that drawing from them shows.
+  params['priors'] = jax.tree.map(lambda p: p + 0.5, params['priors'])
+  joint = {name: params[name] for name in ('joint', 'decoders', 'priors')}
+  x, y, lam, c = pairs.x[:16], pairs.y[:16], 0.5, 0.3
+  two_eps_sq = config.loss.two_eps_sq
+  batch = phases.Batch(x, y, jax.random.key(1), 0.7, lam)
+  loss, _ = phases.joint_loss_fn(model, False, two_eps_sq,
+                                 cross_weight=c)(joint, batch)
+  out = model.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
+  cross = out.cross
+  # Across, one side alone: y from x's z and v ~ p(v) whatever y is, x from
+  # y's z and u ~ p(u) whatever x is; each side's own reconstruction keeps
+  # its posterior local, as without the option.
+  other = model.joint_forward(joint, x[::-1], y[::-1], jax.random.key(1), 0.7,
+                              False).cross
+  np.testing.assert_array_equal(cross.y_rec_from_x, model.joint_forward(
+      joint, x, y[::-1], jax.random.key(1), 0.7, False).cross.y_rec_from_x)
+  np.testing.assert_array_equal(cross.x_rec_from_y, model.joint_forward(
+      joint, x[::-1], y, jax.random.key(1), 0.7, False).cross.x_rec_from_y)
+  assert not np.allclose(cross.y_rec_from_x, other.y_rec_from_x)
+  same = posterior.joint_forward(joint, x, y, jax.random.key(1), 0.7, False)
+  for name in ('logits_z_x', 'logits_z_y', 'x_rec_from_x', 'y_rec_from_y'):
+    np.testing.assert_array_equal(getattr(cross, name),
+                                  getattr(same.cross, name))
+  assert not np.allclose(cross.y_rec_from_x, same.cross.y_rec_from_x)
+  x64, y64 = np.asarray(x, np.float64), np.asarray(y, np.float64)
+
+  def rec(target, reconstruction):
+    return np.mean(np.sum((target - np.asarray(reconstruction)) ** 2, -1))
+
+  def kl(params, prior):  # KL(N(mean, var) || N(prior mean, prior var)), NumPy
+    mean, log_var = (np.asarray(params[..., i], np.float64) for i in (0, 1))
+    p_mean, p_log_var = (np.asarray(prior[..., i], np.float64) for i in (0, 1))
+    return np.mean(np.sum(0.5 * (p_log_var - log_var - 1 + (
+        np.exp(log_var) + (mean - p_mean) ** 2) / np.exp(p_log_var)), -1))
+
+  priors = joint['priors']
+  kl_u, kl_v = kl(out.logits_u, priors['u']), kl(out.logits_v, priors['v'])
+
+  def kl_z(logits):
+    return (1 + lam) * kl(logits, priors['z'])
+
+  # The bounds of q(z,u,v|x,y), q~(z|x) q(u|x,y) p(v), q~(z|y) p(u) q(v|x,y):
+  # a local drawn from its prior has no rate.
+  expected = (kl_z(out.logits_z) + kl_u + kl_v
+              + (rec(x64, out.x_rec) + rec(y64, out.y_rec)) / two_eps_sq
+              + c * (kl_z(cross.logits_z_x) + kl_u
+                     + (rec(x64, cross.x_rec_from_x)
+                        + rec(y64, cross.y_rec_from_x)) / two_eps_sq
+                     + kl_z(cross.logits_z_y) + kl_v
+                     + (rec(x64, cross.x_rec_from_y)
+                        + rec(y64, cross.y_rec_from_y)) / two_eps_sq))
+  np.testing.assert_allclose(loss, expected, rtol=1e-5)
+
+
+def test_the_progress_eta_counts_the_phases_still_to_come(monkeypatch):
+  assert train.eta_text(10, 110, 4.0) == 'ETA 0m25s'
+  assert train.eta_text(10, 110, 4.0, later_steps=500) == (
+      'ETA 0m25s, training ~2m30s (500 later steps at this rate)')
+  config = tiny_config()
+  config.joint.num_steps, config.marginal.num_steps = 30, 20
+  steps_phases = list(wyner_phases(config, mnist_model(config)).values())
+  later = {}
+
+  def record_later_steps(phase, *args):  # trains nothing
+    later[phase.name] = args[-1]
+    return train.TrainState(None, {phase.name: {}}, None, None, None, None), {}
+
+  monkeypatch.setattr(train, 'train_phase', record_later_steps)
+  names = [phase.name for phase in steps_phases]
+  train.train_phases(steps_phases, config, None, None, [], dict.fromkeys(names),
+                     None, '', dict.fromkeys(names), steps_after=7)
+  # What follows each phase: the later phases' steps and the run's own.
+  assert later == {'joint': 20 + 7, 'marginal': 7}
+
+
 def test_a_kind_defined_outside_the_library_trains_from_one_registry_line(
     pairs, monkeypatch):
   import toy_kind  # pylint: disable=import-outside-toplevel

@@ -53,12 +53,15 @@ LOCAL_ENCODERS = ('pair', 'z_side')
 # mode (the mean of a Gaussian), so that only the other side's local
 # latent varies, as the authors' later code samples.
 CONDITIONAL_Z = ('sample', 'mode')
+CROSS_LOCALS = ('posterior', 'prior')
 DTYPES = ('float32', 'bfloat16')
 
 
 class CrossOutputs(NamedTuple):
   """Step 1's cross path (cross=True): z drawn from one side's encoder
-  q~(z|x) or q~(z|y), decoded with the joint path's samples of u and v."""
+  q~(z|x) or q~(z|y), decoded with the joint path's samples of u and v
+  (with cross_locals='prior', the other side's local drawn from its prior:
+  y(v ~ p(v), z~x), x(u ~ p(u), z~y))."""
   logits_z_x: jax.Array  # of q~(z|x)
   logits_z_y: jax.Array  # of q~(z|y)
   x_rec_from_x: jax.Array  # x(u, z~x)
@@ -124,6 +127,14 @@ class WynerVAE:
       joint path's u and v (`joint_forward`'s `cross`): the subset bounds
       of `wyner_jax.phases.joint_loss_fn`, beyond the paper. z must then
       be what either side alone can give: the shared part.
+    cross_locals: which local latent decodes the other side on the cross
+      path: 'posterior' (the joint path's sample of q(v|x,y), as the
+      shared/private models' cross reconstruction) or 'prior' (v ~ p(v)
+      for y from x's z, u ~ p(u) for x from y's, as MMVAE+ decodes across
+      modalities): y must then come from x's z whatever v is, which is
+      how conditional generation decodes it, and a label V holds does not
+      help the cross terms. Each side's own reconstruction keeps its
+      posterior local.
   """
   # The sampling surface every model of a run shares
   # (`wyner_jax.baselines.base`): all of it; and 'carriers': joint
@@ -149,11 +160,13 @@ class WynerVAE:
   local_encoder: str = 'pair'
   conditional_z: str = 'sample'
   cross: bool = False
+  cross_locals: str = 'posterior'
 
   def __post_init__(self):
     contracts.check_choice('local_encoder', self.local_encoder, LOCAL_ENCODERS)
     contracts.check_choice('conditional_z', self.conditional_z, CONDITIONAL_Z)
     contracts.check_choice('cross', self.cross, (False, True))
+    contracts.check_choice('cross_locals', self.cross_locals, CROSS_LOCALS)
     contracts.check_choice('prior', self.prior, PRIORS)
     contracts.check_choice('dtype', self.dtype, DTYPES)
     contracts.check_choice('latent_type', self.latent_type, latents.LATENT_TYPES)
@@ -310,10 +323,16 @@ class WynerVAE:
     key_x, key_y = jax.random.split(rng)
     z_x = z.relaxed_sample(key_x, logits_z_x, tau, hard)
     z_y = z.relaxed_sample(key_y, logits_z_y, tau, hard)
+    u_across, v_across = u_sample, v_sample
+    if self.cross_locals == 'prior':  # keys of their own: 'posterior' unchanged
+      key_u, key_v = jax.random.split(jax.random.fold_in(rng, 1))
+      priors, batch = self.priors(params), x.shape[0]
+      u_across = self.latent_u.sample_prior(key_u, batch, priors['u'])
+      v_across = self.latent_v.sample_prior(key_v, batch, priors['v'])
     return CrossOutputs(logits_z_x, logits_z_y,
                         self.decode(dec['x'], u_sample, z_x, 'x'),
-                        self.decode(dec['y'], v_sample, z_x, 'y'),
-                        self.decode(dec['x'], u_sample, z_y, 'x'),
+                        self.decode(dec['y'], v_across, z_x, 'y'),
+                        self.decode(dec['x'], u_across, z_y, 'x'),
                         self.decode(dec['y'], v_sample, z_y, 'y'))
 
   def marginal_forward(self, marginal: Params, decoders: Params, x: jax.Array,

@@ -93,7 +93,9 @@ def _build_wyner(config: 'ml_collections.ConfigDict',
                   latent_type=m.latent_type, local_type=m.local_type,
                   prior=m.prior, local_encoder=m.get('local_encoder', 'pair'),
                   conditional_z=m.get('conditional_z', 'sample'),
-                  cross=config.loss.get('cross_weight', 0.0) > 0, **networks)
+                  cross=config.loss.get('cross_weight', 0.0) > 0,
+                  cross_locals=config.loss.get('cross_locals', 'posterior'),
+                  **networks)
 
 
 def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
@@ -119,7 +121,10 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
       -log p(x, y) + lam I(X,Y;Z). Decoding y from x's z (and x from
       y's) leaves Z only what either side can give: the cross
       reconstruction of the shared/private models (DMVAE, Lee and Pavlovic
-      2021). Its terms enter the metrics as `cross/kl/z_x`,
+      2021). With the model's cross_locals='prior' the other side's local
+      is drawn from its prior there, and its rate leaves that bound
+      (KL(p || p) = 0): the bound of q~(z|x) q(u|x,y) p(v) and of
+      q~(z|y) p(u) q(v|x,y). Its terms enter the metrics as `cross/kl/z_x`,
       `cross/kl/z_y`, `cross/rec/y_from_x`, `cross/rec/x_from_y`.
   """
   contracts.check_non_negative_number('cross_weight', cross_weight)
@@ -129,13 +134,15 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
         f'{cross_weight > 0} (its unimodal encoders of step 1); got '
         f'cross={model.cross}')
 
-  def bound(params, logits_z, x_rec, y_rec, out, x, y, lam):
+  def bound(params, logits_z, x_rec, y_rec, out, x, y, lam, from_prior=()):
     priors = model.priors(params)
-    return losses.joint_loss(
+    loss, metrics = losses.joint_loss(
         logits_z, out.logits_u, out.logits_v, x, x_rec, y, y_rec,
         lam, two_eps_sq, z=model.latent_z, u=model.latent_u,
         v=model.latent_v, prior_z=priors['z'], prior_u=priors['u'],
         prior_v=priors['v'], two_eps_sq_y=two_eps_sq_y)
+    # A local drawn from its prior has no rate: KL(p || p) = 0.
+    return loss - sum(metrics[f'kl/{name}'] for name in from_prior), metrics
 
   def loss_fn(params, batch: Batch):
     x, y, lam = batch.x, batch.y, batch.lam
@@ -143,11 +150,13 @@ def joint_loss_fn(model: WynerVAE, hard: bool, two_eps_sq: float,
     loss, metrics = bound(params, out.logits_z, out.x_rec, out.y_rec, out, x,
                           y, lam)
     if cross_weight:
-      c = out.cross
+      c, prior_drawn = out.cross, model.cross_locals == 'prior'
       loss_x, from_x = bound(params, c.logits_z_x, c.x_rec_from_x,
-                             c.y_rec_from_x, out, x, y, lam)
+                             c.y_rec_from_x, out, x, y, lam,
+                             ('v',) if prior_drawn else ())
       loss_y, from_y = bound(params, c.logits_z_y, c.x_rec_from_y,
-                             c.y_rec_from_y, out, x, y, lam)
+                             c.y_rec_from_y, out, x, y, lam,
+                             ('u',) if prior_drawn else ())
       loss = loss + cross_weight * (loss_x + loss_y)
       metrics = {**metrics, 'loss': loss, 'cross/kl/z_x': from_x['kl/z'],
                  'cross/kl/z_y': from_y['kl/z'],

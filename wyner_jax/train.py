@@ -244,16 +244,33 @@ def _format_duration(seconds: float) -> str:
   return f'{seconds // 60}m{seconds % 60:02d}s'
 
 
+def eta_text(step: int, num_steps: int, rate: float, later_steps: int = 0
+             ) -> str:
+  """'ETA <this phase's time left>', and with later_steps > 0 the time left
+  to the end of training with the phases after it, their steps at this
+  phase's rate ('<phase ETA>, training ~<all> (N later steps at this
+  rate)'). An estimate, not a bound: a later phase's steps may cost more or
+  less than this one's (the marginal step's fewer networks, less)."""
+  left = (num_steps - step) / max(rate, 1e-9)
+  text = f'ETA {_format_duration(left)}'
+  if later_steps:
+    whole = left + later_steps / max(rate, 1e-9)
+    text += (f', training ~{_format_duration(whole)} ({later_steps} later '
+             'steps at this rate)')
+  return text
+
+
 def _log_progress(phase: str, step: int, num_steps: int, rate: float,
-                  models: list[stack.Member], log: Log | None) -> None:
-  eta = _format_duration((num_steps - step) / max(rate, 1e-9))
+                  models: list[stack.Member], log: Log | None,
+                  later_steps: int = 0) -> None:
+  eta = eta_text(step, num_steps, rate, later_steps)
   for member in models:
     values = {k: float(v) for k, v in member.state.items()}
     terms = ' '.join(f'{k} {values[k]:.4g}' for k in
                      ('loss', 'kl/z', 'kl/u', 'kl/v', 'rec/x', 'rec/y', 'tau')
                      if k in values)  # the autoencoder's step has no KLs
     model = f' [{member.name}]' if len(models) > 1 else ''
-    logging.info('%s step %d/%d%s  %s | %.1f steps/s, ETA %s', phase, step,
+    logging.info('%s step %d/%d%s  %s | %.1f steps/s, %s', phase, step,
                  num_steps, model, terms, rate, eta)
     if log is not None and jax.process_index() == 0:
       log({'phase': phase, 'step': step, 'model': member.name,
@@ -263,9 +280,12 @@ def _log_progress(phase: str, step: int, num_steps: int, rate: float,
 def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
               tables: PairTables, num_steps: int,
               checkpoints: PhaseCheckpoints, checkpoint_every: int,
-              log_every_secs: float, log: Log | None
+              log_every_secs: float, log: Log | None, later_steps: int = 0
               ) -> tuple[TrainState, dict[str, np.ndarray]]:
   """Runs `step_fn` from the state's step to num_steps, logging and checkpointing.
+
+  later_steps: the steps of the phases that follow this one, for the
+  progress lines' ETA of the whole training (`eta_text`).
 
   Returns:
     The final stacked state and the (host) metrics of the last step, each [S].
@@ -306,7 +326,7 @@ def run_phase(phase: str, step_fn: Callable, state: TrainState, frozen: Any,
       if should_log:
         last_log = now
         rate = (step - start_step) / max(now - start_time, 1e-9)
-        _log_progress(phase, step, num_steps, rate, models, log)
+        _log_progress(phase, step, num_steps, rate, models, log, later_steps)
       if should_save:
         checkpoints.save(step, state,
                          {k: v.tolist() for k, v in metrics.items()})
@@ -324,7 +344,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
                 specs: list[stack.ModelSpec], keys: np.ndarray,
                 mesh: jax.sharding.Mesh, workdir: str,
                 record: TrainingRecord, log: Log | None = None,
-                may_train: bool = True
+                may_train: bool = True, later_steps: int = 0
                 ) -> tuple[TrainState, dict[str, np.ndarray]]:
   """Trains one phase of a stack of S models, resuming from (or skipping to)
   its last checkpoint in WORKDIR/checkpoints/<phase.name>/.
@@ -344,6 +364,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
       'model' (its name), 'steps_per_sec', 'train/<metric>': value, ...},
       every `config.log_every_secs` and at the last step; None: printed only.
     may_train: False: only restore; a phase short of num_steps is an error.
+    later_steps: the steps of the phases after it (`run_phase`).
 
   Returns:
     The final stacked state and the train metrics of its last step, each [S].
@@ -376,7 +397,7 @@ def train_phase(phase: Phase, config: 'ml_collections.ConfigDict',
                                 phase.relaxed)
       state, metrics = run_phase(
           phase.name, step_fn, state, frozen, tables, num_steps, checkpoints,
-          config.checkpoint_every, config.log_every_secs, log)
+          config.checkpoint_every, config.log_every_secs, log, later_steps)
     return state, metrics
   finally:
     checkpoints.close()
@@ -387,7 +408,8 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
                  specs: list[stack.ModelSpec], keys: dict[str, np.ndarray],
                  mesh: jax.sharding.Mesh, workdir: str,
                  records: dict[str, TrainingRecord],
-                 log: Log | None = None, may_train: bool = True
+                 log: Log | None = None, may_train: bool = True,
+                 steps_after: int = 0
                  ) -> tuple[Params, dict[str, dict[str, np.ndarray]]]:
   """A model's phases in order, each resumed or skipped by its checkpoints.
 
@@ -397,6 +419,8 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
       called at most once, and only if a phase starts afresh.
     keys: per phase name, [S, 2] key data of each model's phase key.
     records: per phase name, what its checkpoints record.
+    steps_after: the steps of training that follows these phases (a run's
+      model phases after its autoencoders'), counted in the ETA.
 
   Returns:
     (the trained groups of every phase, stacked and on the devices;
@@ -405,11 +429,12 @@ def train_phases(phases: Sequence[Phase], config: 'ml_collections.ConfigDict',
   trained: Params = {}
   metrics = {}
   init = _once(init)
-  for phase in phases:
+  steps = [phase.num_steps(config) for phase in phases]
+  for index, phase in enumerate(phases):
     state, metrics[phase.name] = train_phase(
         phase, config, lambda p=phase: p.initial(init()), phase.frozen(trained),
         tables, specs, keys[phase.name], mesh, workdir, records[phase.name], log,
-        may_train)
+        may_train, sum(steps[index + 1:]) + steps_after)
     trained.update(state.params)
   return trained, metrics
 
