@@ -8,15 +8,19 @@ MLPs on the flattened values of each side (no wrapper: the sides need not be
 images; linear outputs where a side's values leave [0, 1]) and, since 1.1,
 what an equal-budget tuning found on a pair of our own
 (docs/method_choices.md, "Defaults for a new pair"): Gaussian latents,
-z of 16 dimensions and u = v of 2 (the authors' z, locals of little
-capacity so that the shared class cannot hide in them), 2 eps^2 of each
-side = 2e-3 of its total variance over the train pairs (0.106 on MNIST
-digits in [0, 1]: loss.two_eps_sq_unit), lambda 0.5, learned priors, step 2 tied to the joint posterior
-(loss.marginal_tie = 1), the cross path in step 1 (loss.cross_weight = 3:
+z of 16 dimensions (the authors' z), 2 eps^2 of each side = 2e-3 of its total variance over
+the train pairs (0.106 on MNIST digits in [0, 1]: loss.two_eps_sq_unit),
+lambda 0.5, learned priors, step 2 tied to the joint posterior
+(loss.marginal_tie = 1), the cross path in step 1 (loss.cross_weight = 1:
 y decoded from x's z and x from y's, docs/method_choices.md "The cross
-path") and conditional samples with z at the mean of q(z|x), only the
-other side's local latent drawn (model.conditional_z = 'mode', as the
-authors' later code samples). With the 1.0 defaults (categorical latents,
+path") with the other side's local drawn from its prior there
+(loss.cross_locals = 'prior': y must come from x's z whatever v is, as in
+conditional generation; docs/method_choices.md "Locals drawn from their
+prior on the cross path"), u = v of 2 dimensions (locals of little
+capacity, so that the shared class cannot hide in them), and conditional samples with z at the
+mean of q(z|x), only the other side's local latent drawn
+(model.conditional_z = 'mode', as the authors' later code samples).
+With the 1.0 defaults (categorical latents,
 2 eps^2 = 1e-2) U and V collapsed to one code on real image pairs.
 Relative to the data, the defaults do not depend on the scale of your
 values (pixels in [0, 1] or [0, 255], standardised features); what
@@ -51,6 +55,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     return config
   config.model.latent_type = 'gaussian'
   config.model.z = (16,)
+  # Two dimensions: at 8, V took y's class on the jitter pair even with the
+  # cross path's prior-drawn locals (docs/method_choices.md).
   config.model.u = config.model.v = (2,)
   # 2 eps^2 = 2e-3 of each side's total variance: 0.106 on the digits in
   # [0, 1] of docs/results.md's pairs (the tuning's 0.1 there), and the same
@@ -59,6 +65,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.loss.two_eps_sq = 2e-3
   config.loss.lam = 0.5
   config.loss.marginal_tie = 1.0
-  config.loss.cross_weight = 3.0
+  config.loss.cross_weight = 1.0
+  config.loss.cross_locals = 'prior'
   config.model.conditional_z = 'mode'
   return config
