@@ -144,11 +144,12 @@ def test_the_paired_comparison_takes_every_kind_and_the_cross_path_is_the_wyner_
     config_checks.validate(config)
     fields = config_checks.training_fields(config, 'joint')
     assert (config_checks.CROSS_FIELD in fields) == (kind == 'wyner'), kind
-    # The cross path's locals: recorded only when not the default, so that
-    # the cross path's workdirs before the field resume.
-    assert config_checks.CROSS_LOCALS_FIELD not in fields
-    config.loss.cross_locals = 'prior'
-    fields = config_checks.training_fields(config, 'joint')
+    # The cross path's locals ('prior' here): the Wyner VAE's, recorded only
+    # when not 'posterior', so that the cross path's workdirs before the
+    # field resume.
     assert (fields.get(config_checks.CROSS_LOCALS_FIELD) == 'prior') == (
         kind == 'wyner'), kind
     config.loss.cross_locals = 'posterior'
+    fields = config_checks.training_fields(config, 'joint')
+    assert config_checks.CROSS_LOCALS_FIELD not in fields
+    config.loss.cross_locals = 'prior'

@@ -96,7 +96,7 @@ def test_every_config_field_is_either_recorded_or_free_to_change():
               | set(config_checks.BASELINE_FIELDS)
               | {config_checks.LOCAL_ENCODER_FIELD,
                  config_checks.MARGINAL_TIE_FIELD, config_checks.ALPHA_FIELD,
-                 config_checks.CROSS_FIELD,
+                 config_checks.CROSS_FIELD, config_checks.CROSS_LOCALS_FIELD,
                  config_checks.TWO_EPS_SQ_UNIT_FIELD,
                  config_checks.AUTOENCODER_LEARNING_RATE_FIELD}
               | set(config_checks.MODEL_FIELDS) | {'data.source'})
