@@ -13,7 +13,8 @@ from wyner_jax import kinds
 from wyner_jax import latents
 from wyner_jax import phases
 from wyner_jax.errors import WynerError
-from wyner_jax.model import CONDITIONAL_Z, CROSS_LOCALS, DTYPES, LOCAL_ENCODERS, PRIORS
+from wyner_jax.model import (CONDITIONAL_Z, CROSS_LOCALS, DTYPES,
+                             LOCAL_ENCODERS, PRIORS)
 
 
 class ConfigError(WynerError, ValueError):
@@ -89,7 +90,8 @@ RESUMABLE_FIELDS = (
 # of a workdir. Anything else in a config is a typo or a leftover.
 KNOWN_FIELDS = frozenset(TRAINING_FIELDS + BASELINE_FIELDS
                          + (LOCAL_ENCODER_FIELD, MARGINAL_TIE_FIELD,
-                            CROSS_FIELD, CROSS_LOCALS_FIELD, ALPHA_FIELD, TWO_EPS_SQ_UNIT_FIELD,
+                            CROSS_FIELD, CROSS_LOCALS_FIELD, ALPHA_FIELD,
+                            TWO_EPS_SQ_UNIT_FIELD,
                             AUTOENCODER_LEARNING_RATE_FIELD)
                          + MODEL_FIELDS
                          + RESUMABLE_FIELDS + ('data.source',))
