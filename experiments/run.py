@@ -387,10 +387,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
             if writes else {})
   evaluation = make_evaluation(plan, wrapper, test_split, report_test)
   sweep = lambda_sweep.is_sweep(config)
-  results = []
+  results, last_seconds = [], None
   for number, member in enumerate(trained, 1):
     logging.info('evaluating %s (%d of %d): objectives, label metrics, '
-                 'figures', member.name, number, len(trained))
+                 'figures%s', member.name, number, len(trained),
+                 evaluation_eta(last_seconds, len(trained) - number + 1))
+    start = time.monotonic()
     result = evaluate_member(plan, member, evaluation)
     result.metrics.update(likelihood)
     if writes:
@@ -398,6 +400,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
                     os.path.join(workdir, 'models', member.name) if sweep
                     else workdir, report_test)
     results.append(result)
+    last_seconds = time.monotonic() - start
   if sweep and writes:
     rows = [{'lam': r.lam, 'seed': r.seed, 'name': r.name, **r.metrics}
             for r in results]
@@ -406,6 +409,18 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
   if writes:
     logging.info('%s', headline_table(results, workdir))
   return results
+
+
+def evaluation_eta(last_seconds: float | None, models_left: int) -> str:
+  """'; evaluation ETA ~<time> (...)': `models_left` models at the last
+  model's `last_seconds` each ('' before the first is done). The first
+  model's evaluation also compiles its programs, so its estimate is high
+  and the next ones' nearer."""
+  if last_seconds is None:
+    return ''
+  left = train.format_duration(models_left * last_seconds)
+  return (f'; evaluation ETA ~{left} ({models_left} left at the last '
+          f"model's {last_seconds:.0f} s)")
 
 
 class Evaluation(NamedTuple):

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import launch, tiny
 from configs import compare as compare_config
-from experiments import config_checks, sources
+from experiments import config_checks, run, sources
 from experiments.many_runs import comparison
 from experiments.config_checks import ConfigError
 from wyner_jax import checkpoints
@@ -54,6 +54,19 @@ def test_the_table_has_every_kind_and_leaves_what_a_model_lacks_absent(compared)
   # no feature autoencoder)
   assert cvae_row.count('n/a') == 11, cvae_row
   assert (workdir / 'comparison.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def test_the_evaluation_of_later_models_carries_an_eta(compared):
+  assert run.evaluation_eta(None, 3) == ''
+  assert run.evaluation_eta(12.4, 3) == (
+      "; evaluation ETA ~0m37s (3 left at the last model's 12 s)")
+  _, stderr = compared
+  # Each kind's run: its first model has no estimate, its second one.
+  assert len(re.findall(r'evaluating seed0 \(1 of 2\): [^;\n]*figures\n',
+                        stderr)) == len(KINDS)
+  assert len(re.findall(r"evaluating seed1 \(2 of 2\): .*figures; evaluation "
+                        r"ETA ~\dm\d\ds \(1 left at the last model's \d+ s\)",
+                        stderr)) == len(KINDS)
 
 
 def test_the_kinds_share_one_autoencoder_and_one_set_of_judges(compared):

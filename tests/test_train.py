@@ -433,6 +433,7 @@ def test_cross_path_with_prior_locals_decodes_across_from_one_side_alone(pairs):
 
 
 def test_the_progress_eta_counts_the_phases_still_to_come(monkeypatch):
+  assert train.format_duration(3 * 60 + 7.9) == '3m07s'
   assert train.eta_text(10, 110, 4.0) == 'ETA 0m25s'
   assert train.eta_text(10, 110, 4.0, later_steps=500) == (
       'ETA 0m25s, training ~2m30s (500 later steps at this rate)')

@@ -239,7 +239,8 @@ def check_finite(models: list[stack.Member], phase: str, step: int) -> None:
         'smaller model.logit_bound.')
 
 
-def _format_duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+  """'<minutes>m<seconds>s', whole seconds: '24m13s'."""
   seconds = int(seconds)
   return f'{seconds // 60}m{seconds % 60:02d}s'
 
@@ -252,10 +253,10 @@ def eta_text(step: int, num_steps: int, rate: float, later_steps: int = 0
   rate)'). An estimate, not a bound: a later phase's steps may cost more or
   less than this one's (the marginal step's fewer networks, less)."""
   left = (num_steps - step) / max(rate, 1e-9)
-  text = f'ETA {_format_duration(left)}'
+  text = f'ETA {format_duration(left)}'
   if later_steps:
     whole = left + later_steps / max(rate, 1e-9)
-    text += (f', training ~{_format_duration(whole)} ({later_steps} later '
+    text += (f', training ~{format_duration(whole)} ({later_steps} later '
              'steps at this rate)')
   return text
 
