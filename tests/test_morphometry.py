@@ -172,18 +172,19 @@ def test_thickness_on_the_stroke_box_is_the_whole_images_bitwise():
 
 def test_the_references_of_every_model_of_a_run_are_measured_once(monkeypatch):
   _, test = embedded_digits(10)
-  outputs = [np.clip(test.images[::-1] + shift, 0.0, 1.0) for shift in (0.0, 0.2)]
-  first = [metrics.style_transfer_morphometry(test.images, out) for out in outputs]
+  styles = test.images
+  outputs = [np.clip(styles[::-1] + shift, 0.0, 1.0) for shift in (0.0, 0.2)]
+  first = [metrics.style_transfer_morphometry(styles, out) for out in outputs]
   measured = []
   real_measure = morphometry.measure
-  monkeypatch.setattr(morphometry, 'measure',
-                      lambda images: measured.append(images) or real_measure(images))
-  again = [metrics.style_transfer_morphometry(test.images, out) for out in outputs]
+  monkeypatch.setattr(morphometry, 'measure', lambda images: (
+      measured.append(images) or real_measure(images)))
+  again = [metrics.style_transfer_morphometry(styles, out) for out in outputs]
   # Only the outputs are measured again; the results are the same, bitwise.
   assert again == first and len(measured) == 2
+  cells = np.random.default_rng(0).permutation(len(styles))
   for images, out in zip(measured, outputs):
-    cells = np.random.default_rng(0).permutation(len(out))[:metrics.MORPHOMETRY_CELLS]
-    np.testing.assert_array_equal(images, out[cells])
+    np.testing.assert_array_equal(images, out[cells[:metrics.MORPHOMETRY_CELLS]])
   # Other references are measured, not mistaken for these.
-  metrics.style_transfer_morphometry(test.images[::-1], outputs[0])
+  metrics.style_transfer_morphometry(styles[::-1], outputs[0])
   assert len(measured) == 4
