@@ -7,24 +7,24 @@ it must hold):
 MLPs on the flattened values of each side (no wrapper: the sides need not be
 images; linear outputs where a side's values leave [0, 1]) and, since 1.1,
 what an equal-budget tuning found on a pair of our own
-(docs/method_choices.md, "Defaults for a new pair"): Gaussian latents,
-z of 16 dimensions (the authors' z), 2 eps^2 of each side = 2e-3 of its total variance over
-the train pairs (0.106 on MNIST digits in [0, 1]: loss.two_eps_sq_unit),
-lambda 0.5, learned priors, step 2 tied to the joint posterior
-(loss.marginal_tie = 1), the cross path in step 1 (loss.cross_weight = 1:
-y decoded from x's z and x from y's, docs/method_choices.md "The cross
-path") with the other side's local drawn from its prior there
-(loss.cross_locals = 'prior': y must come from x's z whatever v is, as in
-conditional generation; docs/method_choices.md "Locals drawn from their
-prior on the cross path"), u = v of 2 dimensions (locals of little
-capacity, so that the shared class cannot hide in them), and conditional samples with z at the
-mean of q(z|x), only the other side's local latent drawn
-(model.conditional_z = 'mode', as the authors' later code samples).
-With the 1.0 defaults (categorical latents,
-2 eps^2 = 1e-2) U and V collapsed to one code on real image pairs.
-Relative to the data, the defaults do not depend on the scale of your
-values (pixels in [0, 1] or [0, 255], standardised features); what
-loss.two_eps_sq and loss.y_weight mean is in docs/data.md.
+(docs/method_choices.md, "Defaults for a new pair"): Gaussian latents, z of
+16 dimensions (the authors' z), 2 eps^2 of each side = 2e-3 of its total
+variance over the train pairs (0.106 on MNIST digits in [0, 1]:
+loss.two_eps_sq_unit), lambda 0.5, learned priors, step 2 tied to the joint
+posterior (loss.marginal_tie = 1), the cross path in step 1
+(loss.cross_weight = 1: y decoded from x's z and x from y's,
+docs/method_choices.md "The cross path") with the other side's local drawn
+from its prior there (loss.cross_locals = 'prior': y must come from x's z
+whatever v is, as in conditional generation; docs/method_choices.md "Locals
+drawn from their prior on the cross path"), u = v of 2 dimensions (locals of
+little capacity, so that the shared class cannot hide in them), and
+conditional samples with z at the mean of q(z|x), only the other side's
+local latent drawn (model.conditional_z = 'mode', as the authors' later code
+samples). With the 1.0 defaults (categorical latents, 2 eps^2 = 1e-2) U and
+V collapsed to one code on real image pairs. Relative to the data, the
+defaults do not depend on the scale of your values (pixels in [0, 1] or
+[0, 255], standardised features); what loss.two_eps_sq and loss.y_weight
+mean is in docs/data.md.
 
 Variants: tiny (few steps, small networks, the categorical latents of the
 1.0 defaults: tests and smoke runs; on the arrays of tests/test_paired.py,
