@@ -26,14 +26,32 @@ os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '') + f' {FAST_COMPILE}'
                            f' --xla_force_host_platform_device_count={DEVICES}')
 os.environ.setdefault('JAX_PLATFORMS', 'cpu')
 
+import atexit  # pylint: disable=wrong-import-position
+import shutil  # pylint: disable=wrong-import-position
+
+_SESSION_DIRS = []  # made by this process, removed when it exits
+
+
+def _session_dir(prefix: str) -> str:
+  """A new temporary directory that lives as long as this process (the
+  controller's: the pytest-xdist workers and subprocesses inherit it)."""
+  path = tempfile.mkdtemp(prefix=prefix)
+  _SESSION_DIRS.append(path)
+  return path
+
+
+# Registered first, so it runs last: after the shared tiny run is stopped.
+atexit.register(lambda: [shutil.rmtree(path, ignore_errors=True)
+                         for path in _SESSION_DIRS])
+
 # The launcher subprocesses of many tests compile the same programs again; a
 # persistent cache (inherited through the environment, fresh per session)
 # compiles them once, with identical metrics.json.
-os.environ.setdefault('JAX_COMPILATION_CACHE_DIR',
-                      tempfile.mkdtemp(prefix='wyner_jax_tests_xla_cache_'))
+if 'JAX_COMPILATION_CACHE_DIR' not in os.environ:
+  os.environ['JAX_COMPILATION_CACHE_DIR'] = _session_dir(
+      'wyner_jax_tests_xla_cache_')
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
 
-import atexit  # pylint: disable=wrong-import-position
 import pathlib  # pylint: disable=wrong-import-position
 import signal  # pylint: disable=wrong-import-position
 import subprocess  # pylint: disable=wrong-import-position
@@ -121,7 +139,7 @@ def _start_tiny_run() -> None:
   """Starts the shared tiny run in the background as soon as the session
   starts (it overlaps the tests that do not need it); pytest-xdist workers
   inherit its directory through the environment and wait for it."""
-  root = tempfile.mkdtemp(prefix='wyner_jax_tests_tiny_run_')
+  root = _session_dir('wyner_jax_tests_tiny_run_')
   os.environ[TINY_RUN_ENV] = root
   # The exit status is written last: its file says the run is over.
   command = (f'"{sys.executable}" -m experiments.main '
@@ -138,8 +156,7 @@ if TINY_RUN_ENV not in os.environ:  # the controller (or a serial run)
   # The judges (experiments/cache.py) are trained once per data and settings
   # for the session (the workers inherit the directory), never read from or
   # written to the user's own cache.
-  os.environ['WYNER_JAX_CACHE_DIR'] = tempfile.mkdtemp(
-      prefix='wyner_jax_tests_cache_')
+  os.environ['WYNER_JAX_CACHE_DIR'] = _session_dir('wyner_jax_tests_cache_')
 SESSION_CACHE_DIR = os.environ['WYNER_JAX_CACHE_DIR']
 if TINY_RUN_ENV not in os.environ:
   _start_tiny_run()
