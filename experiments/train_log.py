@@ -21,6 +21,7 @@ from typing import Any
 from absl import logging
 
 from experiments import plots
+from wyner_jax import train
 
 LOG_NAME = 'train_log.jsonl'
 EVENTS_DIR = 'tensorboard'
@@ -145,5 +146,6 @@ class Progress:
       return
     self.last = now
     rate = done / max(now - self.start, 1e-9)
-    logging.info('%s: step %d/%d, %.1f steps/s, ETA %ds', self.what, done,
-                 self.total, rate, round((self.total - done) / max(rate, 1e-9)))
+    # The training phases' words for the time left ('ETA 1m05s').
+    logging.info('%s: step %d/%d, %.1f steps/s, %s', self.what, done,
+                 self.total, rate, train.eta_text(done, self.total, rate))

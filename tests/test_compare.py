@@ -24,10 +24,14 @@ KINDS = ('mvae', 'cvae')
 
 
 @pytest.fixture(scope='module')
-def compared(tmp_path_factory):
+def compared(tiny_run, tmp_path_factory):
+  """The comparison launcher on KINDS, after the shared tiny run (its data
+  and judges are the tiny config's: the run reads them from the session's
+  cache)."""
+  del tiny_run
   workdir = tmp_path_factory.mktemp('compare')
   result = launch('experiments.compare', '--config=configs/compare.py:tiny',
-                  f'--workdir={workdir}', '--config.eval.classifier_steps=100',
+                  f'--workdir={workdir}',
                   f'--config.compare.kinds={KINDS!r}'.replace(' ', ''))
   assert result.returncode == 0, result.stderr[-3000:]
   return workdir, result.stderr

@@ -2,6 +2,7 @@
 TensorBoard's own reader parses, and the figure of the loss terms."""
 
 import json
+import logging
 
 import numpy as np
 from tensorboard.backend.event_processing import event_accumulator
@@ -61,3 +62,18 @@ def test_a_step_logged_twice_keeps_its_last_row_and_the_figure_draws_each_phase(
   # Each model is its own TensorBoard run.
   assert sorted(p.name for p in (tmp_path / 'tensorboard').iterdir()) == [
       'lam1_seed0', 'lam2_seed0']
+
+
+def test_a_judges_progress_speaks_every_interval_in_the_runs_words(
+    monkeypatch, caplog):
+  clock = iter([100.0, 105.0, 112.0, 118.0, 125.0])  # start, then each call
+  monkeypatch.setattr(train_log.time, 'monotonic', lambda: next(clock))
+  with caplog.at_level(logging.INFO):
+    progress = train_log.Progress('judge: the classifier', 200, every=10.0)
+    for done in (10, 24, 40, 200):  # at 105 s, 112 s, 118 s, 125 s
+      progress(done)
+  lines = [r.getMessage() for r in caplog.records]
+  # 112 s: 12 s after the start, 24 steps, 2 steps/s, 176 left: 88 s. 105 s
+  # and 118 s fall within 10 s of the last line; the last step says nothing.
+  assert lines == ['judge: the classifier: 200 steps',
+                   'judge: the classifier: step 24/200, 2.0 steps/s, ETA 1m28s']
