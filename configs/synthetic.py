@@ -108,8 +108,9 @@ def default_config() -> ml_collections.ConfigDict:
   config.model.local_encoder = 'pair'
   # How conditional generation takes z from q(z|x): 'sample' (the poster's
   # z ~ q(z|x)) or 'mode' (its mode or mean, only the local latent drawn, as
-  # the authors' later code samples). Not a training field: a finished run
-  # may be evaluated either way.
+  # the authors' later code samples); every kind reads it (a model without
+  # local latents then gives one output per condition). Not a training
+  # field: a finished run may be evaluated either way.
   config.model.conditional_z = 'sample'
   # The networks' computation type: 'float32' or 'bfloat16' (matmuls and
   # activations; parameters, optimizer state, KLs and loss stay float32).

@@ -2,6 +2,8 @@
 user (issue 14) raises one clear error naming the argument, instead of
 returning a number."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -428,6 +430,27 @@ def test_z_mode_is_refused_where_no_private_latent_would_vary(kind):
   with pytest.raises(WynerError, match=r'z_mode=True holds the common latent '
                      r'so that only private latents vary; \w+ has none'):
     model.conditional(params, key, x, 'x', 4, z_mode=True)
+
+
+@pytest.mark.parametrize('kind', sorted(SHAPE_MODELS))
+def test_conditional_z_mode_reads_every_kind_at_the_mode(kind):
+  # model.conditional_z applies to every kind, so that the comparison can
+  # read each at the mode of what it draws given the condition.
+  sampled = SHAPE_MODELS[kind]
+  at_mode = dataclasses.replace(sampled, conditional_z='mode')
+  params, key = sampled.init(jax.random.key(0)), jax.random.key(1)
+  x = jax.random.uniform(jax.random.key(2), (3, 6))
+  drawn = np.asarray(sampled.conditional(params, key, x, 'x', 4))
+  assert np.ptp(drawn, axis=1).max() > 1e-4  # the samples of a condition vary
+  held = np.asarray(at_mode.conditional(params, key, x, 'x', 4))
+  if 'style' in sampled.CAN:  # the private latent is still drawn
+    np.testing.assert_array_equal(
+        held, sampled.conditional(params, key, x, 'x', 4, z_mode=True))
+  else:  # one output per condition
+    np.testing.assert_array_equal(held, np.repeat(held[:, :1], 4, axis=1))
+    assert not np.array_equal(held, drawn)
+  with pytest.raises(WynerError, match=r"conditional_z='mean' is not allowed"):
+    dataclasses.replace(sampled, conditional_z='mean')
 
 
 def test_a_batch_of_0_is_refused_by_the_objectives():

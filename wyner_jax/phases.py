@@ -52,7 +52,9 @@ def model_from_config(config: 'ml_collections.ConfigDict', x: Side,
                   y_dim=m.code_size if wrapped else y.dim,
                   x_bounded=wrapped or x.bounded,
                   y_bounded=wrapped or y.bounded,
-                  logit_bound=m.logit_bound, dtype=m.dtype)
+                  logit_bound=m.logit_bound, dtype=m.dtype,
+                  # .get: configs recorded by earlier versions lack it.
+                  conditional_z=m.get('conditional_z', 'sample'))
   return kind_of(config).build(config, networks)
 
 
@@ -92,7 +94,6 @@ def _build_wyner(config: 'ml_collections.ConfigDict',
   return WynerVAE(z=tuple(m.z), u=tuple(m.u), v=tuple(m.v),
                   latent_type=m.latent_type, local_type=m.local_type,
                   prior=m.prior, local_encoder=m.get('local_encoder', 'pair'),
-                  conditional_z=m.get('conditional_z', 'sample'),
                   cross=config.loss.get('cross_weight', 0.0) > 0,
                   cross_locals=config.loss.get('cross_locals', 'posterior'),
                   **networks)

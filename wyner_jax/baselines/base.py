@@ -36,7 +36,7 @@ from wyner_jax import contracts
 from wyner_jax import latents
 from wyner_jax import networks
 from wyner_jax.errors import ArgumentError
-from wyner_jax.model import DTYPES, PRIORS, SIDES
+from wyner_jax.model import CONDITIONAL_Z, DTYPES, PRIORS, SIDES
 
 Params = dict[str, Any]
 # The parameter groups a baseline may have; its one training phase trains
@@ -67,11 +67,17 @@ class BaselineNetworks:
   y_bounded: bool = True
   logit_bound: float = 5.0
   dtype: str = 'float32'
+  # How `conditional` takes the latent it draws given one side: 'sample'
+  # draws it, 'mode' takes its mode (a Gaussian's mean), as
+  # `WynerVAE.conditional_z`; a model without private latents then gives
+  # one output per condition.
+  conditional_z: str = 'sample'
 
   def __post_init__(self):
     # As `WynerVAE` checks its fields: a bad one is refused when the model
     # is made, not at its first use (or never).
     contracts.check_choice('dtype', self.dtype, DTYPES)
+    contracts.check_choice('conditional_z', self.conditional_z, CONDITIONAL_Z)
     for name in ('hidden', 'x_dim', 'y_dim'):
       contracts.check_count(name, getattr(self, name))
     contracts.check_count('depth', self.depth, minimum=0)
@@ -190,13 +196,16 @@ class SharedLatent(BaselineNetworks):
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
-    """z ~ q(z|given) (`posterior`), the other side decoded from it."""
+    """z ~ q(z|given) (`posterior`; its mode with conditional_z='mode'),
+    the other side decoded from it."""
     refuse_z_mode(self, z_mode)
     contracts.check_side('condition', condition, given, self.dim(given))
     contracts.check_count('num_samples', num_samples)
     target = other(given)
-    posterior = self.posterior(params, given, condition)
-    sample = self.latent_z.sample(rng, jnp.repeat(posterior, num_samples, 0))
+    posterior = jnp.repeat(self.posterior(params, given, condition),
+                           num_samples, 0)
+    sample = (self.latent_z.mode(posterior) if self.conditional_z == 'mode'
+              else self.latent_z.sample(rng, posterior))
     out = self.decode(params['decoders'][target], target, sample)
     return out.reshape(condition.shape[0], num_samples, -1)
 

@@ -117,7 +117,7 @@ class CVAE(base.BaselineNetworks):
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
-    """z ~ p(z|c), t = t(z, c)."""
+    """z ~ p(z|c) (its mode with conditional_z='mode'), t = t(z, c)."""
     base.refuse_z_mode(self, z_mode)
     contracts.check_side('condition', condition, given, self.dim(given))
     contracts.check_count('num_samples', num_samples)
@@ -125,7 +125,9 @@ class CVAE(base.BaselineNetworks):
     net = params[f'{target}_given_{given}']
     repeated = jnp.repeat(condition.reshape(condition.shape[0], -1),
                           num_samples, axis=0)
-    sample = z.sample(rng, self.encode(net['prior'], z, repeated))
+    prior = self.encode(net['prior'], z, repeated)
+    sample = (z.mode(prior) if self.conditional_z == 'mode'
+              else z.sample(rng, prior))
     out = self.decode(net['decoder'], target, sample, repeated)
     return out.reshape(condition.shape[0], num_samples, -1)
 

@@ -191,7 +191,8 @@ class VCCAPrivate(base.BaselineNetworks):
   def conditional(self, params: Params, rng: jax.Array, condition: jax.Array,
                   given: str, num_samples: int, z_mode: bool = False
                   ) -> jax.Array:
-    """z ~ q(z|given), the other side's private latent from its prior."""
+    """z ~ q(z|given) (its mode with z_mode=True or conditional_z='mode'),
+    the other side's private latent from its prior."""
     contracts.check_side('condition', condition, given, self.dim(given))
     target = base.other(given)
     local = self.latent_v if target == 'y' else self.latent_u
@@ -199,7 +200,8 @@ class VCCAPrivate(base.BaselineNetworks):
         rng, condition, num_samples,
         lambda c: self._encode(params, f'z_{given}', c),
         self._decode_fn(params, target), z=self.latent_z, local=local,
-        z_mode=z_mode,
+        # z_mode is traced here (not a static argument).
+        z_mode=jnp.logical_or(z_mode, self.conditional_z == 'mode'),
         prior_local=self.priors(params)['v' if target == 'y' else 'u'])
 
   @functools.partial(jax.jit, static_argnames=('self', 'num'))
