@@ -9,7 +9,12 @@ VAE's two steps together), seeds 0, 1, 2:
 Variants:
   mnist_poly  the same on the offline two-shape pair (configs/mnist_poly.py).
   paired      the same on your own pairs with configs/paired.py's defaults
-              (--config.data.path=FILE.npz).
+              (--config.data.path=FILE.npz); every kind is read with z at
+              the mode, as those defaults read the Wyner VAE (CVAE and MMVAE
+              then draw one image per condition; for their sampled reading,
+              the stronger one in docs/results.md, rerun the command with
+              --config.model.conditional_z=sample: checkpoints do not
+              record the field, so the models are restored and read again).
   tiny        the tiny model inside a tiny wrapper, two seeds (tests).
 """
 
