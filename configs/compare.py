@@ -10,8 +10,9 @@ Variants:
   mnist_poly  the same on the offline two-shape pair (configs/mnist_poly.py).
   paired      the same on your own pairs with configs/paired.py's defaults
               (--config.data.path=FILE.npz); every kind is read with z at
-              the mode, as those defaults read the Wyner VAE (CVAE and MMVAE
-              then draw one image per condition; for their sampled reading,
+              the mode, as those defaults read the Wyner VAE (the models
+              without private latents, JMVAE-KL, CVAE, MVAE and MMVAE, then
+              draw one image per condition; for their sampled reading,
               the stronger one in docs/results.md, rerun the command with
               --config.model.conditional_z=sample: checkpoints do not
               record the field, so the models are restored and read again).

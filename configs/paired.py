@@ -20,8 +20,9 @@ drawn from their prior on the cross path"), u = v of 2 dimensions (locals of
 little capacity, so that the shared class cannot hide in them), and
 conditional samples with z at the mean of q(z|x), only the other side's
 local latent drawn (model.conditional_z = 'mode', as the authors' later code
-samples; in configs/compare.py:paired every kind is read so). With the 1.0 defaults (categorical latents, 2 eps^2 = 1e-2) U and
-V collapsed to one code on real image pairs. Relative to the data, the
+samples; configs/compare.py:paired reads every kind so). With the 1.0
+defaults (categorical latents, 2 eps^2 = 1e-2) U and V collapsed to one
+code on real image pairs. Relative to the data, the
 defaults do not depend on the scale of your values (pixels in [0, 1] or
 [0, 255], standardised features); what loss.two_eps_sq and loss.y_weight
 mean is in docs/data.md.
