@@ -128,6 +128,13 @@ class BaselineNetworks:
     decoder, the given side), flattened and concatenated."""
     return self._decoder(side).apply(params, list(inputs))
 
+  def conditional_draw(self, latent: latents.LatentFamily, rng: jax.Array,
+                       params: jax.Array) -> jax.Array:
+    """The latent `conditional` decodes, from its distribution's parameters:
+    a sample, or its mode with conditional_z='mode'."""
+    return (latent.mode(params) if self.conditional_z == 'mode'
+            else latent.sample(rng, params))
+
   def example(self, side: str) -> jax.Array:
     return jnp.zeros((1, self.dim(side)), jnp.float32)
 
@@ -204,8 +211,7 @@ class SharedLatent(BaselineNetworks):
     target = other(given)
     posterior = jnp.repeat(self.posterior(params, given, condition),
                            num_samples, 0)
-    sample = (self.latent_z.mode(posterior) if self.conditional_z == 'mode'
-              else self.latent_z.sample(rng, posterior))
+    sample = self.conditional_draw(self.latent_z, rng, posterior)
     out = self.decode(params['decoders'][target], target, sample)
     return out.reshape(condition.shape[0], num_samples, -1)
 

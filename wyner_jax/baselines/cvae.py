@@ -125,9 +125,8 @@ class CVAE(base.BaselineNetworks):
     net = params[f'{target}_given_{given}']
     repeated = jnp.repeat(condition.reshape(condition.shape[0], -1),
                           num_samples, axis=0)
-    prior = self.encode(net['prior'], z, repeated)
-    sample = (z.mode(prior) if self.conditional_z == 'mode'
-              else z.sample(rng, prior))
+    sample = self.conditional_draw(z, rng,
+                                   self.encode(net['prior'], z, repeated))
     out = self.decode(net['decoder'], target, sample, repeated)
     return out.reshape(condition.shape[0], num_samples, -1)
 
